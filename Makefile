@@ -1,0 +1,48 @@
+# Kaffeklub: `make run` sets everything up and serves the app; `make test` runs the whole suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+export FLASK_APP := wsgi.py
+
+.PHONY: install run test lint translations extract-messages migrate seed bench clean
+
+$(VENV)/.installed: pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+translations: install
+	$(BIN)/pybabel compile --use-fuzzy -d app/translations -f >/dev/null
+
+extract-messages: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot --no-location --sort-output .
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching --ignore-obsolete
+
+migrate: install
+	mkdir -p instance
+	$(BIN)/flask db upgrade
+
+seed: migrate
+	$(BIN)/flask seed-demo
+
+run: translations seed
+	@$(BIN)/flask login-link --demo-admin
+	@echo "Kaffeklub is running at http://127.0.0.1:$(PORT)/  (captured mail: http://127.0.0.1:$(PORT)/dev/mail)"
+	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+
+test: translations
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+
+bench: translations
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) instance/*.db .pytest_cache

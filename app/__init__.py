@@ -1,0 +1,168 @@
+"""The Kaffeklub application factory."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from config import BASE_DIR, CONFIGS, Config
+
+TEMPLATE_DIR = BASE_DIR / "templates"
+
+
+def create_app(config: type[Config] | str | None = None, **overrides: Any) -> Flask:
+    """Build the app from a config class or its name ("development", "testing", "production");
+    by default the one named by KAFFEKLUB_ENV (development). Keyword overrides win."""
+    app = Flask(__name__, template_folder=str(TEMPLATE_DIR), instance_path=str(BASE_DIR / "instance"))
+    if isinstance(config, str):
+        app.config.from_object(CONFIGS[config])
+    elif isinstance(config, type):
+        app.config.from_object(config)
+    else:
+        env = os.environ.get("KAFFEKLUB_ENV", "development")
+        app.config.from_object(CONFIGS.get(env, CONFIGS["development"]))
+    app.config.update(overrides)
+    if not app.config.get("SECRET_KEY"):
+        raise RuntimeError("SECRET_KEY must be set (environment variable or .env)")
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_commands(app)
+    if not app.debug and not app.testing:
+        app.logger.setLevel(logging.INFO)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from app import models  # noqa: F401  (registers the tables on the metadata)
+    from app.extensions import (
+        api,
+        babel,
+        bootstrap,
+        csrf,
+        db,
+        limiter,
+        login_manager,
+        mail,
+        migrate,
+        talisman,
+    )
+    from app.i18n import select_locale, select_timezone
+
+    app.config.setdefault("BOOTSTRAP_SERVE_LOCAL", True)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
+    mail.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    bootstrap.init_app(app)
+    limiter.init_app(app)
+    api.init_app(app)
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message_category = "info"
+    from datetime import timedelta
+
+    app.config.setdefault(
+        "REMEMBER_COOKIE_DURATION", timedelta(days=app.config["REMEMBER_COOKIE_DURATION_DAYS"])
+    )
+
+    @login_manager.user_loader
+    def load_member(member_id: str):
+        from app.models import Member
+
+        try:
+            member = db.session.get(Member, int(member_id))
+        except (TypeError, ValueError):
+            return None
+        return member if member is not None and member.active else None
+
+    from flask_babel import lazy_gettext as _l
+
+    login_manager.login_message = _l("Please log in to see this page.")
+
+    talisman.init_app(
+        app,
+        force_https=app.config["FORCE_HTTPS"],
+        strict_transport_security=app.config["HSTS"],
+        strict_transport_security_max_age=31536000,
+        session_cookie_secure=app.config.get("SESSION_COOKIE_SECURE", False),
+        frame_options="DENY",
+        content_security_policy={
+            "default-src": "'self'",
+            "img-src": ["'self'", "data:"],
+            "style-src": "'self'",
+            "script-src": "'self'",
+            "font-src": ["'self'", "data:"],
+            "object-src": "'none'",
+            "base-uri": "'self'",
+            "form-action": "'self'",
+            "frame-ancestors": "'none'",
+        },
+        referrer_policy="strict-origin-when-cross-origin",
+    )
+
+
+def register_blueprints(app: Flask) -> None:
+    from app.api import register_api
+    from app.auth.routes import bp as auth_bp
+    from app.groups.routes import bp as groups_bp
+    from app.main.routes import bp as main_bp
+    from app.members.routes import bp as members_bp
+    from app.tokens.routes import bp as tokens_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(groups_bp)
+    app.register_blueprint(members_bp)
+    app.register_blueprint(tokens_bp)
+    if app.config.get("DEV_MAIL_PAGE"):
+        from app.mail.routes import bp as devmail_bp
+
+        app.register_blueprint(devmail_bp)
+    register_api(app)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from app.errors import register_errorhandlers as register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from flask_babel import get_locale
+
+    from app.i18n import format_in_zone
+
+    @app.context_processor
+    def inject_helpers():
+        from app.models import NetworkSettings
+
+        def has_endpoint(endpoint: str) -> bool:
+            return endpoint in app.view_functions
+
+        def network():
+            return NetworkSettings.get()
+
+        return {
+            "has_endpoint": has_endpoint,
+            "languages": app.config["LANGUAGES"],
+            "current_locale": str(get_locale()),
+            "network": network,
+        }
+
+    app.jinja_env.filters["in_zone"] = format_in_zone
+
+
+def register_commands(app: Flask) -> None:
+    from app.cli import register_commands as register
+
+    register(app)

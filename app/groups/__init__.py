@@ -1,0 +1,1 @@
+"""Groups: the kaffeklubber of a network."""

@@ -1,0 +1,54 @@
+"""Language and time-zone choice; dates in a group's zone and the reader's locale."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo, available_timezones
+
+from babel.dates import format_datetime as babel_format_datetime
+from flask import current_app, request, session
+from flask_babel import get_locale
+from flask_login import current_user
+
+
+def supported_languages() -> list[str]:
+    return list(current_app.config["LANGUAGES"])
+
+
+def select_locale() -> str:
+    """Explicit choice in this session, then the member's preference, then the network default."""
+    languages = supported_languages()
+    chosen = session.get("lang") if request else None
+    if chosen in languages:
+        return chosen
+    if current_user and getattr(current_user, "is_authenticated", False):
+        if current_user.language in languages:
+            return current_user.language
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def select_timezone() -> str:
+    return current_app.config["BABEL_DEFAULT_TIMEZONE"]
+
+
+def is_valid_timezone(name: str) -> bool:
+    return name in _timezones()
+
+
+_TZ_CACHE: set[str] | None = None
+
+
+def _timezones() -> set[str]:
+    global _TZ_CACHE
+    if _TZ_CACHE is None:
+        _TZ_CACHE = available_timezones()
+    return _TZ_CACHE
+
+
+def format_in_zone(value: datetime | None, tz: str | None = None, fmt: str = "medium") -> str:
+    """Format an aware datetime in the given zone (a group's) and the current reader's locale."""
+    if value is None:
+        return ""
+    zone = ZoneInfo(tz or current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    return babel_format_datetime(value.astimezone(zone), format=fmt, tzinfo=zone,
+                                 locale=str(get_locale()))

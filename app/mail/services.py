@@ -1,0 +1,68 @@
+"""Writing mail into the outbox. The caller's transaction commits it together with its cause."""
+
+from __future__ import annotations
+
+from email.utils import formataddr, make_msgid
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+from flask_mail import Message
+
+from app.extensions import db
+from app.models import Member, NetworkSettings, OutboxMessage
+
+
+def _sender() -> str:
+    settings = NetworkSettings.get()
+    if settings.sender_email and settings.sender_email != "kaffeklub@localhost":
+        return formataddr((settings.sender_name or settings.name, settings.sender_email))
+    return current_app.config["MAIL_DEFAULT_SENDER"]
+
+
+def _message_domain(sender: str) -> str:
+    address = sender.rsplit("<", 1)[-1].rstrip(">")
+    return address.rsplit("@", 1)[-1] if "@" in address else "kaffeklub.local"
+
+
+def render_mail(template: str, language: str, **context) -> tuple[str, str, str]:
+    """Render `email/<template>.subject.txt`, `.txt` and `.html` in the given language."""
+    with force_locale(language):
+        subject = render_template(f"email/{template}.subject.txt", **context).strip()
+        text = render_template(f"email/{template}.txt", **context)
+        html = render_template(f"email/{template}.html", **context)
+    # A subject is one line, whatever a translator typed.
+    subject = " ".join(subject.split())
+    return subject, text, html
+
+
+def enqueue_mail(to: Member | str, template: str, *, kind: str | None = None,
+                 language: str | None = None, **context) -> OutboxMessage:
+    """Render a mail in the recipient's language and add it to the outbox (not committed here)."""
+    if isinstance(to, Member):
+        address = formataddr((to.name, to.email))
+        envelope_to = to.email
+        language = language or to.language
+        member_id = to.id
+        context.setdefault("member", to)
+    else:
+        address = envelope_to = to
+        member_id = None
+    settings = NetworkSettings.get()
+    language = language or settings.default_language
+    context.setdefault("network", settings)
+    subject, text, html = render_mail(template, language, **context)
+
+    sender = _sender()
+    message = Message(subject=subject, sender=sender, recipients=[address], body=text, html=html)
+    message.msgId = make_msgid(domain=_message_domain(sender))
+    outbox = OutboxMessage(
+        message_id=message.msgId,
+        kind=kind or template,
+        sender=sender,
+        recipients=envelope_to,
+        subject=subject,
+        raw=message.as_string(),
+        member_id=member_id,
+    )
+    db.session.add(outbox)
+    return outbox

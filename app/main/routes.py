@@ -1,0 +1,62 @@
+"""Start page, health check and the language switch."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user
+from sqlalchemy import text
+
+from app.extensions import csrf, db
+from app.groups.services import list_visible_groups
+from app.main.services import remember_language
+
+bp = Blueprint("main", __name__)
+
+
+@bp.get("/")
+def index():
+    groups = list_visible_groups(current_user)
+    my_groups = []
+    if current_user.is_authenticated:
+        my_groups = [m for m in current_user.memberships]
+    return render_template("main/index.html", groups=groups, my_groups=my_groups)
+
+
+@bp.get("/healthz")
+@csrf.exempt
+def healthz():
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:  # any failure to reach the database means unhealthy
+        current_app.logger.exception("Health check failed")
+        return jsonify(status="error", database="unreachable"), 503
+    return jsonify(status="ok", database="ok")
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site relative paths; anything else goes to the start page."""
+    if not target:
+        return url_for("main.index")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return url_for("main.index")
+    return target
+
+
+@bp.post("/language")
+def set_language():
+    lang = request.form.get("lang", "")
+    if remember_language(current_user, lang):
+        session["lang"] = lang
+    return redirect(_safe_next(request.form.get("next")))

@@ -1,0 +1,1 @@
+"""Members: profiles, directory, administration, CSV import and export."""

@@ -1,0 +1,22 @@
+"""Typed SQLAlchemy models, one module per aggregate."""
+
+from app.models.group import Group, Membership, Role
+from app.models.member import ApiToken, Competency, LoginToken, Member, normalize_email
+from app.models.network import NetworkSettings
+from app.models.outbox import OutboxMessage, OutboxStatus
+from app.models.types import utcnow
+
+__all__ = [
+    "ApiToken",
+    "Competency",
+    "Group",
+    "LoginToken",
+    "Member",
+    "Membership",
+    "NetworkSettings",
+    "OutboxMessage",
+    "OutboxStatus",
+    "Role",
+    "normalize_email",
+    "utcnow",
+]

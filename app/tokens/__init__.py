@@ -1,0 +1,1 @@
+"""Personal access tokens for the JSON API: created on the profile page, shown once."""

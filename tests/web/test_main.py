@@ -1,0 +1,48 @@
+"""Start page, health check, language switch and security headers."""
+
+from tests.factories import create_group, create_member
+
+
+def test_healthz_answers_ok_when_database_is_reachable(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json == {"status": "ok", "database": "ok"}
+
+
+def test_start_page_shows_public_groups_but_not_members_only_ones(client):
+    create_group(name="Kaffeklub Vest", is_public=True)
+    create_group(name="Hemmelig Klub", is_public=False)
+    page = client.get("/").get_data(as_text=True)
+    assert "Kaffeklub Vest" in page
+    assert "Hemmelig Klub" not in page
+
+
+def test_start_page_greets_logged_in_member_and_lists_their_groups(client, login):
+    group = create_group(name="Kaffeklub Øst")
+    member = create_member(name="Mette Frederiksen", groups=[group])
+    login(member)
+    page = client.get("/").get_data(as_text=True)
+    assert "Mette" in page
+    assert "Kaffeklub Øst" in page
+
+
+def test_security_headers_are_set(client):
+    response = client.get("/")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_language_switch_is_remembered_on_the_member(client, login, app):
+    member = create_member(language="da")
+    login(member)
+    response = client.post("/language", data={"lang": "en", "next": "/"})
+    assert response.status_code == 302
+    assert member.language == "en"
+
+
+def test_language_switch_ignores_unknown_language_and_offsite_next(client):
+    response = client.post("/language", data={"lang": "xx", "next": "https://evil.example/"})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
