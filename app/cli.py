@@ -9,7 +9,7 @@ def register_commands(app: Flask) -> None:
     import importlib
 
     # Each module may define `register(app)`; missing ones are features not built yet.
-    for module_name in ("app.mail.cli", "app.api.cli", "app.seed"):
+    for module_name in ("app.mail.cli", "app.api.cli", "app.seed", "app.auth.cli"):
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:

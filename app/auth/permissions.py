@@ -70,3 +70,40 @@ def require_group_visible(user, group: Group | None) -> Group:
 def require(condition: bool) -> None:
     if not condition:
         raise PermissionDenied()
+
+
+# --- added for group and member administration -------------------------------------------------
+
+def organized_group_ids(user) -> set[int]:
+    """Ids of the groups the user organizes (empty for anonymous users)."""
+    if not _authenticated(user):
+        return set()
+    return {m.group_id for m in user.memberships if m.is_organizer}
+
+
+def can_create_group(user) -> bool:
+    """Only admins found new groups."""
+    return is_admin(user)
+
+
+def can_administer_members(user) -> bool:
+    """The member administration is for admins and for organizers (limited to their groups)."""
+    return is_admin(user) or bool(organized_group_ids(user))
+
+
+def can_edit_member(user, member: Member) -> bool:
+    """Like can_manage_member, but an admin's record is edited only by admins."""
+    return can_manage_member(user, member) and (is_admin(user) or not member.is_admin)
+
+
+def can_deactivate_member(user, member: Member) -> bool:
+    """Whoever may edit a member may (de)activate them, but nobody switches themselves off."""
+    return can_edit_member(user, member) and user.id != member.id
+
+
+def can_change_membership(user, membership) -> bool:
+    """Organizers and admins change roles and remove people; a non-admin never changes their own
+    membership (so an organizer cannot lock themselves out by accident)."""
+    if not can_manage_group(user, membership.group):
+        return False
+    return is_admin(user) or membership.member_id != user.id

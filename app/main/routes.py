@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import (
     Blueprint,
     current_app,
@@ -12,7 +10,6 @@ from flask import (
     render_template,
     request,
     session,
-    url_for,
 )
 from flask_login import current_user
 from sqlalchemy import text
@@ -20,6 +17,8 @@ from sqlalchemy import text
 from app.extensions import csrf, db
 from app.groups.services import list_visible_groups
 from app.main.services import remember_language
+from app.meetings.services import upcoming_meetings_for
+from app.urls import safe_next as _safe_next
 
 bp = Blueprint("main", __name__)
 
@@ -30,7 +29,8 @@ def index():
     my_groups = []
     if current_user.is_authenticated:
         my_groups = [m for m in current_user.memberships]
-    return render_template("main/index.html", groups=groups, my_groups=my_groups)
+    upcoming = upcoming_meetings_for(current_user, limit=5)
+    return render_template("main/index.html", groups=groups, my_groups=my_groups, upcoming=upcoming)
 
 
 @bp.get("/healthz")
@@ -42,16 +42,6 @@ def healthz():
         current_app.logger.exception("Health check failed")
         return jsonify(status="error", database="unreachable"), 503
     return jsonify(status="ok", database="ok")
-
-
-def _safe_next(target: str | None) -> str:
-    """Only same-site relative paths; anything else goes to the start page."""
-    if not target:
-        return url_for("main.index")
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return url_for("main.index")
-    return target
 
 
 @bp.post("/language")

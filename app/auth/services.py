@@ -1,0 +1,162 @@
+"""Login use cases: magic links, the optional password and links for the command line."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select, update
+
+from app.auth import passwords
+from app.auth.tokens import hash_token, issue_login_link
+from app.errors import DomainError, NotFound, ValidationFailed
+from app.extensions import db
+from app.mail.services import enqueue_mail
+from app.models import LoginToken, Member, normalize_email, utcnow
+from app.urls import is_safe_next
+
+# Token purposes that log a member in through /login/<token>.
+LOGIN_PURPOSES = ("login", "welcome")
+_MAX_TOKEN_LENGTH = 128  # ours are 43 characters; anything much longer is not one of ours
+
+
+class LoginLinkInvalid(DomainError):
+    """A login link that is unknown, used, expired, or whose member is no longer active."""
+
+    title = "This login link cannot be used"
+
+    def __init__(self, reason: str):
+        super().__init__(self.title)
+        self.reason = reason
+        self.status = 404 if reason == "unknown" else 410
+
+
+def _active_member_by_email(email: str) -> Member | None:
+    address = normalize_email(email)
+    if not address:
+        return None
+    return db.session.scalar(select(Member).where(Member.email == address, Member.active.is_(True)))
+
+
+def request_login_link(email: str, *, ip: str = "", next_url: str | None = None) -> None:
+    """Mail a login link if the address belongs to an active member; silently do nothing otherwise.
+
+    The caller shows the same page either way, so the form cannot be used to find out who is a member.
+    """
+    member = _active_member_by_email(email)
+    if member is None:
+        return
+    link = issue_login_link(member, purpose="login", ip=ip or "")
+    if next_url and is_safe_next(next_url) and next_url != "/":
+        link = f"{link}?{urlencode({'next': next_url})}"
+    enqueue_mail(member, "login_link", link=link, minutes=current_app.config["LOGIN_LINK_MINUTES"])
+    db.session.commit()
+
+
+def find_login_token(token: str) -> LoginToken:
+    """The usable token behind a link, or LoginLinkInvalid saying why not. Changes nothing."""
+    row = None
+    if token and len(token) <= _MAX_TOKEN_LENGTH:
+        row = db.session.scalar(select(LoginToken).where(LoginToken.token_hash == hash_token(token)))
+    if row is None or row.purpose not in LOGIN_PURPOSES:
+        raise LoginLinkInvalid("unknown")
+    if row.used_at is not None:
+        raise LoginLinkInvalid("used")
+    if row.expires_at <= utcnow():
+        raise LoginLinkInvalid("expired")
+    if not row.member.active:
+        raise LoginLinkInvalid("inactive")
+    return row
+
+
+def consume_login_link(token: str) -> Member:
+    """Use up a login link and return its member, who may now be logged in.
+
+    Single use even under concurrent requests: the conditional UPDATE lets exactly one of them
+    change the row (PostgreSQL re-checks the WHERE after waiting for the row lock; SQLite
+    serialises writers), and the others see rowcount 0.
+    """
+    row = find_login_token(token)
+    now = utcnow()
+    result = db.session.execute(
+        update(LoginToken)
+        .where(LoginToken.id == row.id, LoginToken.used_at.is_(None), LoginToken.expires_at > now)
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        db.session.rollback()
+        raise LoginLinkInvalid("used")
+    member = row.member
+    member.last_login_at = now
+    db.session.commit()
+    return member
+
+
+def login_with_password(email: str, password: str) -> Member:
+    """The member with this email and password; one and the same error for every kind of failure."""
+    member = _active_member_by_email(email)
+    stored = member.password_hash if member is not None else None
+    # verify_password spends the same time on a missing hash, so timing does not tell either.
+    matches = passwords.verify_password(stored, password or "")
+    if member is None or not matches:
+        raise ValidationFailed(_("The email address or the password is not correct."))
+    if passwords.needs_rehash(stored):
+        member.password_hash = passwords.hash_password(password)
+    member.last_login_at = utcnow()
+    db.session.commit()
+    return member
+
+
+def _check_current_password(member: Member, current_password: str | None) -> None:
+    if member.password_hash and not passwords.verify_password(member.password_hash, current_password or ""):
+        raise ValidationFailed(
+            _("Your current password is not correct."),
+            fields={"current_password": [_("Your current password is not correct.")]},
+        )
+
+
+def change_password(member: Member, *, current_password: str | None, new_password: str | None,
+                    confirm_password: str | None) -> None:
+    """Set a first password or replace the existing one (which must then be given)."""
+    _check_current_password(member, current_password)
+    new_password = new_password or ""
+    errors: dict[str, list[str]] = {}
+    if len(new_password) < passwords.MIN_LENGTH:
+        errors["new_password"] = [_("Use at least %(count)d characters.", count=passwords.MIN_LENGTH)]
+    elif len(new_password) > passwords.MAX_LENGTH:
+        errors["new_password"] = [_("Use at most %(count)d characters.", count=passwords.MAX_LENGTH)]
+    elif new_password != (confirm_password or ""):
+        errors["confirm_password"] = [_("The two passwords are not the same.")]
+    if errors:
+        raise ValidationFailed(_("The password was not saved."), fields=errors)
+    member.password_hash = passwords.hash_password(new_password)
+    db.session.commit()
+
+
+def remove_password(member: Member, *, current_password: str | None) -> None:
+    """Go back to logging in by emailed link only."""
+    if not member.password_hash:
+        return
+    _check_current_password(member, current_password)
+    member.password_hash = None
+    db.session.commit()
+
+
+def cli_login_link(email: str | None = None, *, demo_admin: bool = False) -> str:
+    """A fresh login link for a member (by email) or for the first active admin; for scripts."""
+    if demo_admin:
+        member = db.session.scalar(
+            select(Member).where(Member.is_admin.is_(True), Member.active.is_(True)).order_by(Member.id)
+        )
+        if member is None:
+            raise NotFound("There is no active admin. Create one first (e.g. `flask seed-demo`).")
+    else:
+        member = _active_member_by_email(email or "")
+        if member is None:
+            address = normalize_email(email or "")
+            raise NotFound(f"There is no active member with the email address {address!r}.")
+    link = issue_login_link(member, purpose="login", ip="cli")
+    db.session.commit()
+    return link
