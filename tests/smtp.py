@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import email
 import socket
 import threading
@@ -43,8 +44,18 @@ class SMTPSink:
     messages: list[ReceivedMail] = field(default_factory=list)
     refuse: str | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
+    delay: float = 0.0  # seconds to wait before answering DATA, so concurrent senders overlap
+    refuse_rcpt: str | None = None  # e.g. "550 5.1.1 No such user": refuse every RCPT TO
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        if self.refuse_rcpt:
+            return self.refuse_rcpt
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+        if self.delay:
+            await asyncio.sleep(self.delay)
         if self.refuse:
             return self.refuse
         raw = envelope.original_content or envelope.content
@@ -59,6 +70,8 @@ class SMTPSink:
         with self.lock:
             self.messages.clear()
         self.refuse = None
+        self.delay = 0.0
+        self.refuse_rcpt = None
 
     def to(self, address: str) -> list[ReceivedMail]:
         return [m for m in self.messages if address.lower() in [r.lower() for r in m.rcpt_tos]]

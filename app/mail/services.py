@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from email.utils import formataddr, make_msgid
+from email.utils import formataddr, make_msgid, parseaddr
 
 from flask import current_app, render_template
 from flask_babel import force_locale
@@ -12,11 +12,16 @@ from app.extensions import db
 from app.models import Member, NetworkSettings, OutboxMessage
 
 
-def _sender() -> str:
+def _sender_pair() -> tuple[str, str]:
+    """(display name, address) of the sender: the network's settings, else MAIL_DEFAULT_SENDER."""
     settings = NetworkSettings.get()
     if settings.sender_email and settings.sender_email != "kaffeklub@localhost":
-        return formataddr((settings.sender_name or settings.name, settings.sender_email))
-    return current_app.config["MAIL_DEFAULT_SENDER"]
+        return (settings.sender_name or settings.name, settings.sender_email)
+    return parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])
+
+
+def _sender() -> str:
+    return formataddr(_sender_pair())
 
 
 def _message_domain(sender: str) -> str:
@@ -39,7 +44,9 @@ def enqueue_mail(to: Member | str, template: str, *, kind: str | None = None,
                  language: str | None = None, **context) -> OutboxMessage:
     """Render a mail in the recipient's language and add it to the outbox (not committed here)."""
     if isinstance(to, Member):
-        address = formataddr((to.name, to.email))
+        # A (name, address) pair: Flask-Mail encodes the name itself. A formataddr() string here
+        # would be encoded twice, and "Søren" would arrive as "=?utf-8?q?S=C3=B8ren?=".
+        address = (to.name, to.email)
         envelope_to = to.email
         language = language or to.language
         member_id = to.id
@@ -53,7 +60,7 @@ def enqueue_mail(to: Member | str, template: str, *, kind: str | None = None,
     subject, text, html = render_mail(template, language, **context)
 
     sender = _sender()
-    message = Message(subject=subject, sender=sender, recipients=[address], body=text, html=html)
+    message = Message(subject=subject, sender=_sender_pair(), recipients=[address], body=text, html=html)
     message.msgId = make_msgid(domain=_message_domain(sender))
     outbox = OutboxMessage(
         message_id=message.msgId,

@@ -39,6 +39,8 @@ class OutboxMessage(db.Model):
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # How a sent message left: "smtp", or "captured" (development without MAIL_SERVER, see /dev/mail).
+    transport: Mapped[str] = mapped_column(String(20), default="")
 
     @property
     def recipient_list(self) -> list[str]:
