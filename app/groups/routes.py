@@ -1,3 +1,125 @@
-from flask import Blueprint
+"""Group pages: list, detail, member list with membership management, create and edit."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from app.errors import ValidationFailed
+from app.groups import services
+from app.groups.forms import (
+    COMMON_TIMEZONES,
+    ROLE_LABELS,
+    ActionForm,
+    AddMemberForm,
+    GroupForm,
+    RoleForm,
+    apply_field_errors,
+)
 
 bp = Blueprint("groups", __name__)
+
+
+@bp.get("/groups")
+def index():
+    groups = services.list_visible_groups(current_user)
+    return render_template("groups/index.html", groups=groups)
+
+
+@bp.route("/groups/new", methods=["GET", "POST"])
+@login_required
+def create():
+    services.require_can_create_group(current_user)
+    form = GroupForm()
+    errors: list[str] = []
+    if form.validate_on_submit():
+        try:
+            group = services.create_group(current_user, form.to_data())
+        except ValidationFailed as error:
+            errors = apply_field_errors(form, error)
+        else:
+            flash(_("The group %(name)s was created.", name=group.name), "success")
+            return redirect(url_for("groups.show", slug=group.slug))
+    status = 422 if form.is_submitted() else 200
+    return render_template("groups/form.html", form=form, group=None, errors=errors,
+                           timezones=COMMON_TIMEZONES), status
+
+
+@bp.get("/groups/<slug>")
+def show(slug: str):
+    overview = services.get_group_overview(current_user, slug)
+    return render_template("groups/show.html", overview=overview, group=overview.group)
+
+
+@bp.route("/groups/<slug>/edit", methods=["GET", "POST"])
+@login_required
+def edit(slug: str):
+    group = services.get_group_for_edit(current_user, slug)
+    form = GroupForm(obj=group)
+    errors: list[str] = []
+    if form.validate_on_submit():
+        try:
+            group = services.update_group(current_user, slug, form.to_data())
+        except ValidationFailed as error:
+            errors = apply_field_errors(form, error)
+        else:
+            flash(_("The group was saved."), "success")
+            return redirect(url_for("groups.show", slug=group.slug))
+    status = 422 if form.is_submitted() else 200
+    return render_template("groups/form.html", form=form, group=group, errors=errors,
+                           timezones=COMMON_TIMEZONES), status
+
+
+@bp.get("/groups/<slug>/members")
+@login_required
+def members(slug: str):
+    return _render_members(slug, AddMemberForm(formdata=None))
+
+
+def _render_members(slug: str, add_form: AddMemberForm, status: int = 200):
+    page = services.get_group_members_page(current_user, slug)
+    return render_template("groups/members.html", page=page, group=page.group, add_form=add_form,
+                           role_form=RoleForm(formdata=None), action_form=ActionForm(formdata=None)), status
+
+
+@bp.post("/groups/<slug>/members/add")
+@login_required
+def add_member(slug: str):
+    services.get_group_for_edit(current_user, slug)
+    form = AddMemberForm()
+    if form.validate_on_submit():
+        try:
+            membership = services.add_member_to_group(current_user, slug, form.email.data, form.role.data)
+        except ValidationFailed as error:
+            for message in apply_field_errors(form, error):
+                flash(message, "error")
+        else:
+            flash(_("%(name)s was added to the group.", name=membership.member.name), "success")
+            return redirect(url_for("groups.members", slug=slug))
+    return _render_members(slug, form, 422)
+
+
+@bp.post("/groups/<slug>/members/<int:membership_id>/role")
+@login_required
+def change_role(slug: str, membership_id: int):
+    form = RoleForm()
+    if not form.validate_on_submit():
+        flash(_("Please choose a valid role."), "error")
+        return redirect(url_for("groups.members", slug=slug))
+    membership = services.change_member_role(current_user, slug, membership_id, form.role.data)
+    flash(_("%(name)s is now %(role)s.", name=membership.member.name,
+            role=ROLE_LABELS[membership.role]), "success")
+    return redirect(url_for("groups.members", slug=slug))
+
+
+@bp.post("/groups/<slug>/members/<int:membership_id>/remove")
+@login_required
+def remove_member(slug: str, membership_id: int):
+    form = ActionForm()
+    if not form.validate_on_submit():
+        flash(_("The form has expired. Please try again."), "error")
+        return redirect(url_for("groups.members", slug=slug))
+    member = services.remove_member_from_group(current_user, slug, membership_id)
+    flash(_("%(name)s was removed from the group.", name=member.name), "success")
+    return redirect(url_for("groups.members", slug=slug))

@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app.auth import permissions
-from app.errors import PermissionDenied
+from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.extensions import db
-from app.models import Group, Member, Membership
+from app.i18n import is_valid_timezone
+from app.models import Group, Member, Membership, Role, normalize_email
+
+SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# Paths under /groups/ that a slug must not shadow.
+RESERVED_SLUGS = frozenset({"new", "edit", "members"})
+ROLES = (Role.MEMBER.value, Role.ORGANIZER.value)
 
 
 def list_visible_groups(user) -> list[Group]:
@@ -38,3 +50,197 @@ def list_group_members(user, group: Group, *, include_inactive: bool = False) ->
     if not include_inactive:
         query = query.where(Member.active.is_(True))
     return list(db.session.scalars(query).all())
+
+
+# --- pages --------------------------------------------------------------------------------------
+
+@dataclass
+class GroupOverview:
+    group: Group
+    organizers: list[Member]
+    member_count: int
+    can_see_members: bool
+    can_manage: bool
+    is_member: bool
+
+
+def get_group_overview(user, slug: str) -> GroupOverview:
+    """What the group page shows: the group, its organizers and how many active members it has."""
+    group = get_group(user, slug)
+    organizers = list(db.session.scalars(
+        select(Member).join(Membership)
+        .where(Membership.group_id == group.id, Membership.role == Role.ORGANIZER.value,
+               Member.active.is_(True))
+        .order_by(Member.name)
+    ))
+    member_count = db.session.scalar(
+        select(func.count(Membership.id)).join(Membership.member)
+        .where(Membership.group_id == group.id, Member.active.is_(True))
+    ) or 0
+    return GroupOverview(
+        group=group,
+        organizers=organizers,
+        member_count=member_count,
+        can_see_members=permissions.can_see_group_members(user, group),
+        can_manage=permissions.can_manage_group(user, group),
+        is_member=permissions.is_member_of(user, group),
+    )
+
+
+@dataclass
+class GroupMembersPage:
+    group: Group
+    memberships: list[Membership]
+    can_manage: bool
+    changeable: set[int]  # membership ids whose role the user may change or remove
+
+
+def get_group_members_page(user, slug: str) -> GroupMembersPage:
+    """The member list of a group: 404 for a hidden group, 403 for a visible one the user is not in."""
+    group = get_group(user, slug)
+    can_manage = permissions.can_manage_group(user, group)
+    memberships = list_group_members(user, group, include_inactive=can_manage)
+    changeable = {m.id for m in memberships if permissions.can_change_membership(user, m)}
+    return GroupMembersPage(group=group, memberships=memberships, can_manage=can_manage,
+                            changeable=changeable)
+
+
+def get_group_for_edit(user, slug: str) -> Group:
+    """The group, if the user may edit it (its organizers and admins)."""
+    group = get_group(user, slug)
+    permissions.require(permissions.can_manage_group(user, group))
+    return group
+
+
+def require_can_create_group(user) -> None:
+    permissions.require(permissions.can_create_group(user))
+
+
+# --- writing groups -----------------------------------------------------------------------------
+
+def _clean_group_input(data: Mapping[str, object], *, current: Group | None = None) -> dict[str, object]:
+    """Check and normalise name, slug, description, time zone and visibility; raise field errors."""
+    errors: dict[str, list[str]] = {}
+    name = " ".join(str(data.get("name") or "").split())
+    slug = str(data.get("slug") or "").strip()
+    description = str(data.get("description") or "").strip()
+    timezone = str(data.get("timezone") or "").strip()
+
+    if not name:
+        errors.setdefault("name", []).append(_("Please enter a name."))
+    elif len(name) > 200:
+        errors.setdefault("name", []).append(_("The name can be at most %(max)s characters.", max=200))
+
+    if not slug:
+        errors.setdefault("slug", []).append(_("Please enter a short name for the address."))
+    elif len(slug) > 80 or not SLUG_PATTERN.match(slug):
+        errors.setdefault("slug", []).append(
+            _("Use only lowercase letters a-z, digits and hyphens (for example kaffeklub-aarhus)."))
+    elif slug in RESERVED_SLUGS:
+        errors.setdefault("slug", []).append(_("This address is reserved. Please choose another."))
+    else:
+        query = select(Group.id).where(Group.slug == slug)
+        if current is not None:
+            query = query.where(Group.id != current.id)
+        if db.session.scalar(query) is not None:
+            errors.setdefault("slug", []).append(_("Another group already uses this address."))
+
+    if not is_valid_timezone(timezone):
+        errors.setdefault("timezone", []).append(
+            _("Please choose a valid time zone, for example Europe/Copenhagen."))
+
+    if len(description) > 5000:
+        errors.setdefault("description", []).append(
+            _("The description can be at most %(max)s characters.", max=5000))
+
+    if errors:
+        raise ValidationFailed(_("Please correct the marked fields."), fields=errors)
+    return {"name": name, "slug": slug, "description": description, "timezone": timezone,
+            "is_public": bool(data.get("is_public"))}
+
+
+def _commit_group(group: Group) -> None:
+    try:
+        db.session.commit()
+    except IntegrityError as error:  # a concurrent request took the slug between check and commit
+        db.session.rollback()
+        raise ValidationFailed(_("Please correct the marked fields."),
+                               fields={"slug": [_("Another group already uses this address.")]}) from error
+
+
+def create_group(user, data: Mapping[str, object]) -> Group:
+    """Found a new group (admins only)."""
+    require_can_create_group(user)
+    values = _clean_group_input(data)
+    group = Group(**values)
+    db.session.add(group)
+    _commit_group(group)
+    return group
+
+
+def update_group(user, slug: str, data: Mapping[str, object]) -> Group:
+    """Change a group's name, address, description, time zone and visibility."""
+    group = get_group_for_edit(user, slug)
+    values = _clean_group_input(data, current=group)
+    for key, value in values.items():
+        setattr(group, key, value)
+    _commit_group(group)
+    return group
+
+
+# --- memberships --------------------------------------------------------------------------------
+
+def _check_role(role: str) -> str:
+    if role not in ROLES:
+        raise ValidationFailed(_("Unknown role."), fields={"role": [_("Unknown role.")]})
+    return role
+
+
+def add_member_to_group(user, slug: str, email: str, role: str = Role.MEMBER.value) -> Membership:
+    """Add an existing member (found by e-mail) to the group, as member or organizer."""
+    group = get_group_for_edit(user, slug)
+    role = _check_role(role)
+    address = normalize_email(email)
+    member = db.session.scalar(select(Member).where(Member.email == address)) if address else None
+    if member is None:
+        raise ValidationFailed(
+            _("No member has this e-mail address."),
+            fields={"email": [_("No member has this e-mail address. Create the member first.")]})
+    if member.membership_in(group) is not None:
+        raise ValidationFailed(
+            _("%(name)s is already in this group.", name=member.name),
+            fields={"email": [_("%(name)s is already in this group.", name=member.name)]})
+    membership = Membership(member=member, group=group, role=role)
+    db.session.add(membership)
+    try:
+        db.session.commit()
+    except IntegrityError as error:
+        db.session.rollback()
+        raise Conflict(_("%(name)s is already in this group.", name=member.name)) from error
+    return membership
+
+
+def _membership_for_change(user, slug: str, membership_id: int) -> Membership:
+    group = get_group_for_edit(user, slug)
+    membership = db.session.get(Membership, membership_id)
+    if membership is None or membership.group_id != group.id:
+        raise NotFound()
+    permissions.require(permissions.can_change_membership(user, membership))
+    return membership
+
+
+def change_member_role(user, slug: str, membership_id: int, role: str) -> Membership:
+    """Make a group member an organizer, or an organizer a member."""
+    membership = _membership_for_change(user, slug, membership_id)
+    membership.role = _check_role(role)
+    db.session.commit()
+    return membership
+
+
+def remove_member_from_group(user, slug: str, membership_id: int) -> Member:
+    """Take a member out of the group (their profile and other groups stay)."""
+    membership = _membership_for_change(user, slug, membership_id)
+    member = membership.member
+    db.session.delete(membership)
+    db.session.commit()
+    return member

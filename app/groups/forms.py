@@ -1,0 +1,82 @@
+"""Forms for groups and their memberships. Rules that need the database live in the services."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional, Regexp
+
+from app.errors import ValidationFailed
+
+# A handful of zones offered as suggestions; any valid IANA zone is accepted.
+COMMON_TIMEZONES = (
+    "Europe/Copenhagen", "Europe/Stockholm", "Europe/Oslo", "Europe/Berlin", "Europe/London",
+    "Europe/Helsinki", "Atlantic/Faroe", "America/Nuuk", "UTC",
+)
+
+ROLE_CHOICES = [SelectChoice("member", _l("Member")), SelectChoice("organizer", _l("Organizer"))]
+ROLE_LABELS = {c.value: c.label for c in ROLE_CHOICES}
+
+
+def apply_field_errors(form: FlaskForm, error: ValidationFailed) -> list[str]:
+    """Put a service's field errors next to the form's fields; return messages without a field."""
+    loose: list[str] = []
+    for name, messages in error.fields.items():
+        field = getattr(form, name, None)
+        if field is None:
+            loose.extend(messages)
+            continue
+        errors = list(field.errors) if isinstance(field.errors, list | tuple) else []
+        field.errors = errors + [m for m in messages if m not in errors]
+    if not error.fields:
+        loose.append(error.message)
+    return loose
+
+
+class GroupForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(message=_l("Please enter a name.")),
+                                               Length(max=200)])
+    slug = StringField(
+        _l("Address (short name)"),
+        validators=[
+            DataRequired(message=_l("Please enter a short name for the address.")),
+            Length(max=80),
+            Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
+                   message=_l("Use only lowercase letters a-z, digits and hyphens "
+                              "(for example kaffeklub-aarhus).")),
+        ],
+        description=_l("Used in the group's web address: /groups/<short name>. "
+                       "Lowercase letters, digits and hyphens."),
+    )
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)],
+                                description=_l("What the group is about, where and when it meets."))
+    timezone = StringField(_l("Time zone"), default="Europe/Copenhagen",
+                           validators=[DataRequired(message=_l("Please choose a time zone."))],
+                           description=_l("An IANA time zone such as Europe/Copenhagen. "
+                                          "Meeting times are shown in this zone."))
+    is_public = BooleanField(_l("Public group"),
+                             description=_l("Everyone can see that a public group exists. "
+                                            "The member list is always only for the group's members."))
+
+    def to_data(self) -> dict[str, object]:
+        return {"name": self.name.data, "slug": self.slug.data, "description": self.description.data,
+                "timezone": self.timezone.data, "is_public": self.is_public.data}
+
+
+class AddMemberForm(FlaskForm):
+    email = EmailField(_l("E-mail of the member"),
+                       validators=[DataRequired(message=_l("Please enter an e-mail address.")),
+                                   Length(max=254)])
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES, default="member")
+
+
+class RoleForm(FlaskForm):
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES)
+
+
+class ActionForm(FlaskForm):
+    """A POST with nothing but the CSRF token (remove, deactivate ...)."""
+
+    next = HiddenField()

@@ -1,0 +1,103 @@
+"""Forms for profiles, member administration and the CSV import. Database rules live in services."""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional
+
+from app.groups.forms import ROLE_CHOICES
+
+
+class ProfileForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(message=_l("Please enter a name.")),
+                                               Length(max=200)])
+    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)])
+    company = StringField(_l("Company"), validators=[Optional(), Length(max=200)])
+    title = StringField(_l("Title"), validators=[Optional(), Length(max=200)],
+                        description=_l("What you do, e.g. owner, accountant, web designer."))
+    industry = StringField(_l("Industry"), validators=[Optional(), Length(max=200)])
+    competencies = StringField(
+        _l("Competencies"), validators=[Optional(), Length(max=2000)],
+        description=_l("Separate with commas, e.g. bookkeeping, web design, payroll. "
+                       "Others find you by these when they look around the network first."))
+    bio = TextAreaField(_l("About me"), validators=[Optional(), Length(max=5000)])
+    website = StringField(_l("Website"), validators=[Optional(), Length(max=300)],
+                          description=_l("For example https://www.example.dk"))
+    language = SelectField(_l("Language"))
+
+    def __init__(self, *args, **kwargs):
+        obj = kwargs.get("obj")
+        if obj is not None and "competencies" not in kwargs:
+            kwargs["competencies"] = ", ".join(obj.competency_names)
+        super().__init__(*args, **kwargs)
+        self.language.choices = [SelectChoice(code, label)
+                                 for code, label in current_app.config["LANGUAGES"].items()]
+
+    def populate_obj(self, obj):  # pragma: no cover - services write members, never the form
+        raise NotImplementedError
+
+    def to_data(self) -> dict[str, object]:
+        return {name: getattr(self, name).data for name in
+                ("name", "phone", "company", "title", "industry", "competencies", "bio", "website",
+                 "language")}
+
+
+class MemberForm(ProfileForm):
+    """Profile fields plus what an admin or organizer sets: e-mail, group, role, admin flag."""
+
+    email = EmailField(_l("E-mail"), validators=[DataRequired(message=_l("Please enter an e-mail address.")),
+                                                Length(max=254)])
+    group_id = SelectField(_l("Group"), coerce=int, validate_choice=False)
+    role = SelectField(_l("Role in the group"), choices=ROLE_CHOICES, default="member")
+    is_admin = BooleanField(_l("Administrator of the whole network"))
+
+    def to_data(self) -> dict[str, object]:
+        data = super().to_data()
+        for name in ("email", "group_id", "role", "is_admin"):
+            field = getattr(self, name, None)  # build_member_form removes what the user may not set
+            if field is not None:
+                data[name] = field.data
+        return data
+
+
+class ImportUploadForm(FlaskForm):
+    group_id = SelectField(_l("Add the members to the group"), coerce=int, validate_choice=False)
+    file = FileField(_l("CSV file"),
+                     description=_l("Save the spreadsheet as CSV (semicolon separated) or CSV UTF-8. "
+                                    "At most 2 MB. The first row names the columns."))
+
+
+class ImportConfirmForm(FlaskForm):
+    payload = HiddenField()
+
+
+class EmptyForm(FlaskForm):
+    """A POST with only the CSRF token (deactivate, reactivate)."""
+
+
+def build_member_form(*, admin: bool, creating: bool, groups=(), **kwargs) -> MemberForm:
+    """A MemberForm with only the fields this user may set: e-mail and the admin flag for admins
+    (organizers also give the e-mail when creating), group and role only when creating."""
+    form = MemberForm(**kwargs)
+    if creating:
+        choices = group_choices(groups)
+        if admin:
+            choices.insert(0, SelectChoice(0, str(_l("(no group)"))))
+        form.group_id.choices = choices
+    else:
+        del form.group_id
+        del form.role
+        if not admin:
+            del form.email
+    if not admin:
+        del form.is_admin
+    return form
+
+
+def group_choices(groups) -> list[SelectChoice]:
+    return [SelectChoice(g.id, g.name) for g in groups]
