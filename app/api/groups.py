@@ -1,0 +1,56 @@
+"""GET /api/v1/groups and /api/v1/groups/{slug}/members, over app.groups.services."""
+
+from __future__ import annotations
+
+from flask import g
+from flask_smorest import Blueprint
+
+from app.api.auth import authenticate_request, no_store, token_required
+from app.api.schemas import GroupMemberSchema, GroupSchema
+from app.api.spec import TOKEN_OPTIONAL, TOKEN_REQUIRED
+from app.groups import services as group_services
+
+blp = Blueprint("api_groups", __name__, url_prefix="/api/v1",
+                description="Groups (kaffeklubber) and their members")
+blp.before_request(authenticate_request)
+blp.after_request(no_store)
+
+
+@blp.get("/groups")
+@blp.doc(security=TOKEN_OPTIONAL, summary="Groups visible to the caller",
+         description="Anonymous callers see the public groups; with a token, also the member's own "
+                     "groups (admins: all groups). `role` is the caller's role, null if not a member.")
+@blp.response(200, GroupSchema(many=True))
+@blp.alt_response(401, response="Unauthorized")
+@blp.alt_response(429, response="TooManyRequests")
+def list_groups():
+    user = g.api_user
+    groups = group_services.list_visible_groups(user)
+    return [_with_role(user, group) for group in groups]
+
+
+@blp.get("/groups/<string:slug>/members")
+@blp.doc(security=TOKEN_REQUIRED, summary="A group's members",
+         description="For the group's members and organizers, and admins. A members-only group "
+                     "that the caller may not see answers 404, a public one 403.")
+@blp.response(200, GroupMemberSchema(many=True))
+@blp.alt_response(401, response="Unauthorized")
+@blp.alt_response(403, response="Forbidden")
+@blp.alt_response(404, response="NotFound")
+@blp.alt_response(429, response="TooManyRequests")
+@token_required
+def list_members(slug: str):
+    group = group_services.get_group(g.api_user, slug)
+    return group_services.list_group_members(g.api_user, group)
+
+
+def _with_role(user, group) -> dict:
+    membership = user.membership_in(group) if user is not None else None
+    return {
+        "slug": group.slug,
+        "name": group.name,
+        "description": group.description,
+        "timezone": group.timezone,
+        "is_public": group.is_public,
+        "role": membership.role if membership is not None else None,
+    }

@@ -1,0 +1,25 @@
+"""GET /api/v1/me: the member who owns the access token."""
+
+from __future__ import annotations
+
+from flask import g
+from flask_smorest import Blueprint
+
+from app.api.auth import authenticate_request, no_store, token_required
+from app.api.schemas import MeSchema
+from app.api.spec import TOKEN_REQUIRED
+
+blp = Blueprint("api_me", __name__, url_prefix="/api/v1", description="The token's own member")
+blp.before_request(authenticate_request)
+blp.after_request(no_store)
+
+
+@blp.get("/me")
+@blp.doc(security=TOKEN_REQUIRED, summary="The authenticated member",
+         description="Profile and group memberships (with role) of the member who owns the token.")
+@blp.response(200, MeSchema)
+@blp.alt_response(401, response="Unauthorized")
+@blp.alt_response(429, response="TooManyRequests")
+@token_required
+def me():
+    return g.api_user
