@@ -1,0 +1,44 @@
+"""Run every benchmark and print a table. Numbers are medians; ratios compare to a baseline
+(GET /healthz, one trivial query) measured in the same process, because these machines are
+shared and noisy and absolute times vary from run to run."""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+
+def measure(fn: Callable[[], object], *, repeat: int, warmup: int = 3) -> float:
+    """Median wall time of fn in milliseconds."""
+    for _ in range(warmup):
+        fn()
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - start) * 1000)
+    return statistics.median(samples)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repeat", type=int, default=50)
+    args = parser.parse_args(argv)
+    from bench import web_pages
+
+    with tempfile.TemporaryDirectory() as tmp:
+        rows = web_pages.run(Path(tmp), repeat=args.repeat, measure=measure)
+    baseline = rows[0][1]
+    print(f"{'benchmark':55} {'median ms':>10} {'x baseline':>11}")
+    for name, ms in rows:
+        print(f"{name:55} {ms:10.2f} {ms / baseline:11.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,50 @@
+"""Page and API timings on the seeded demo network (40 members), through the Flask test client."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import select
+
+from app import create_app
+from app.extensions import db
+
+
+def run(tmp: Path, *, repeat: int, measure) -> list[tuple[str, float]]:
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp / 'bench.db'}", MAIL_SERVER="")
+    with app.app_context():
+        from app.models import Member
+        from app.seed import DEMO_ADMIN_EMAIL, seed_demo
+        from app.tokens.services import create_token
+
+        db.create_all()
+        seed_demo()
+        admin = db.session.scalar(select(Member).where(Member.email == DEMO_ADMIN_EMAIL))
+        _, api_token = create_token(admin, "bench")
+        admin_id = admin.id
+
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = str(admin_id)
+        session["_fresh"] = True
+    anonymous = app.test_client()
+    bearer = {"Authorization": f"Bearer {api_token}"}
+
+    def get(c, url, **kw):
+        def call():
+            response = c.get(url, **kw)
+            assert response.status_code == 200, (url, response.status_code)
+        return call
+
+    rows = [
+        ("baseline: GET /healthz", get(anonymous, "/healthz")),
+        ("GET / (anonymous)", get(anonymous, "/")),
+        ("GET / (admin)", get(client, "/")),
+        ("GET /groups/kaffeklub-vest/members (admin)", get(client, "/groups/kaffeklub-vest/members")),
+        ("GET /members directory (admin, all members)", get(client, "/members")),
+        ("GET /admin/members/export.csv", get(client, "/admin/members/export.csv")),
+        ("API GET /api/v1/groups/kaffeklub-vest/members", get(anonymous, "/api/v1/groups/kaffeklub-vest/members",
+                                                             headers=bearer)),
+        ("API GET /api/v1/openapi.json", get(anonymous, "/api/v1/openapi.json")),
+    ]
+    return [(name, measure(fn, repeat=repeat)) for name, fn in rows]

@@ -1,0 +1,97 @@
+"""End-to-end fixtures: the app served on a free port in a thread, and real Chromium via Playwright.
+
+Chromium is Debian's package (/usr/bin/chromium, or CHROMIUM_PATH); Playwright never downloads
+a browser here. Without Chromium the tests skip, which `--fail-on-skip` (CI) turns into failures.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from flask import Flask
+from werkzeug.serving import make_server
+
+from app import create_app
+from app.extensions import db, limiter
+from tests.smtp import free_port
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def chromium_path() -> str:
+    path = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
+    if not path or not os.path.exists(path):
+        pytest.skip("Chromium is not installed (apt-get install chromium, or set CHROMIUM_PATH)")
+    return path
+
+
+@dataclass
+class LiveServer:
+    app: Flask
+    url: str
+
+    def app_context(self):
+        return self.app.app_context()
+
+
+@pytest.fixture
+def live_server(tmp_path) -> Iterator[LiveServer]:
+    """The real app (CSRF on, development mail page on, mail captured) on 127.0.0.1:<free port>."""
+    port = free_port()
+    app = create_app(
+        "testing",
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'e2e.db'}",
+        WTF_CSRF_ENABLED=True,
+        MAIL_SERVER="",
+        DEV_MAIL_PAGE=True,
+        BASE_URL=f"http://127.0.0.1:{port}",
+    )
+    with app.app_context():
+        db.create_all()
+    limiter.reset()
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield LiveServer(app=app, url=f"http://127.0.0.1:{port}")
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    path = chromium_path()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh browser context (no cookies) and page; console errors are collected in page.errors."""
+    context = browser.new_context(locale="da-DK", timezone_id="Europe/Copenhagen")
+    page = context.new_page()
+    page.errors = []  # type: ignore[attr-defined]
+    page.on("console", lambda msg: msg.type == "error" and page.errors.append(msg.text))
+    page.on("pageerror", lambda exc: page.errors.append(str(exc)))
+    yield page
+    context.close()
