@@ -29,6 +29,12 @@ def create_app(config: type[Config] | str | None = None, **overrides: Any) -> Fl
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY must be set (environment variable or .env)")
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if app.config.get("TRUST_PROXY_HOPS"):
+        # Rate limits and https redirects need the client's address and scheme, not the proxy's.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["TRUST_PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
     register_extensions(app)
     register_blueprints(app)
@@ -116,12 +122,14 @@ def register_blueprints(app: Flask) -> None:
     from app.auth.routes import bp as auth_bp
     from app.groups.routes import bp as groups_bp
     from app.main.routes import bp as main_bp
+    from app.meetings.routes import bp as meetings_bp
     from app.members.routes import bp as members_bp
     from app.tokens.routes import bp as tokens_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(groups_bp)
+    app.register_blueprint(meetings_bp)
     app.register_blueprint(members_bp)
     app.register_blueprint(tokens_bp)
     if app.config.get("DEV_MAIL_PAGE"):

@@ -58,3 +58,27 @@ def create_admin(**kwargs) -> Member:
 
 def create_organizer(group: Group, **kwargs) -> Member:
     return create_member(groups=[group], role=Role.ORGANIZER.value, **kwargs)
+
+
+def create_meeting(**kwargs):
+    """A scheduled meeting; default a week from now, 08:30-10:00 local in the group's zone.
+
+    Pass `group`, or one is created. Pass `starts_at`/`ends_at` (aware) to place it exactly.
+    """
+    from datetime import UTC, datetime, timedelta
+
+    from app.models import Meeting
+
+    group = kwargs.pop("group", None) or create_group()
+    n = next(_seq)
+    start = kwargs.pop("starts_at", None) or (
+        datetime.now(UTC).replace(hour=7, minute=30, second=0, microsecond=0) + timedelta(days=7)
+    )
+    kwargs.setdefault("title", f"Morgenmøde {n}")
+    kwargs.setdefault("ends_at", start + timedelta(minutes=90))
+    kwargs.setdefault("venue_name", f"Kontoret {n}")
+    kwargs.setdefault("venue_address", "Bredgade 1, 7400 Herning")
+    meeting = Meeting(group=group, starts_at=start, **kwargs)
+    db.session.add(meeting)
+    db.session.commit()
+    return meeting

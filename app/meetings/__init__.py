@@ -1,0 +1,1 @@
+"""Meetings: breakfast meetings and meeting series."""

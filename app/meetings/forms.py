@@ -1,0 +1,192 @@
+"""WTForms for meetings and series. Field names match the service input keys (MeetingData, SeriesData)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+SCOPE_THIS = "this"
+SCOPE_FOLLOWING = "following"
+
+FREQUENCIES = [
+    SelectChoice("weekly", _l("Every week")),
+    SelectChoice("every_n_weeks", _l("Every N weeks")),
+    SelectChoice("monthly_nth_weekday", _l("Monthly on a weekday (e.g. the third Wednesday)")),
+    SelectChoice("monthly_day", _l("Monthly on a day of the month")),
+    SelectChoice("rrule", _l("Custom rule (RRULE)")),
+]
+WEEKDAYS = [
+    SelectChoice("0", _l("Monday")),
+    SelectChoice("1", _l("Tuesday")),
+    SelectChoice("2", _l("Wednesday")),
+    SelectChoice("3", _l("Thursday")),
+    SelectChoice("4", _l("Friday")),
+    SelectChoice("5", _l("Saturday")),
+    SelectChoice("6", _l("Sunday")),
+]
+NTH = [
+    SelectChoice("1", _l("first")),
+    SelectChoice("2", _l("second")),
+    SelectChoice("3", _l("third")),
+    SelectChoice("4", _l("fourth")),
+    SelectChoice("-1", _l("last")),
+]
+MONTHS = [
+    SelectChoice("1", _l("January")),
+    SelectChoice("2", _l("February")),
+    SelectChoice("3", _l("March")),
+    SelectChoice("4", _l("April")),
+    SelectChoice("5", _l("May")),
+    SelectChoice("6", _l("June")),
+    SelectChoice("7", _l("July")),
+    SelectChoice("8", _l("August")),
+    SelectChoice("9", _l("September")),
+    SelectChoice("10", _l("October")),
+    SelectChoice("11", _l("November")),
+    SelectChoice("12", _l("December")),
+]
+HOLIDAY_POLICIES = [
+    SelectChoice("skip", _l("Skip meetings on public holidays")),
+    SelectChoice("move", _l("Move them to the next working day")),
+    SelectChoice("ignore", _l("Meet anyway")),
+]
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def _host_field(label=None) -> SelectField:
+    # Choices are the group's members, set by the route; "" means no host.
+    return SelectField(label or _l("Host"), choices=[], validate_choice=False, validators=[Optional()])
+
+
+class MeetingForm(FlaskForm):
+    title = StringField(
+        _l("Title"), validators=[InputRequired(message=_l("Please enter a title.")), Length(max=200)]
+    )
+    date = DateField(_l("Date"), validators=[InputRequired(message=_l("Please enter a date."))])
+    start_time = TimeField(_l("Starts"), validators=[InputRequired(message=_l("Please enter a time."))])
+    end_time = TimeField(_l("Ends"), validators=[InputRequired(message=_l("Please enter a time."))])
+    doors_open_time = TimeField(_l("Doors open / coffee from"), validators=[Optional()])
+    venue_name = StringField(_l("Venue"), validators=[Length(max=200)])
+    venue_address = StringField(_l("Address"), validators=[Length(max=500)])
+    host_member_id = _host_field()
+    online_url = StringField(_l("Online link"), validators=[Length(max=500)])
+    capacity = IntegerField(
+        _l("Capacity"), validators=[Optional()], description=_l("Leave empty for no limit.")
+    )
+    rsvp_deadline = DateTimeLocalField(
+        _l("Sign-up deadline"), format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"], validators=[Optional()]
+    )
+    guests_welcome = BooleanField(_l("Guests are welcome"), default=True)
+    agenda = TextAreaField(
+        _l("Agenda / programme"),
+        description=_l("Plain text. Blank lines separate paragraphs; links become clickable."),
+    )
+    scope = RadioField(
+        _l("Apply to"),
+        choices=[
+            SelectChoice(SCOPE_THIS, _l("This meeting only")),
+            SelectChoice(SCOPE_FOLLOWING, _l("This and all following meetings")),
+        ],
+        default=SCOPE_THIS,
+        validators=[Optional()],
+    )
+
+
+MEETING_INPUT_FIELDS = (
+    "title",
+    "date",
+    "start_time",
+    "end_time",
+    "doors_open_time",
+    "venue_name",
+    "venue_address",
+    "host_member_id",
+    "online_url",
+    "capacity",
+    "rsvp_deadline",
+    "guests_welcome",
+    "agenda",
+)
+
+
+class CancelForm(FlaskForm):
+    reason = TextAreaField(_l("Reason (shown to members)"), validators=[Length(max=2000)])
+    scope = RadioField(
+        _l("Cancel"),
+        choices=[
+            SelectChoice(SCOPE_THIS, _l("Only this meeting")),
+            SelectChoice(SCOPE_FOLLOWING, _l("This and the rest of the series")),
+        ],
+        default=SCOPE_THIS,
+        validators=[Optional()],
+    )
+
+
+class RotationEntryForm(Form):
+    host_member_id = _host_field()
+    venue_name = StringField(_l("Venue"), validators=[Length(max=200)])
+    venue_address = StringField(_l("Address"), validators=[Length(max=500)])
+
+
+ROTATION_ROWS = 8
+
+
+class SeriesForm(FlaskForm):
+    title = StringField(
+        _l("Title"), validators=[InputRequired(message=_l("Please enter a title.")), Length(max=200)]
+    )
+    frequency = RadioField(_l("Repeats"), choices=FREQUENCIES, default="monthly_nth_weekday")
+    interval = IntegerField(_l("Every how many weeks"), default=2, validators=[Optional()])
+    weekday = SelectField(_l("Weekday"), choices=WEEKDAYS, default="2")
+    nth = SelectField(_l("Which one in the month"), choices=NTH, default="3")
+    day_of_month = IntegerField(_l("Day of the month"), default=1, validators=[Optional()])
+    rrule = StringField(
+        _l("RRULE"),
+        validators=[Length(max=500)],
+        description=_l("For example FREQ=MONTHLY;BYDAY=WE;BYSETPOS=3"),
+    )
+    starts_on = DateField(_l("From"), validators=[InputRequired(message=_l("Please enter a date."))])
+    ends_on = DateField(_l("Until"), validators=[InputRequired(message=_l("Please enter a date."))])
+    start_time = TimeField(_l("Starts"), validators=[InputRequired(message=_l("Please enter a time."))])
+    end_time = TimeField(_l("Ends"), validators=[InputRequired(message=_l("Please enter a time."))])
+    doors_open_time = TimeField(_l("Doors open / coffee from"), validators=[Optional()])
+    timezone = StringField(_l("Time zone"), validators=[Length(max=64)])
+    skip_months = MultiCheckboxField(_l("No meetings in"), choices=MONTHS, validators=[Optional()])
+    holiday_policy = RadioField(_l("Public holidays"), choices=HOLIDAY_POLICIES, default="skip")
+    venue_name = StringField(_l("Venue"), validators=[Length(max=200)])
+    venue_address = StringField(_l("Address"), validators=[Length(max=500)])
+    capacity = IntegerField(
+        _l("Capacity"), validators=[Optional()], description=_l("Leave empty for no limit.")
+    )
+    guests_welcome = BooleanField(_l("Guests are welcome"), default=True)
+    agenda = TextAreaField(_l("Agenda / programme"))
+    rotation = FieldList(FormField(RotationEntryForm), min_entries=ROTATION_ROWS, max_entries=40)
+    confirm = HiddenField()
+
+
+class HostRotationForm(FlaskForm):
+    rotation = FieldList(FormField(RotationEntryForm), min_entries=ROTATION_ROWS, max_entries=40)
+    from_date = DateField(_l("Starting with the meeting on"), validators=[Optional()])

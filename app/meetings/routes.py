@@ -1,0 +1,469 @@
+"""Meeting pages: group lists (upcoming, month, past), the meeting page, organizer forms, series."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_time, get_day_names, get_month_names
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale, ngettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
+
+from app.errors import ValidationFailed
+from app.meetings import calendar_view
+from app.meetings import services as svc
+from app.meetings.agenda import render_agenda
+from app.meetings.forms import (
+    MEETING_INPUT_FIELDS,
+    ROTATION_ROWS,
+    SCOPE_FOLLOWING,
+    CancelForm,
+    HostRotationForm,
+    MeetingForm,
+    SeriesForm,
+)
+from app.meetings.messages import reason_label
+from app.models import utcnow
+
+bp = Blueprint("meetings", __name__)
+
+
+# --- template helpers ------------------------------------------------------------------------------
+
+
+def _local(value: datetime, tz: str) -> datetime:
+    return value.astimezone(ZoneInfo(tz))
+
+
+@bp.app_template_filter("agenda")
+def agenda_filter(text: str | None):
+    return render_agenda(text)
+
+
+@bp.app_template_filter("local_date")
+def local_date_filter(value: datetime | date | None, tz: str | None = None, fmt: str = "full") -> str:
+    """A date in the reader's locale; a datetime is first converted to the zone `tz`."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = _local(value, tz or "UTC").date()
+    return format_date(value, format=fmt, locale=str(get_locale()))
+
+
+@bp.app_template_filter("local_time")
+def local_time_filter(value: datetime | None, tz: str) -> str:
+    """The wall-clock time in the zone `tz`, in the reader's locale (08:30 / 08.30 / 8:30 AM)."""
+    if value is None:
+        return ""
+    local = _local(value, tz)
+    return format_time(local.time(), format="short", locale=str(get_locale()))
+
+
+@bp.app_template_filter("iso_local")
+def iso_local_filter(value: datetime | None, tz: str) -> str:
+    """Machine-readable local time with its offset, for <time datetime=...>."""
+    return _local(value, tz).isoformat(timespec="minutes") if value else ""
+
+
+CHANGE_ACTIONS = {
+    "created": _l("Created"),
+    "updated": _l("Updated"),
+    "moved": _l("Moved"),
+    "cancelled": _l("Cancelled"),
+}
+CHANGE_FIELDS = {
+    "title": _l("Title"),
+    "starts_at": _l("Starts"),
+    "ends_at": _l("Ends"),
+    "doors_open_at": _l("Doors open / coffee from"),
+    "venue_name": _l("Venue"),
+    "venue_address": _l("Address"),
+    "host_member_id": _l("Host"),
+    "online_url": _l("Online link"),
+    "capacity": _l("Capacity"),
+    "rsvp_deadline": _l("Sign-up deadline"),
+    "guests_welcome": _l("Guests are welcome"),
+    "agenda": _l("Agenda"),
+    "status": _l("Status"),
+    "cancel_reason": _l("Reason"),
+    "series_id": _l("Series"),
+    "series_date": _l("Series date"),
+}
+
+
+@bp.app_template_global()
+def change_action_label(action: str) -> str:
+    return str(CHANGE_ACTIONS.get(action, action))
+
+
+@bp.app_template_global()
+def change_field_label(name: str) -> str:
+    return str(CHANGE_FIELDS.get(name, name))
+
+
+@bp.app_template_filter("change_value")
+def change_value_filter(value, tz: str) -> str:
+    """A logged value for people: ISO datetimes in the group's zone, empty as a dash."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, str) and len(value) >= 19 and value[10:11] == "T":
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        if moment.tzinfo is not None:
+            return f"{local_date_filter(moment, tz, 'medium')} {local_time_filter(moment, tz)}"
+    text = str(value)
+    return text if len(text) <= 80 else text[:77] + "…"
+
+
+@bp.app_template_global()
+def skip_reason(reason: str | None) -> str:
+    return reason_label(reason)
+
+
+# --- form <-> service data -----------------------------------------------------------------------
+
+
+def _host_choices(group) -> list[SelectChoice]:
+    members = svc.group_host_choices(current_user, group)
+    return [SelectChoice("", _("No host"))] + [
+        SelectChoice(str(m.id), f"{m.name} ({m.company})" if m.company else m.name) for m in members
+    ]
+
+
+def _meeting_input(form: MeetingForm) -> dict:
+    data = {name: form[name].data for name in MEETING_INPUT_FIELDS}
+    data["host_member_id"] = int(data["host_member_id"]) if data["host_member_id"] else None
+    return data
+
+
+def _attach_errors(form, error: ValidationFailed) -> None:
+    """Show the service's field errors next to the form's fields; the rest on top of the form."""
+    for name, messages in (error.fields or {}).items():
+        field = _find_field(form, name)
+        if field is not None:
+            field.errors = list(field.errors or []) + list(messages)
+        else:
+            for message in messages:
+                flash(message, "error")
+    if not error.fields:
+        flash(error.message, "error")
+
+
+def _find_field(form, name: str):
+    if name in form._fields:
+        return form[name]
+    parts = name.split("-")  # rotation-2-host_member_id
+    if len(parts) == 3 and parts[0] in form._fields:
+        try:
+            return form[parts[0]][int(parts[1])][parts[2]]
+        except (IndexError, KeyError, ValueError):
+            return None
+    return None
+
+
+def _fill_meeting_form(form: MeetingForm, meeting) -> None:
+    data = svc.meeting_data_for(meeting)
+    for name in MEETING_INPUT_FIELDS:
+        value = getattr(data, name)
+        form[name].data = (
+            ""
+            if name == "host_member_id" and value is None
+            else (str(value) if name == "host_member_id" else value)
+        )
+
+
+# --- my meetings ----------------------------------------------------------------------------------
+
+
+@bp.get("/meetings")
+@login_required
+def index():
+    meetings = svc.upcoming_meetings_for(current_user, limit=100)
+    return render_template("meetings/mine.html", meetings=meetings)
+
+
+# --- group lists -----------------------------------------------------------------------------------
+
+
+@bp.get("/groups/<slug>/meetings")
+def group_upcoming(slug: str):
+    group = svc.get_visible_group(current_user, slug)
+    manage = svc.can_manage(current_user, group)
+    if request.args.get("view") == "month":
+        return _month_view(group, manage)
+    meetings = svc.list_upcoming(current_user, group)
+    return render_template(
+        "meetings/list.html", group=group, meetings=meetings, can_manage=manage, past=False
+    )
+
+
+def _month_view(group, manage: bool):
+    zone = ZoneInfo(group.timezone)
+    today = utcnow().astimezone(zone).date()
+    year, month = calendar_view.parse_month(request.args.get("month"), today)
+    first = datetime.combine(date(year, month, 1), time(), tzinfo=zone)
+    next_year, next_month = calendar_view.shift_month(year, month, 1)
+    prev_year, prev_month = calendar_view.shift_month(year, month, -1)
+    after = datetime.combine(date(next_year, next_month, 1), time(), tzinfo=zone)
+    meetings = svc.list_meetings(current_user, group, first, after)
+    by_day = defaultdict(list)
+    for meeting in meetings:
+        by_day[meeting.starts_at.astimezone(zone).date()].append(meeting)
+    locale = str(get_locale())
+    return render_template(
+        "meetings/month.html",
+        group=group,
+        can_manage=manage,
+        weeks=calendar_view.month_weeks(year, month),
+        by_day=by_day,
+        month=month,
+        today=today,
+        month_title=f"{get_month_names('wide', 'stand-alone', locale=locale)[month]} {year}",
+        day_names=get_day_names("wide", locale=locale),
+        short_day_names=get_day_names("abbreviated", locale=locale),
+        prev_month=f"{prev_year:04d}-{prev_month:02d}",
+        next_month=f"{next_year:04d}-{next_month:02d}",
+    )
+
+
+@bp.get("/groups/<slug>/meetings/past")
+def group_past(slug: str):
+    group = svc.get_visible_group(current_user, slug)
+    meetings = svc.list_past(current_user, group)
+    return render_template(
+        "meetings/list.html",
+        group=group,
+        meetings=meetings,
+        can_manage=svc.can_manage(current_user, group),
+        past=True,
+    )
+
+
+# --- one meeting -----------------------------------------------------------------------------------
+
+
+@bp.get("/meetings/<int:meeting_id>")
+def show(meeting_id: int):
+    meeting = svc.get_meeting(current_user, meeting_id)
+    manage = svc.can_manage(current_user, meeting.group)
+    history = svc.meeting_history(current_user, meeting) if manage else []
+    return render_template(
+        "meetings/show.html",
+        meeting=meeting,
+        group=meeting.group,
+        can_manage=manage,
+        details=svc.can_see_details(current_user, meeting.group),
+        history=history,
+        is_past=meeting.ends_at <= utcnow(),
+    )
+
+
+@bp.route("/groups/<slug>/meetings/new", methods=["GET", "POST"])
+@login_required
+def create(slug: str):
+    group = svc.get_group_to_manage(current_user, slug)
+    form = MeetingForm()
+    form.host_member_id.choices = _host_choices(group)
+    del form.scope
+    if form.validate_on_submit():
+        try:
+            meeting = svc.create_meeting(current_user, group, _meeting_input(form))
+        except ValidationFailed as error:
+            _attach_errors(form, error)
+        else:
+            flash(_("The meeting was created."), "success")
+            return redirect(url_for("meetings.show", meeting_id=meeting.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("meetings/form.html", form=form, group=group, meeting=None), status
+
+
+@bp.route("/meetings/<int:meeting_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(meeting_id: int):
+    meeting = svc.get_meeting_to_manage(current_user, meeting_id)
+    try:
+        svc.ensure_editable(meeting)
+    except ValidationFailed as error:
+        flash(error.message, "error")
+        return redirect(url_for("meetings.show", meeting_id=meeting.id))
+    form = MeetingForm()
+    form.host_member_id.choices = _host_choices(meeting.group)
+    if meeting.series_id is None:
+        del form.scope
+    if request.method == "GET":
+        _fill_meeting_form(form, meeting)
+    elif form.validate_on_submit():
+        following = "scope" in form._fields and form.scope.data == SCOPE_FOLLOWING
+        try:
+            if following:
+                changed = svc.update_following(current_user, meeting, _meeting_input(form))
+                flash(
+                    ngettext("%(num)d meeting was updated.", "%(num)d meetings were updated.", len(changed)),
+                    "success",
+                )
+            else:
+                svc.update_meeting(current_user, meeting, _meeting_input(form))
+                flash(_("The meeting was updated."), "success")
+        except ValidationFailed as error:
+            _attach_errors(form, error)
+        else:
+            return redirect(url_for("meetings.show", meeting_id=meeting.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("meetings/form.html", form=form, group=meeting.group, meeting=meeting), status
+
+
+@bp.route("/meetings/<int:meeting_id>/cancel", methods=["GET", "POST"])
+@login_required
+def cancel(meeting_id: int):
+    meeting = svc.get_meeting_to_manage(current_user, meeting_id)
+    try:
+        svc.ensure_editable(meeting)
+    except ValidationFailed as error:
+        flash(error.message, "error")
+        return redirect(url_for("meetings.show", meeting_id=meeting.id))
+    form = CancelForm()
+    if meeting.series_id is None:
+        del form.scope
+    if form.validate_on_submit():
+        rest = "scope" in form._fields and form.scope.data == SCOPE_FOLLOWING
+        try:
+            if rest:
+                cancelled = svc.cancel_rest_of_series(current_user, meeting, form.reason.data)
+                flash(
+                    ngettext(
+                        "%(num)d meeting was cancelled.", "%(num)d meetings were cancelled.", len(cancelled)
+                    ),
+                    "success",
+                )
+            else:
+                svc.cancel_meeting(current_user, meeting, form.reason.data)
+                flash(_("The meeting was cancelled."), "success")
+        except ValidationFailed as error:
+            _attach_errors(form, error)
+        else:
+            return redirect(url_for("meetings.show", meeting_id=meeting.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("meetings/cancel.html", form=form, meeting=meeting, group=meeting.group), status
+
+
+# --- series ----------------------------------------------------------------------------------------
+
+
+def _series_input(form: SeriesForm) -> dict:
+    names = (
+        "title",
+        "frequency",
+        "interval",
+        "weekday",
+        "nth",
+        "day_of_month",
+        "rrule",
+        "starts_on",
+        "ends_on",
+        "start_time",
+        "end_time",
+        "doors_open_time",
+        "timezone",
+        "skip_months",
+        "holiday_policy",
+        "venue_name",
+        "venue_address",
+        "capacity",
+        "guests_welcome",
+        "agenda",
+    )
+    return {name: form[name].data for name in names}
+
+
+def _rotation_input(form) -> list[dict]:
+    return [
+        {
+            "host_member_id": int(row.host_member_id.data) if row.host_member_id.data else None,
+            "venue_name": row.venue_name.data or "",
+            "venue_address": row.venue_address.data or "",
+        }
+        for row in form.rotation
+    ]
+
+
+def _digest(series_input: dict, rotation: list[dict]) -> str:
+    """Fingerprint of the previewed choices: "Create" only acts on exactly what was previewed."""
+    payload = json.dumps([series_input, rotation], sort_keys=True, default=str)
+    return hashlib.sha256(payload.encode()).hexdigest()[:32]
+
+
+def _prepare_rotation(form, group) -> None:
+    choices = _host_choices(group)
+    while len(form.rotation) < ROTATION_ROWS:
+        form.rotation.append_entry()
+    for row in form.rotation:
+        row.host_member_id.choices = choices
+
+
+@bp.route("/groups/<slug>/series/new", methods=["GET", "POST"])
+@login_required
+def series_new(slug: str):
+    group = svc.get_group_to_manage(current_user, slug)
+    form = SeriesForm()
+    _prepare_rotation(form, group)
+    if request.method == "GET":
+        form.timezone.data = group.timezone
+    plan = None
+    if request.method == "POST" and form.validate():
+        series_input, rotation = _series_input(form), _rotation_input(form)
+        digest = _digest(series_input, rotation)
+        try:
+            if request.form.get("action") == "create" and form.confirm.data == digest:
+                _series, created = svc.create_series(current_user, group, series_input, rotation)
+                flash(
+                    ngettext("%(num)d meeting was created.", "%(num)d meetings were created.", len(created)),
+                    "success",
+                )
+                return redirect(url_for("meetings.group_upcoming", slug=group.slug))
+            if request.form.get("action") == "create":
+                flash(_("The choices changed since the preview. Please check the dates again."), "warning")
+            plan = svc.preview_series(current_user, group, series_input)
+            form.confirm.data = digest
+        except ValidationFailed as error:
+            _attach_errors(form, error)
+    status = 422 if request.method == "POST" and plan is None else 200
+    return render_template("meetings/series_form.html", form=form, group=group, plan=plan), status
+
+
+@bp.route("/series/<int:series_id>/hosts", methods=["GET", "POST"])
+@login_required
+def series_hosts(series_id: int):
+    series = svc.get_series_to_manage(current_user, series_id)
+    form = HostRotationForm()
+    _prepare_rotation(form, series.group)
+    if form.validate_on_submit():
+        try:
+            changed = svc.assign_hosts(current_user, series, _rotation_input(form), form.from_date.data)
+        except ValidationFailed as error:
+            _attach_errors(form, error)
+        else:
+            flash(
+                ngettext(
+                    "Hosts were assigned to %(num)d meeting.",
+                    "Hosts were assigned to %(num)d meetings.",
+                    len(changed),
+                ),
+                "success",
+            )
+            return redirect(url_for("meetings.series_hosts", series_id=series.id))
+    meetings = svc.series_meetings(current_user, series)
+    status = 422 if request.method == "POST" else 200
+    return render_template(
+        "meetings/series_hosts.html", form=form, series=series, group=series.group, meetings=meetings
+    ), status

@@ -1,0 +1,621 @@
+"""Series use cases: preview and create a run of meetings, edit "this and all following", cancel the
+rest, rotate hosts. The rule expansion itself is pure and lives in `app.meetings.recurrence`.
+
+Creating a series is idempotent: the same choices for the same group find the series made before
+and only add the dates it lacks, and (series_id, series_date) is unique in the database, so a
+double-submitted form never doubles the meetings.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from app.errors import Conflict, ValidationFailed
+from app.extensions import db
+from app.meetings import recurrence
+from app.meetings import validation as v
+from app.meetings.messages import recurrence_message
+from app.meetings.recurrence import Frequency, HolidayPolicy, Occurrence, RecurrenceError, SkippedDate
+from app.models import (
+    ChangeAction,
+    Group,
+    Meeting,
+    MeetingSeries,
+    MeetingStatus,
+    Member,
+    NetworkSettings,
+    Venue,
+    utcnow,
+)
+
+FREQUENCIES = ("weekly", "every_n_weeks", "monthly_nth_weekday", "monthly_day", "rrule")
+# Fields that "this and all following" may change.
+FOLLOWING_FIELDS = (
+    "start_time",
+    "end_time",
+    "doors_open_time",
+    "venue_name",
+    "venue_address",
+    "host_member_id",
+    "capacity",
+)
+
+
+@dataclass
+class HostAssignment:
+    """One turn of a host rotation: a member and/or their venue."""
+
+    host_member_id: int | None = None
+    venue_name: str = ""
+    venue_address: str = ""
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.host_member_id or self.venue_name.strip() or self.venue_address.strip())
+
+
+@dataclass
+class SeriesData:
+    """The friendly series choices, as the form and the API send them (local dates and times).
+
+    frequency: "weekly" | "every_n_weeks" (uses interval) | "monthly_nth_weekday" (nth 1-4 or -1, weekday)
+    | "monthly_day" (day_of_month) | "rrule" (rrule text). weekday: 0 = Monday ... 6 = Sunday.
+    holiday_policy: "skip" | "move" (to the next working day) | "ignore".
+    """
+
+    title: str = ""
+    frequency: str = "weekly"
+    interval: int | None = None
+    weekday: int | None = None
+    nth: int | None = None
+    day_of_month: int | None = None
+    rrule: str = ""
+    starts_on: date | None = None
+    ends_on: date | None = None
+    start_time: time | None = None
+    end_time: time | None = None
+    doors_open_time: time | None = None
+    timezone: str | None = None  # the group's zone by default
+    skip_months: list[int] = field(default_factory=list)
+    holiday_policy: str = HolidayPolicy.SKIP.value
+    venue_name: str = ""
+    venue_address: str = ""
+    online_url: str = ""
+    capacity: int | None = None
+    guests_welcome: bool = True
+    agenda: str = ""
+
+
+SERIES_FIELDS = tuple(f.name for f in dataclasses.fields(SeriesData))
+
+
+@dataclass
+class SeriesPlan:
+    """What creating the series would do: the meetings, the skipped dates with reasons, and which
+    dates exist already (when the same series was created before)."""
+
+    rule: str
+    occurrences: list[Occurrence]
+    skipped: list[SkippedDate]
+    existing_series_id: int | None = None
+    existing_dates: frozenset[date] = frozenset()
+    timezone: str = ""
+
+    @property
+    def new_occurrences(self) -> list[Occurrence]:
+        return [o for o in self.occurrences if series_date_of(o) not in self.existing_dates]
+
+    @property
+    def new_count(self) -> int:
+        return len(self.new_occurrences)
+
+
+SeriesPreview = SeriesPlan  # the name the API helper was told about
+
+
+def series_date_of(occurrence: Occurrence) -> date:
+    """The rule date a meeting belongs to (a moved meeting keeps the date it was moved from)."""
+    return occurrence.moved_from or occurrence.local_date
+
+
+def _form_field(error_field: str | None, frequency: str) -> str:
+    """Map the recurrence module's field names onto the form's."""
+    mapping = {
+        "start_date": "starts_on",
+        "end_date": "ends_on",
+        "doors_open": "doors_open_time",
+        "month_day": "day_of_month",
+        "weekdays": "weekday",
+        "holiday_categories": "holiday_policy",
+        "holiday_country": "holiday_policy",
+        "holiday_subdivision": "holiday_policy",
+        "holiday_language": "holiday_policy",
+    }
+    if error_field in (None, "rule"):
+        return "rrule" if frequency == "rrule" else "frequency"
+    return mapping.get(error_field, error_field)
+
+
+# --- input -------------------------------------------------------------------------------------
+
+
+def _as_series_dict(data: SeriesData | Mapping[str, Any]) -> dict[str, Any]:
+    if dataclasses.is_dataclass(data) and not isinstance(data, type):
+        return dataclasses.asdict(data)
+    if isinstance(data, Mapping):
+        merged = dataclasses.asdict(SeriesData())
+        merged.update({k: v for k, v in data.items() if k in SERIES_FIELDS})
+        return merged
+    raise TypeError("series data must be SeriesData or a mapping")
+
+
+def _int_or_none(value: Any, name: str, errors, *, default: int | None = None) -> int | None:
+    if value in (None, ""):
+        return default
+    if isinstance(value, bool | float):
+        errors.add(name, _("Please enter a whole number."))
+        return None
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        errors.add(name, _("Please enter a whole number."))
+        return None
+
+
+def _build(group: Group, raw: dict[str, Any]) -> tuple[recurrence.SeriesSpec, dict[str, Any], dict[str, Any]]:
+    """Check the input; return the recurrence spec, the per-meeting values and a canonical JSON spec."""
+    errors = v.FieldErrors()
+    title = v.clean_text(raw.get("title"), "title", errors, max_length=v.MAX_TITLE, required=True)
+    frequency = raw.get("frequency") or ""
+    if frequency not in FREQUENCIES:
+        errors.add("frequency", _("Please choose how the meetings repeat."))
+    interval = _int_or_none(raw.get("interval"), "interval", errors, default=1)
+    weekday = _int_or_none(raw.get("weekday"), "weekday", errors)
+    nth = _int_or_none(raw.get("nth"), "nth", errors)
+    day_of_month = _int_or_none(raw.get("day_of_month"), "day_of_month", errors)
+    starts_on = v.parse_date(raw.get("starts_on"), "starts_on", errors)
+    ends_on = v.parse_date(raw.get("ends_on"), "ends_on", errors)
+    start_time = v.parse_time(raw.get("start_time"), "start_time", errors)
+    end_time = v.parse_time(raw.get("end_time"), "end_time", errors)
+    doors = v.parse_time(raw.get("doors_open_time"), "doors_open_time", errors, required=False)
+    zone_name = (raw.get("timezone") or "").strip() if isinstance(raw.get("timezone"), str) else None
+    zone_name = zone_name or group.timezone
+    if v.zone_or_none(zone_name) is None:
+        errors.add("timezone", _("Unknown time zone: %(zone)s", zone=zone_name))
+    skip_months: list[int] = []
+    for month in raw.get("skip_months") or []:
+        number = _int_or_none(month, "skip_months", errors)
+        if number is not None and not 1 <= number <= 12:
+            errors.add("skip_months", _("Please choose months from the list."))
+        elif number is not None:
+            skip_months.append(number)
+    policy = raw.get("holiday_policy") or HolidayPolicy.SKIP.value
+    if policy not in tuple(HolidayPolicy):
+        errors.add("holiday_policy", _("Please choose what happens on public holidays."))
+    capacity = v.parse_capacity(raw.get("capacity"), errors)
+    venue_name = v.clean_text(raw.get("venue_name"), "venue_name", errors, max_length=v.MAX_TITLE)
+    venue_address = v.clean_text(raw.get("venue_address"), "venue_address", errors)
+    online_url = v.clean_url(raw.get("online_url"), errors)
+    agenda = v.clean_text(raw.get("agenda"), "agenda", errors, max_length=20000)
+    rrule_text = v.clean_text(raw.get("rrule"), "rrule", errors)
+    errors.raise_if_any()
+
+    kind = {
+        "weekly": Frequency.WEEKLY,
+        "every_n_weeks": Frequency.WEEKLY,
+        "monthly_nth_weekday": Frequency.MONTHLY_NTH_WEEKDAY,
+        "monthly_day": Frequency.MONTHLY_DAY,
+        "rrule": Frequency.RRULE,
+    }[frequency]
+    if frequency == "every_n_weeks" and (interval is None or interval < 1):
+        errors.add("interval", _("Please enter a number of at least %(min)s.", min=1))
+    spec = recurrence.SeriesSpec(
+        frequency=kind,
+        start_date=starts_on,
+        end_date=ends_on,
+        start_time=start_time,
+        end_time=end_time,
+        timezone=zone_name,
+        doors_open=doors,
+        interval=(interval or 1) if frequency == "every_n_weeks" else 1,
+        weekdays=frozenset({weekday}) if kind == Frequency.WEEKLY and weekday is not None else frozenset(),
+        nth=nth,
+        weekday=weekday,
+        month_day=day_of_month,
+        rrule=rrule_text or None,
+        skip_months=frozenset(skip_months),
+        holiday_policy=HolidayPolicy(policy),
+        holiday_country=(NetworkSettings.get().country or "DK"),
+    )
+    for error in recurrence.validate_spec(spec):
+        field_name = _form_field(error.field, frequency)
+        if field_name not in errors:
+            errors.add(field_name, recurrence_message(error))
+    errors.raise_if_any()
+    meeting_values = {
+        "title": title,
+        "venue_name": venue_name,
+        "venue_address": venue_address,
+        "online_url": online_url,
+        "capacity": capacity,
+        "guests_welcome": bool(raw.get("guests_welcome", True)),
+        "agenda": agenda,
+    }
+    canonical = {
+        "title": title,
+        "frequency": frequency,
+        "interval": spec.interval,
+        "weekday": weekday,
+        "nth": nth,
+        "day_of_month": day_of_month,
+        "rrule": rrule_text,
+        "starts_on": starts_on.isoformat(),
+        "ends_on": ends_on.isoformat(),
+        "start_time": start_time.isoformat(),
+        "end_time": end_time.isoformat(),
+        "doors_open_time": doors.isoformat() if doors else None,
+        "timezone": zone_name,
+        "skip_months": sorted(skip_months),
+        "holiday_policy": policy,
+        "holiday_country": spec.holiday_country,
+        **meeting_values,
+    }
+    return spec, meeting_values, canonical
+
+
+def _expand(spec: recurrence.SeriesSpec, frequency: str) -> recurrence.SeriesPreview:
+    try:
+        return recurrence.expand_series(spec, max_dates=recurrence.MAX_DATES)
+    except RecurrenceError as error:
+        message = recurrence_message(error)
+        raise ValidationFailed(message, fields={_form_field(error.field, frequency): [message]}) from None
+
+
+def _find_same_series(
+    group: Group, rule: str, spec: recurrence.SeriesSpec, canonical: dict
+) -> MeetingSeries | None:
+    candidates = db.session.scalars(
+        select(MeetingSeries).where(
+            MeetingSeries.group_id == group.id,
+            MeetingSeries.rule == rule,
+            MeetingSeries.starts_on == spec.start_date,
+            MeetingSeries.ends_on == spec.end_date,
+        )
+    ).all()
+    for candidate in candidates:
+        if candidate.spec == canonical:
+            return candidate
+    return None
+
+
+def _existing_dates(series: MeetingSeries | None) -> frozenset[date]:
+    if series is None:
+        return frozenset()
+    return frozenset(
+        db.session.scalars(select(Meeting.series_date).where(Meeting.series_id == series.id)).all()
+    )
+
+
+def _clean_hosts(group: Group, hosts: Iterable[HostAssignment | Mapping] | None) -> list[HostAssignment]:
+    errors = v.FieldErrors()
+    cleaned = []
+    for index, entry in enumerate(hosts or []):
+        if isinstance(entry, Mapping):
+            entry = HostAssignment(
+                **{k: v for k, v in entry.items() if k in ("host_member_id", "venue_name", "venue_address")}
+            )
+        entry = HostAssignment(
+            host_member_id=v.check_host(
+                group, entry.host_member_id, errors, field=f"rotation-{index}-host_member_id"
+            ),
+            venue_name=v.clean_text(
+                entry.venue_name, f"rotation-{index}-venue_name", errors, max_length=v.MAX_TITLE
+            ),
+            venue_address=v.clean_text(entry.venue_address, f"rotation-{index}-venue_address", errors),
+        )
+        if entry.is_empty:
+            continue
+        if not entry.venue_name and entry.host_member_id:
+            host = db.session.get(Member, entry.host_member_id)
+            entry.venue_name = (host.company or host.name) if host else ""
+        cleaned.append(entry)
+    errors.raise_if_any()
+    return cleaned
+
+
+def _remember_venue(group: Group, entry: HostAssignment) -> None:
+    """Keep rotation venues as the group's reusable venues (one row per name and address)."""
+    if not entry.venue_name:
+        return
+    exists = db.session.scalar(
+        select(Venue).where(
+            Venue.group_id == group.id, Venue.name == entry.venue_name, Venue.address == entry.venue_address
+        )
+    )
+    if exists is None:
+        db.session.add(
+            Venue(
+                group_id=group.id,
+                name=entry.venue_name,
+                address=entry.venue_address,
+                host_member_id=entry.host_member_id,
+            )
+        )
+    elif entry.host_member_id and exists.host_member_id != entry.host_member_id:
+        exists.host_member_id = entry.host_member_id
+
+
+# --- use cases -----------------------------------------------------------------------------------
+
+
+def preview_series(user, group: Group, data: SeriesData | Mapping[str, Any]) -> SeriesPlan:
+    """The dates the series would get, the skipped ones with reasons; writes nothing."""
+    from app.meetings.services import require_manage
+
+    require_manage(user, group)
+    raw = _as_series_dict(data)
+    spec, _values, canonical = _build(group, raw)
+    expanded = _expand(spec, raw.get("frequency") or "")
+    existing = _find_same_series(group, expanded.rrule_text, spec, canonical)
+    return SeriesPlan(
+        rule=expanded.rrule_text,
+        occurrences=list(expanded.occurrences),
+        skipped=list(expanded.skipped),
+        existing_series_id=existing.id if existing else None,
+        existing_dates=_existing_dates(existing),
+        timezone=spec.timezone,
+    )
+
+
+def create_series(
+    user,
+    group: Group,
+    data: SeriesData | Mapping[str, Any],
+    hosts: Sequence[HostAssignment | Mapping] | None = None,
+) -> tuple[MeetingSeries, list[Meeting]]:
+    """Create one meeting per date (hosts in turn, if given). Running it again adds no duplicates.
+
+    Returns the series and the meetings created by this call (empty when all existed already).
+    """
+    from app.meetings.services import log_change, require_manage
+
+    require_manage(user, group)
+    raw = _as_series_dict(data)
+    spec, values, canonical = _build(group, raw)
+    rotation = _clean_hosts(group, hosts)
+    expanded = _expand(spec, raw.get("frequency") or "")
+    series = _find_same_series(group, expanded.rrule_text, spec, canonical)
+    if series is None:
+        series = MeetingSeries(
+            group_id=group.id,
+            title=values["title"],
+            rule=expanded.rrule_text,
+            spec=canonical,
+            starts_on=spec.start_date,
+            ends_on=spec.end_date,
+            start_time=spec.start_time,
+            end_time=spec.end_time,
+            doors_open_time=spec.doors_open,
+            timezone=spec.timezone,
+            skip_months=sorted(spec.skip_months),
+            holiday_policy=spec.holiday_policy.value,
+            holiday_country=spec.holiday_country,
+            created_by_id=user.id if getattr(user, "is_authenticated", False) else None,
+        )
+        db.session.add(series)
+        db.session.flush()
+    existing = _existing_dates(series)
+    created: list[Meeting] = []
+    for position, occurrence in enumerate(expanded.occurrences):
+        series_date = series_date_of(occurrence)
+        if series_date in existing:
+            continue
+        meeting_values = dict(values)
+        if rotation:
+            turn = rotation[position % len(rotation)]
+            meeting_values.update(
+                venue_name=turn.venue_name,
+                venue_address=turn.venue_address,
+                host_member_id=turn.host_member_id,
+            )
+        meeting_values.update(
+            starts_at=occurrence.start.astimezone(UTC),
+            ends_at=occurrence.end.astimezone(UTC),
+            doors_open_at=occurrence.doors_open.astimezone(UTC) if occurrence.doors_open else None,
+        )
+        meeting = Meeting(
+            group_id=group.id,
+            series=series,
+            series_date=series_date,
+            status=MeetingStatus.SCHEDULED.value,
+            sequence=0,
+            **meeting_values,
+        )
+        db.session.add(meeting)
+        created.append(meeting)
+    for entry in rotation:
+        _remember_venue(group, entry)
+    db.session.flush()
+    for meeting in created:
+        log_change(
+            meeting,
+            user,
+            ChangeAction.CREATED,
+            {"series_id": [None, series.id], "series_date": [None, meeting.series_date.isoformat()]},
+        )
+    try:
+        db.session.commit()
+    except IntegrityError:  # a concurrent run created the same dates first
+        db.session.rollback()
+        raise Conflict(_("This series is being created right now; please reload the page.")) from None
+    return series, created
+
+
+def _later_in_series(meeting: Meeting, *, now: datetime | None = None) -> list[Meeting]:
+    """This meeting and the later scheduled, not yet ended meetings of its series."""
+    if meeting.series_id is None:
+        return [meeting]
+    now = now or utcnow()
+    query = (
+        select(Meeting)
+        .where(
+            Meeting.series_id == meeting.series_id,
+            Meeting.status == MeetingStatus.SCHEDULED.value,
+            Meeting.ends_at > now,
+            Meeting.starts_at >= meeting.starts_at,
+            Meeting.id != meeting.id,
+        )
+        .order_by(Meeting.starts_at, Meeting.id)
+    )
+    return [meeting, *db.session.scalars(query).all()]
+
+
+def update_following(user, meeting: Meeting, data: Mapping[str, Any] | Any) -> list[Meeting]:
+    """Edit this meeting fully and give the later meetings of its series the same time, venue,
+    host and capacity (only the keys of FOLLOWING_FIELDS that are present in `data`)."""
+    from app.meetings import services as s
+
+    s.require_manage(user, meeting.group)
+    s.ensure_editable(meeting)
+    given = s.as_meeting_dict(data)
+    targets = _later_in_series(meeting)
+    following_keys = [k for k in FOLLOWING_FIELDS if k in given]
+    # Validate every meeting before changing any, so an error leaves all of them untouched.
+    planned: list[tuple[Meeting, dict[str, Any]]] = []
+    for index, target in enumerate(targets):
+        merged = dataclasses.asdict(s.meeting_data_for(target))
+        if index == 0:
+            merged.update(given)
+            planned.append((target, s.validate_meeting(target.group, merged)))
+            continue
+        merged.update({k: given[k] for k in following_keys})
+        try:
+            values = s.validate_meeting(target.group, merged)
+        except ValidationFailed as error:
+            when = target.starts_at.astimezone(v.zone_or_none(target.group.timezone)).date()
+            raise ValidationFailed(
+                _(
+                    "The change does not fit the meeting on %(date)s: %(message)s",
+                    date=when.isoformat(),
+                    message=error.message,
+                ),
+                fields=error.fields,
+            ) from None
+        keep = (
+            {"starts_at", "ends_at", "doors_open_at"}
+            if {"start_time", "end_time", "doors_open_time"} & set(following_keys)
+            else set()
+        )
+        keep |= {k for k in following_keys if k in values}
+        planned.append((target, {k: v for k, v in values.items() if k in keep}))
+    for target, values in planned:
+        s.apply_changes(target, values, user)
+    db.session.commit()
+    return [t for t, _values in planned]
+
+
+def cancel_rest_of_series(user, meeting: Meeting, reason: str = "") -> list[Meeting]:
+    """Cancel this meeting and every later scheduled meeting of its series."""
+    from app.meetings import services as s
+
+    s.require_manage(user, meeting.group)
+    s.ensure_editable(meeting)
+    reason = s.clean_reason(reason)
+    targets = _later_in_series(meeting)
+    for target in targets:
+        s.cancel_one(target, user, reason)
+    db.session.commit()
+    return targets
+
+
+def get_series_to_manage(user, series_id: int) -> MeetingSeries:
+    from app.errors import NotFound
+    from app.meetings.services import require_manage
+
+    series = db.session.get(MeetingSeries, series_id)
+    if series is None:
+        raise NotFound()
+    require_manage(user, series.group)
+    return series
+
+
+def assign_hosts(
+    user, series: MeetingSeries, hosts: Sequence[HostAssignment | Mapping], from_date: date | None = None
+) -> list[Meeting]:
+    """Give the series' coming meetings (from `from_date`, local) hosts and venues in turn."""
+    from app.meetings import services as s
+
+    s.require_manage(user, series.group)
+    rotation = _clean_hosts(series.group, hosts)
+    if not rotation:
+        raise ValidationFailed(
+            _("Please enter at least one host or venue."),
+            fields={"rotation": [_("Please enter at least one host or venue.")]},
+        )
+    meetings = [
+        m
+        for m in _series_meetings_to_come(series)
+        if from_date is None or (m.series_date or m.starts_at.date()) >= from_date
+    ]
+    if not meetings:
+        raise ValidationFailed(
+            _("The series has no coming meetings to assign hosts to."),
+            fields={"from_date": [_("No coming meetings from this date.")]},
+        )
+    for index, meeting in enumerate(meetings):
+        turn = rotation[index % len(rotation)]
+        s.apply_changes(
+            meeting,
+            {
+                "venue_name": turn.venue_name,
+                "venue_address": turn.venue_address,
+                "host_member_id": turn.host_member_id,
+            },
+            user,
+        )
+    for entry in rotation:
+        _remember_venue(series.group, entry)
+    db.session.commit()
+    return meetings
+
+
+def _series_meetings_to_come(series: MeetingSeries) -> list[Meeting]:
+    query = (
+        select(Meeting)
+        .where(
+            Meeting.series_id == series.id,
+            Meeting.status == MeetingStatus.SCHEDULED.value,
+            Meeting.ends_at > utcnow(),
+        )
+        .order_by(Meeting.starts_at, Meeting.id)
+    )
+    return list(db.session.scalars(query).all())
+
+
+def series_meetings(user, series: MeetingSeries) -> list[Meeting]:
+    """All meetings of the series (for the host rotation page)."""
+    from app.meetings.services import require_manage
+
+    require_manage(user, series.group)
+    return list(
+        db.session.scalars(
+            select(Meeting).where(Meeting.series_id == series.id).order_by(Meeting.starts_at, Meeting.id)
+        ).all()
+    )
+
+
+def list_venues(user, group: Group) -> list[Venue]:
+    """The group's remembered venues (for suggestions in the forms)."""
+    from app.meetings.services import require_manage
+
+    require_manage(user, group)
+    query = select(Venue).where(Venue.group_id == group.id).order_by(Venue.name)
+    return list(db.session.scalars(query).all())

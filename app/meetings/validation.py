@@ -1,0 +1,190 @@
+"""Checking meeting input: parse local dates and times, collect errors per form field.
+
+Errors are collected in `FieldErrors` and raised together as one ValidationFailed whose `fields`
+use the form field names, so the web shows each message next to its field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app.errors import ValidationFailed
+from app.extensions import db
+from app.meetings.zones import local_naive_to_utc, local_to_utc, zone_or_none
+from app.models import Group, Membership
+
+MAX_TITLE = 200
+MAX_TEXT = 500
+
+
+class FieldErrors:
+    """Collects messages per field; `raise_if_any` turns them into one ValidationFailed."""
+
+    def __init__(self) -> None:
+        self.fields: dict[str, list[str]] = {}
+
+    def add(self, field: str, message: str) -> None:
+        self.fields.setdefault(field, []).append(message)
+
+    def __contains__(self, field: str) -> bool:
+        return field in self.fields
+
+    def raise_if_any(self) -> None:
+        if self.fields:
+            raise ValidationFailed(_("Please correct the marked fields."), fields=self.fields)
+
+
+def parse_date(value: Any, field: str, errors: FieldErrors, *, required: bool = True) -> date | None:
+    if value in (None, ""):
+        if required:
+            errors.add(field, _("Please enter a date."))
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        errors.add(field, _("Please enter a valid date (YYYY-MM-DD)."))
+        return None
+
+
+def parse_time(value: Any, field: str, errors: FieldErrors, *, required: bool = True) -> time | None:
+    if value in (None, ""):
+        if required:
+            errors.add(field, _("Please enter a time."))
+        return None
+    if isinstance(value, time):
+        return value.replace(tzinfo=None, microsecond=0)
+    try:
+        return time.fromisoformat(str(value).strip()).replace(tzinfo=None, microsecond=0)
+    except ValueError:
+        errors.add(field, _("Please enter a valid time (HH:MM)."))
+        return None
+
+
+def parse_capacity(value: Any, errors: FieldErrors, field: str = "capacity") -> int | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, bool | float):
+        errors.add(field, _("Please enter a whole number."))
+        return None
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        errors.add(field, _("Please enter a whole number."))
+        return None
+    if number <= 0:
+        errors.add(field, _("The capacity must be a positive number (or empty for no limit)."))
+        return None
+    return number
+
+
+def parse_zone(value: Any, group: Group, errors: FieldErrors, field: str = "timezone") -> ZoneInfo | None:
+    name = value or group.timezone
+    zone = zone_or_none(name)
+    if zone is None:
+        errors.add(field, _("Unknown time zone: %(zone)s", zone=str(name)))
+    return zone
+
+
+def clean_text(
+    value: Any, field: str, errors: FieldErrors, *, max_length: int = MAX_TEXT, required: bool = False
+) -> str:
+    text = "" if value is None else str(value).strip()
+    if required and not text:
+        errors.add(field, _("This field is required."))
+    if len(text) > max_length:
+        errors.add(field, _("Please use at most %(n)d characters.", n=max_length))
+    return text
+
+
+def clean_url(value: Any, errors: FieldErrors, field: str = "online_url") -> str:
+    url = clean_text(value, field, errors)
+    if url and not url.lower().startswith(("https://", "http://")):
+        errors.add(field, _("Please enter a web address starting with https://."))
+    return url
+
+
+def check_host(
+    group: Group, member_id: Any, errors: FieldErrors, field: str = "host_member_id"
+) -> int | None:
+    """A host must be a member of the group."""
+    if member_id in (None, "", 0, "0"):
+        return None
+    try:
+        member_id = int(member_id)
+    except (TypeError, ValueError):
+        errors.add(field, _("Please choose a member of the group."))
+        return None
+    membership = db.session.scalar(
+        select(Membership).where(Membership.group_id == group.id, Membership.member_id == member_id)
+    )
+    if membership is None:
+        errors.add(field, _("Please choose a member of the group."))
+        return None
+    return member_id
+
+
+def validate_meeting(group: Group, raw: Mapping[str, Any]) -> dict[str, Any]:
+    """Check one meeting's input and return column values (aware UTC), or raise ValidationFailed."""
+    errors = FieldErrors()
+    title = clean_text(raw.get("title"), "title", errors, max_length=MAX_TITLE, required=True)
+    zone = parse_zone(raw.get("timezone"), group, errors)
+    day = parse_date(raw.get("date"), "date", errors)
+    start = parse_time(raw.get("start_time"), "start_time", errors)
+    end = parse_time(raw.get("end_time"), "end_time", errors)
+    doors = parse_time(raw.get("doors_open_time"), "doors_open_time", errors, required=False)
+    capacity = parse_capacity(raw.get("capacity"), errors)
+    venue_name = clean_text(raw.get("venue_name"), "venue_name", errors, max_length=MAX_TITLE)
+    venue_address = clean_text(raw.get("venue_address"), "venue_address", errors)
+    online_url = clean_url(raw.get("online_url"), errors)
+    agenda = clean_text(raw.get("agenda"), "agenda", errors, max_length=20000)
+    host_id = check_host(group, raw.get("host_member_id"), errors)
+    deadline_raw = raw.get("rsvp_deadline")
+    deadline = None
+    if deadline_raw not in (None, ""):
+        if isinstance(deadline_raw, datetime):
+            deadline = deadline_raw
+        else:
+            try:
+                deadline = datetime.fromisoformat(str(deadline_raw).strip())
+            except ValueError:
+                errors.add("rsvp_deadline", _("Please enter a valid date and time."))
+    values: dict[str, Any] = {}
+    if zone is not None and day is not None and start is not None and end is not None:
+        starts_at = local_to_utc(day, start, zone)
+        ends_at = local_to_utc(day, end, zone)
+        if ends_at <= starts_at:
+            errors.add("end_time", _("The meeting must end after it starts."))
+        doors_at = local_to_utc(day, doors, zone) if doors is not None else None
+        if doors_at is not None and doors_at > starts_at:
+            errors.add("doors_open_time", _("Doors must open before the meeting starts."))
+        deadline_at = local_naive_to_utc(deadline, zone) if deadline is not None else None
+        if deadline_at is not None and deadline_at > starts_at:
+            errors.add("rsvp_deadline", _("The sign-up deadline must be before the meeting starts."))
+        values = {
+            "starts_at": starts_at,
+            "ends_at": ends_at,
+            "doors_open_at": doors_at,
+            "rsvp_deadline": deadline_at,
+        }
+    errors.raise_if_any()
+    values.update(
+        title=title,
+        venue_name=venue_name,
+        venue_address=venue_address,
+        host_member_id=host_id,
+        online_url=online_url,
+        capacity=capacity,
+        guests_welcome=bool(raw.get("guests_welcome", True)),
+        agenda=agenda,
+    )
+    return values

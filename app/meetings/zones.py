@@ -1,0 +1,37 @@
+"""Local wall-clock time <-> aware UTC, in a named IANA zone. Pure, no Flask."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+
+def zone_or_none(name: str | None) -> ZoneInfo | None:
+    """The zone with this IANA name, or None if there is no such zone."""
+    if not name or not isinstance(name, str):
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def local_to_utc(day: date, at: time, zone: ZoneInfo) -> datetime:
+    """The aware UTC instant of a local date and wall-clock time (08:30 stays 08:30 across DST).
+
+    A wall-clock time inside the spring-forward gap is moved forward by the gap, as clocks do.
+    """
+    local = datetime.combine(day, at.replace(tzinfo=None), tzinfo=zone)
+    instant = local.astimezone(UTC)
+    return instant
+
+
+def local_naive_to_utc(value: datetime, zone: ZoneInfo) -> datetime:
+    """An aware datetime unchanged (in UTC); a naive one read as local time in `zone`."""
+    if value.tzinfo is not None:
+        return value.astimezone(UTC)
+    return value.replace(tzinfo=zone).astimezone(UTC)
+
+
+def utc_to_local(value: datetime, zone: ZoneInfo) -> datetime:
+    return value.astimezone(zone)

@@ -1,0 +1,370 @@
+"""Single meetings through the web: lists, meeting page, create, edit, cancel, permissions by role."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import Group, Meeting, MeetingChange, Member
+from tests.factories import (
+    create_admin,
+    create_group,
+    create_meeting,
+    create_member,
+    create_organizer,
+)
+
+ROLES = ("anonymous", "outsider", "member", "organizer", "admin")
+
+
+@dataclass
+class World:
+    group: Group
+    other_group: Group
+    organizer: Member
+    member: Member
+    outsider: Member
+    admin: Member
+    meeting: Meeting
+
+    def user(self, role: str) -> Member | None:
+        return None if role == "anonymous" else getattr(self, role)
+
+
+def make_world(*, public: bool = False) -> World:
+    group = create_group(name="Kaffeklub Herning", is_public=public)
+    other = create_group(name="Kaffeklub Viborg")
+    meeting = create_meeting(
+        group=group,
+        title="Morgenmøde i marts",
+        starts_at=datetime(2031, 3, 5, 7, 30, tzinfo=UTC),
+        ends_at=datetime(2031, 3, 5, 9, 0, tzinfo=UTC),
+    )
+    return World(
+        group=group,
+        other_group=other,
+        organizer=create_organizer(group, name="Olga Organizer", language="en"),
+        member=create_member(groups=[group], name="Mads Member", language="en", phone="+45 11 22 33 44"),
+        outsider=create_member(groups=[other], name="Otto Outsider", language="en"),
+        admin=create_admin(name="Anna Admin", language="en"),
+        meeting=meeting,
+    )
+
+
+@pytest.fixture
+def world(app) -> World:
+    return make_world()
+
+
+def as_role(client, login, world: World, role: str) -> None:
+    user = world.user(role)
+    if user is not None:
+        login(user)
+
+
+def meeting_count() -> int:
+    return db.session.scalar(select(func.count(Meeting.id)))
+
+
+FORM = {
+    "title": "Frokostmøde",
+    "date": "2031-01-15",
+    "start_time": "08:30",
+    "end_time": "10:00",
+    "doors_open_time": "08:00",
+    "venue_name": "Revisorhuset",
+    "venue_address": "Bredgade 12, 7400 Herning",
+    "capacity": "30",
+    "rsvp_deadline": "2031-01-14T12:00",
+    "guests_welcome": "y",
+    "agenda": "Velkommen.\n\nOplæg: https://example.com/plan?a=1&b=2.\n<script>alert(1)</script>",
+}
+
+
+# --- permissions, by role, for every route --------------------------------------------------------
+
+READ_EXPECT = {"anonymous": 404, "outsider": 404, "member": 200, "organizer": 200, "admin": 200}
+MANAGE_EXPECT = {"anonymous": 302, "outsider": 404, "member": 403, "organizer": 200, "admin": 200}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_read_pages_of_a_members_only_group_by_role(client, login, world, role):
+    as_role(client, login, world, role)
+    slug, mid = world.group.slug, world.meeting.id
+    for url in (
+        f"/groups/{slug}/meetings",
+        f"/groups/{slug}/meetings?view=month&month=2031-03",
+        f"/groups/{slug}/meetings/past",
+        f"/meetings/{mid}",
+    ):
+        assert client.get(url).status_code == READ_EXPECT[role], url
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_public_group_meetings_are_visible_to_all_but_details_only_to_members(client, login, app, role):
+    world = make_world(public=True)
+    world.meeting.host_member_id = world.member.id
+    db.session.commit()
+    as_role(client, login, world, role)
+    response = client.get(f"/meetings/{world.meeting.id}")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "Morgenmøde i marts" in page and "Mads Member" in page
+    insider = role in ("member", "organizer", "admin")
+    assert ("+45 11 22 33 44" in page) is insider
+    assert (f"/meetings/{world.meeting.id}/edit" in page) is (role in ("organizer", "admin"))
+    listing = client.get(f"/groups/{world.group.slug}/meetings")
+    assert listing.status_code == 200 and "Morgenmøde i marts" in listing.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_manage_pages_by_role(client, login, world, role):
+    as_role(client, login, world, role)
+    slug, mid = world.group.slug, world.meeting.id
+    for url in (
+        f"/groups/{slug}/meetings/new",
+        f"/meetings/{mid}/edit",
+        f"/meetings/{mid}/cancel",
+        f"/groups/{slug}/series/new",
+    ):
+        response = client.get(url)
+        assert response.status_code == MANAGE_EXPECT[role], url
+        if role == "anonymous":
+            assert "/login" in response.headers["Location"]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_manage_posts_by_role_change_nothing_unless_allowed(client, login, world, role):
+    as_role(client, login, world, role)
+    slug, mid = world.group.slug, world.meeting.id
+    allowed = role in ("organizer", "admin")
+    response = client.post(f"/groups/{slug}/meetings/new", data=FORM)
+    assert response.status_code == (302 if allowed else MANAGE_EXPECT[role])
+    assert meeting_count() == (2 if allowed else 1)
+    response = client.post(f"/meetings/{mid}/edit", data={**FORM, "date": "2031-03-05", "title": "Omdøbt"})
+    assert response.status_code == (302 if allowed else MANAGE_EXPECT[role])
+    assert (world.meeting.title == "Omdøbt") is allowed
+    response = client.post(f"/meetings/{mid}/cancel", data={"reason": "Sygdom"})
+    assert response.status_code == (302 if allowed else MANAGE_EXPECT[role])
+    assert world.meeting.is_cancelled is allowed
+
+
+def test_my_meetings_page_needs_login_and_lists_only_my_groups(client, login, world):
+    future = create_meeting(group=world.group, title="Næste møde")
+    create_meeting(group=world.other_group, title="Fremmed møde")
+    assert client.get("/meetings").status_code == 302
+    login(world.member)
+    page = client.get("/meetings").get_data(as_text=True)
+    assert future.title in page
+    assert "Fremmed møde" not in page
+
+
+def test_start_page_shows_my_next_meetings_across_groups(client, login, world):
+    second = create_group(name="Kaffeklub Ikast")
+    db.session.add(world.member.membership_in(world.group).__class__(member=world.member, group=second))
+    db.session.commit()
+    create_meeting(group=world.group, title="Herning-møde")
+    create_meeting(group=second, title="Ikast-møde")
+    create_meeting(group=world.other_group, title="Viborg-møde")
+    create_meeting(
+        group=world.group,
+        title="Gammelt møde",
+        starts_at=datetime.now(UTC) - timedelta(days=3),
+    )
+    login(world.member)
+    page = client.get("/").get_data(as_text=True)
+    assert "Herning-møde" in page and "Ikast-møde" in page
+    assert "Viborg-møde" not in page and "Gammelt møde" not in page
+
+
+# --- create -----------------------------------------------------------------------------------------
+
+
+def test_organizer_creates_a_meeting_in_the_group_time_zone(client, login, world):
+    login(world.organizer)
+    response = client.post(f"/groups/{world.group.slug}/meetings/new", data=FORM)
+    assert response.status_code == 302
+    meeting = db.session.scalars(select(Meeting).where(Meeting.title == "Frokostmøde")).one()
+    assert meeting.starts_at == datetime(2031, 1, 15, 7, 30, tzinfo=UTC)  # 08:30 CET
+    assert meeting.ends_at == datetime(2031, 1, 15, 9, 0, tzinfo=UTC)
+    assert meeting.doors_open_at == datetime(2031, 1, 15, 7, 0, tzinfo=UTC)
+    assert meeting.rsvp_deadline == datetime(2031, 1, 14, 11, 0, tzinfo=UTC)
+    assert meeting.capacity == 30 and meeting.guests_welcome and meeting.sequence == 0
+    assert [c.action for c in meeting.changes] == ["created"]
+    assert meeting.changes[0].member_id == world.organizer.id
+
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert 'datetime="2031-01-15T08:30+01:00"' in page
+    assert "https://www.openstreetmap.org/search?query=Bredgade+12%2C+7400+Herning" in page
+    # Agenda: escaped first, then linked; never raw HTML.
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert '<a href="https://example.com/plan?a=1&amp;b=2" rel="nofollow noopener" target="_blank">' in page
+    assert "<p>Velkommen.</p>" in page
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"end_time": "08:00"}, "end_time"),
+        ({"capacity": "-5"}, "capacity"),
+        ({"capacity": "0"}, "capacity"),
+        ({"rsvp_deadline": "2031-01-15T09:00"}, "rsvp_deadline"),
+        ({"doors_open_time": "09:00"}, "doors_open_time"),
+        ({"online_url": "javascript:alert(1)"}, "online_url"),
+        ({"title": ""}, "title"),
+        ({"date": "2031-02-30"}, "date"),
+    ],
+)
+def test_create_with_bad_input_shows_error_next_to_field_and_creates_nothing(
+    client, login, world, change, field
+):
+    login(world.organizer)
+    response = client.post(f"/groups/{world.group.slug}/meetings/new", data={**FORM, **change})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert f'id="{field}-error"' in page
+    assert (
+        f'aria-describedby="{field}-error"' in page
+        or f'aria-describedby="{field}-help {field}-error"' in page
+    )
+    assert meeting_count() == 1
+
+
+def test_host_must_be_a_member_of_the_group(client, login, world):
+    login(world.organizer)
+    response = client.post(
+        f"/groups/{world.group.slug}/meetings/new", data={**FORM, "host_member_id": str(world.outsider.id)}
+    )
+    assert response.status_code == 422
+    assert 'id="host_member_id-error"' in response.get_data(as_text=True)
+    assert meeting_count() == 1
+
+
+# --- edit -----------------------------------------------------------------------------------------
+
+
+def test_edit_form_is_filled_with_local_values(client, login, world):
+    login(world.organizer)
+    page = client.get(f"/meetings/{world.meeting.id}/edit").get_data(as_text=True)
+    assert 'value="2031-03-05"' in page and 'value="08:30"' in page and 'value="10:00"' in page
+    assert 'name="scope"' not in page  # not part of a series
+
+
+def test_moving_a_meeting_bumps_sequence_and_logs_old_and_new(client, login, world):
+    login(world.organizer)
+    data = {**FORM, "date": "2031-03-05", "start_time": "09:00", "end_time": "10:30", "title": "Morgenmøde"}
+    data.pop("rsvp_deadline")
+    response = client.post(f"/meetings/{world.meeting.id}/edit", data=data)
+    assert response.status_code == 302
+    meeting = world.meeting
+    assert meeting.starts_at == datetime(2031, 3, 5, 8, 0, tzinfo=UTC)
+    assert meeting.sequence == 1
+    change = meeting.changes[-1]
+    assert change.action == "moved"
+    assert change.changes["starts_at"] == ["2031-03-05T07:30:00+00:00", "2031-03-05T08:00:00+00:00"]
+    assert change.member_id == world.organizer.id
+    page = client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
+    assert "Change history" in page and "Moved" in page
+    login(world.member)
+    assert "Change history" not in client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
+
+
+def test_editing_only_the_agenda_does_not_bump_sequence(client, login, world):
+    login(world.organizer)
+    data = {
+        "title": world.meeting.title,
+        "date": "2031-03-05",
+        "start_time": "08:30",
+        "end_time": "10:00",
+        "venue_name": world.meeting.venue_name,
+        "venue_address": world.meeting.venue_address,
+        "guests_welcome": "y",
+        "agenda": "Ny dagsorden",
+    }
+    assert client.post(f"/meetings/{world.meeting.id}/edit", data=data).status_code == 302
+    assert world.meeting.agenda == "Ny dagsorden"
+    assert world.meeting.sequence == 0
+    assert world.meeting.changes[-1].action == "updated"
+
+
+def test_invalid_edit_changes_nothing(client, login, world):
+    login(world.organizer)
+    data = {**FORM, "date": "2031-03-05", "end_time": "07:00"}
+    response = client.post(f"/meetings/{world.meeting.id}/edit", data=data)
+    assert response.status_code == 422
+    assert 'id="end_time-error"' in response.get_data(as_text=True)
+    assert world.meeting.title == "Morgenmøde i marts"
+    assert db.session.scalar(select(func.count(MeetingChange.id))) == 0
+
+
+def test_cancelled_and_past_meetings_cannot_be_edited(client, login, world):
+    login(world.organizer)
+    past = create_meeting(group=world.group, starts_at=datetime.now(UTC) - timedelta(days=2))
+    assert client.post(f"/meetings/{world.meeting.id}/cancel", data={"reason": "Storm"}).status_code == 302
+    for meeting in (world.meeting, past):
+        before = meeting.title
+        response = client.get(f"/meetings/{meeting.id}/edit")
+        assert response.status_code == 302
+        response = client.post(f"/meetings/{meeting.id}/edit", data={**FORM, "title": "Ændret"})
+        assert response.status_code == 302
+        assert meeting.title == before
+        assert client.post(f"/meetings/{meeting.id}/cancel", data={}).status_code == 302
+    assert not past.is_cancelled
+
+
+def test_service_refuses_editing_a_cancelled_meeting_with_validation_error(app, world):
+    from app.errors import ValidationFailed
+    from app.meetings import services
+
+    services.cancel_meeting(world.organizer, world.meeting, "")
+    with pytest.raises(ValidationFailed):
+        services.update_meeting(world.organizer, world.meeting, {"title": "Nyt"})
+
+
+# --- cancel -----------------------------------------------------------------------------------------
+
+
+def test_cancel_confirm_page_then_post(client, login, world):
+    login(world.organizer)
+    page = client.get(f"/meetings/{world.meeting.id}/cancel").get_data(as_text=True)
+    assert 'method="post"' in page and "Yes, cancel" in page
+    assert not world.meeting.is_cancelled  # a GET changes nothing
+    response = client.post(f"/meetings/{world.meeting.id}/cancel", data={"reason": "Værten er syg"})
+    assert response.status_code == 302
+    meeting = world.meeting
+    assert meeting.is_cancelled and meeting.cancel_reason == "Værten er syg"
+    assert meeting.cancelled_at is not None and meeting.sequence == 1
+    assert meeting.changes[-1].action == "cancelled"
+    page = client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
+    assert "This meeting is cancelled." in page and "Værten er syg" in page
+
+
+# --- lists ----------------------------------------------------------------------------------------
+
+
+def test_upcoming_and_past_lists_split_on_now(client, login, world):
+    past = create_meeting(
+        group=world.group, title="Sidste uge", starts_at=datetime.now(UTC) - timedelta(days=7)
+    )
+    login(world.member)
+    upcoming = client.get(f"/groups/{world.group.slug}/meetings").get_data(as_text=True)
+    assert "Morgenmøde i marts" in upcoming and past.title not in upcoming
+    older = client.get(f"/groups/{world.group.slug}/meetings/past").get_data(as_text=True)
+    assert past.title in older and "Morgenmøde i marts" not in older
+
+
+def test_month_view_is_a_table_with_the_meeting_on_its_day(client, login, world):
+    login(world.member)
+    page = client.get(f"/groups/{world.group.slug}/meetings?view=month&month=2031-03").get_data(as_text=True)
+    assert "<table" in page and 'scope="col"' in page
+    assert "March 2031" in page
+    assert f'href="/meetings/{world.meeting.id}"' in page
+    empty = client.get(f"/groups/{world.group.slug}/meetings?view=month&month=2031-04").get_data(as_text=True)
+    assert f'href="/meetings/{world.meeting.id}"' not in empty
+    # Nonsense month falls back to the current month instead of failing.
+    assert client.get(f"/groups/{world.group.slug}/meetings?view=month&month=xx").status_code == 200

@@ -1,0 +1,398 @@
+"""Meeting series through the web: preview, create (idempotent), DST, edit-following, cancel-rest,
+host rotation, validation, permissions by role."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from dateutil import rrule
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import Meeting, MeetingSeries, Venue
+from tests.factories import create_member
+from tests.web.test_meetings import MANAGE_EXPECT, ROLES, as_role, make_world, meeting_count
+
+CPH = ZoneInfo("Europe/Copenhagen")
+
+# Third Wednesday of each month of 2031, 08:30-10:00, doors 08:00, no meetings in July.
+SERIES = {
+    "title": "Kaffeklub",
+    "frequency": "monthly_nth_weekday",
+    "nth": "3",
+    "weekday": "2",
+    "interval": "",
+    "day_of_month": "",
+    "rrule": "",
+    "starts_on": "2031-01-01",
+    "ends_on": "2031-12-31",
+    "start_time": "08:30",
+    "end_time": "10:00",
+    "doors_open_time": "08:00",
+    "timezone": "Europe/Copenhagen",
+    "skip_months": ["7"],
+    "holiday_policy": "skip",
+    "venue_name": "Erhvervshuset",
+    "venue_address": "Fredhøjvej 1, 7400 Herning",
+    "capacity": "40",
+    "guests_welcome": "y",
+    "agenda": "Netværk og kaffe",
+}
+
+
+@pytest.fixture
+def world(app):
+    return make_world()
+
+
+def series_meetings() -> list[Meeting]:
+    query = select(Meeting).where(Meeting.series_id.is_not(None)).order_by(Meeting.starts_at)
+    return list(db.session.scalars(query).all())
+
+
+def preview(client, slug, data):
+    return client.post(f"/groups/{slug}/series/new", data={**data, "action": "preview"})
+
+
+def confirm_token(page: str) -> str:
+    import re
+
+    return re.search(r'name="confirm" type="hidden" value="([0-9a-f]+)"', page).group(1)
+
+
+def create(client, slug, data):
+    """Preview, then press "Create N meetings" with the token the preview gave."""
+    page = preview(client, slug, data).get_data(as_text=True)
+    return client.post(
+        f"/groups/{slug}/series/new", data={**data, "action": "create", "confirm": confirm_token(page)}
+    )
+
+
+def expected_third_wednesdays(year: int, skip_months=(7,)) -> list[date]:
+    rule = rrule.rrule(
+        rrule.MONTHLY, byweekday=rrule.WE(3), dtstart=datetime(year, 1, 1), until=datetime(year, 12, 31)
+    )
+    return [d.date() for d in rule if d.month not in skip_months]
+
+
+# --- preview and create -------------------------------------------------------------------------
+
+
+def test_preview_shows_dates_and_skipped_ones_and_creates_nothing(client, login, world):
+    login(world.organizer)
+    response = preview(client, world.group.slug, SERIES)
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    expected = expected_third_wednesdays(2031)
+    assert len(expected) == 11
+    for day in expected:
+        assert f'datetime="{day.isoformat()}T08:30' in page
+    assert "2031-07-16" in page and "No meetings this month" in page  # the skipped July date and why
+    assert "Create 11 meetings" in page
+    assert meeting_count() == 1 and db.session.scalar(select(func.count(MeetingSeries.id))) == 0
+
+
+def test_preview_shows_holidays_skipped_with_their_name(client, login, world):
+    login(world.organizer)
+    data = {
+        **SERIES,
+        "frequency": "weekly",
+        "weekday": "3",
+        "starts_on": "2031-05-01",
+        "ends_on": "2031-05-31",
+        "skip_months": [],
+    }
+    page = preview(client, world.group.slug, data).get_data(as_text=True)
+    assert "Public holiday" in page and "Kristi himmelfartsdag" in page
+    assert "Create 4 meetings" in page  # 1, 8, 15, 29 May; 22 May is Ascension Day
+    data["holiday_policy"] = "move"
+    page = preview(client, world.group.slug, data).get_data(as_text=True)
+    assert "Create 5 meetings" in page and "2031-05-23T08:30" in page  # moved to Friday
+
+
+def test_create_series_makes_one_meeting_per_date_and_is_idempotent(client, login, world):
+    login(world.organizer)
+    response = create(client, world.group.slug, SERIES)
+    assert response.status_code == 302
+    meetings = series_meetings()
+    assert [m.series_date for m in meetings] == expected_third_wednesdays(2031)
+    assert all(m.starts_at.astimezone(CPH).time() == time(8, 30) for m in meetings)
+    assert all(m.doors_open_at.astimezone(CPH).time() == time(8, 0) for m in meetings)
+    assert all(m.capacity == 40 and m.venue_name == "Erhvervshuset" for m in meetings)
+    assert all([c.action for c in m.changes] == ["created"] for m in meetings)
+    series = db.session.scalars(select(MeetingSeries)).one()
+    assert series.rule == "FREQ=MONTHLY;BYDAY=WE;BYSETPOS=3" and series.skip_months == [7]
+
+    # The same creation again (e.g. a double-submitted form) adds nothing.
+    again = create(client, world.group.slug, SERIES)
+    assert again.status_code == 302
+    assert len(series_meetings()) == 11
+    assert db.session.scalar(select(func.count(MeetingSeries.id))) == 1
+    page = preview(client, world.group.slug, SERIES).get_data(as_text=True)
+    assert "All these meetings exist already." in page
+
+
+def test_create_without_a_matching_preview_only_previews(client, login, world):
+    login(world.organizer)
+    page = preview(client, world.group.slug, SERIES).get_data(as_text=True)
+    changed = {**SERIES, "start_time": "08:15", "action": "create", "confirm": confirm_token(page)}
+    response = client.post(f"/groups/{world.group.slug}/series/new", data=changed)
+    assert response.status_code == 200
+    assert "Create 11 meetings" in response.get_data(as_text=True)
+    assert series_meetings() == []
+
+
+def test_series_keeps_local_time_across_daylight_saving_changes(client, login, world):
+    login(world.organizer)
+    data = {
+        **SERIES,
+        "frequency": "weekly",
+        "weekday": "2",
+        "starts_on": "2031-03-01",
+        "ends_on": "2031-04-09",
+        "skip_months": [],
+    }
+    assert create(client, world.group.slug, data).status_code == 302
+    meetings = series_meetings()
+    before = [m for m in meetings if m.series_date < date(2031, 3, 30)]
+    after = [m for m in meetings if m.series_date > date(2031, 3, 30)]
+    assert before and after
+    assert {m.starts_at.time() for m in before} == {time(7, 30)}  # CET, UTC+1
+    assert {m.starts_at.time() for m in after} == {time(6, 30)}  # CEST, UTC+2
+    page = client.get(f"/groups/{world.group.slug}/meetings").get_data(as_text=True)
+    assert 'datetime="2031-03-26T08:30+01:00"' in page
+    assert 'datetime="2031-04-02T08:30+02:00"' in page
+
+
+# --- validation -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"ends_on": "2030-12-01"}, "ends_on"),
+        ({"end_time": "08:00"}, "end_time"),
+        ({"timezone": "Europe/Atlantis"}, "timezone"),
+        ({"capacity": "-3"}, "capacity"),
+        ({"doors_open_time": "09:00"}, "doors_open_time"),
+        ({"frequency": "rrule", "rrule": "FREQ=DAILY"}, "rrule"),  # 365 dates > 200
+        ({"frequency": "rrule", "rrule": "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30"}, "rrule"),
+        ({"frequency": "rrule", "rrule": "FREQ=MONTHLY;BYMONTH=7"}, "rrule"),  # only July, skipped
+        ({"frequency": "rrule", "rrule": "FREQ=MINUTELY"}, "rrule"),
+        ({"frequency": "monthly_day", "day_of_month": "40"}, "day_of_month"),
+        ({"frequency": "every_n_weeks", "interval": "0"}, "interval"),
+    ],
+)
+def test_bad_series_input_shows_error_next_to_field_and_creates_nothing(client, login, world, change, field):
+    login(world.organizer)
+    for action in ("preview", "create"):
+        response = client.post(
+            f"/groups/{world.group.slug}/series/new",
+            data={**SERIES, **change, "action": action, "confirm": "x"},
+        )
+        assert response.status_code == 422, change
+        page = response.get_data(as_text=True)
+        assert f'id="{field}-error"' in page, change
+    assert series_meetings() == [] and db.session.scalar(select(func.count(MeetingSeries.id))) == 0
+
+
+def test_too_many_dates_message_names_the_limit(client, login, world):
+    login(world.organizer)
+    data = {**SERIES, "frequency": "rrule", "rrule": "FREQ=DAILY", "skip_months": []}
+    page = preview(client, world.group.slug, data).get_data(as_text=True)
+    assert "at most 200" in page
+
+
+# --- edit following / cancel rest ------------------------------------------------------------------
+
+
+def make_series(client, login, world) -> list[Meeting]:
+    login(world.organizer)
+    assert create(client, world.group.slug, SERIES).status_code == 302
+    return series_meetings()
+
+
+def test_edit_this_and_all_following(client, login, world):
+    meetings = make_series(client, login, world)
+    target = meetings[3]  # 2031-04-16
+    data = {
+        "title": "Flyttet møde",
+        "date": "2031-04-16",
+        "start_time": "09:00",
+        "end_time": "10:30",
+        "doors_open_time": "08:45",
+        "venue_name": "Nyt sted",
+        "venue_address": "Østergade 2, Herning",
+        "capacity": "25",
+        "guests_welcome": "y",
+        "agenda": "",
+        "scope": "following",
+    }
+    page = client.get(f"/meetings/{target.id}/edit").get_data(as_text=True)
+    assert 'name="scope"' in page and "This and all following meetings" in page
+    assert client.post(f"/meetings/{target.id}/edit", data=data).status_code == 302
+    meetings = series_meetings()
+    earlier, later = meetings[:3], meetings[3:]
+    assert all(
+        m.starts_at.astimezone(CPH).time() == time(8, 30) and m.venue_name == "Erhvervshuset" for m in earlier
+    )
+    assert all(m.starts_at.astimezone(CPH).time() == time(9, 0) for m in later)
+    assert all(m.venue_name == "Nyt sted" and m.capacity == 25 and m.sequence == 1 for m in later)
+    # The title is changed on this meeting only; the dates stay on their own days.
+    assert later[0].title == "Flyttet møde" and all(m.title == "Kaffeklub" for m in later[1:])
+    assert [m.series_date for m in later] == [m.starts_at.astimezone(CPH).date() for m in later]
+
+
+def test_edit_this_meeting_only_leaves_the_others(client, login, world):
+    meetings = make_series(client, login, world)
+    target = meetings[2]
+    data = {
+        "title": "Kaffeklub",
+        "date": "2031-03-19",
+        "start_time": "07:00",
+        "end_time": "08:00",
+        "venue_name": "Andet sted",
+        "guests_welcome": "y",
+        "scope": "this",
+    }
+    assert client.post(f"/meetings/{target.id}/edit", data=data).status_code == 302
+    meetings = series_meetings()
+    assert meetings[2].venue_name == "Andet sted"
+    assert [m.venue_name for m in meetings].count("Andet sted") == 1
+
+
+def test_cancel_rest_of_series(client, login, world):
+    meetings = make_series(client, login, world)
+    target = meetings[5]
+    page = client.get(f"/meetings/{target.id}/cancel").get_data(as_text=True)
+    assert "This and the rest of the series" in page
+    response = client.post(f"/meetings/{target.id}/cancel", data={"scope": "following", "reason": "Pause"})
+    assert response.status_code == 302
+    meetings = series_meetings()
+    assert [m.is_cancelled for m in meetings] == [False] * 5 + [True] * 6
+    assert all(m.cancel_reason == "Pause" and m.sequence == 1 for m in meetings[5:])
+
+
+def test_cancel_only_this_meeting_of_a_series(client, login, world):
+    meetings = make_series(client, login, world)
+    client.post(f"/meetings/{meetings[1].id}/cancel", data={"scope": "this"})
+    assert [m.is_cancelled for m in series_meetings()].count(True) == 1
+
+
+# --- host rotation ---------------------------------------------------------------------------------
+
+
+def test_host_rotation_when_creating_the_series(client, login, world):
+    other_host = create_member(groups=[world.group], name="Hanne Host", company="Hanne ApS")
+    data = {
+        **SERIES,
+        "rotation-0-host_member_id": str(world.member.id),
+        "rotation-0-venue_name": "Mads' kontor",
+        "rotation-0-venue_address": "Vestergade 3, Herning",
+        "rotation-1-host_member_id": str(other_host.id),
+    }
+    login(world.organizer)
+    assert create(client, world.group.slug, data).status_code == 302
+    meetings = series_meetings()
+    assert [m.host_member_id for m in meetings[:4]] == [world.member.id, other_host.id] * 2
+    assert [m.venue_name for m in meetings[:2]] == ["Mads' kontor", "Hanne ApS"]
+    assert meetings[0].venue_address == "Vestergade 3, Herning"
+    venues = db.session.scalars(select(Venue).where(Venue.group_id == world.group.id)).all()
+    assert {v.name for v in venues} == {"Mads' kontor", "Hanne ApS"}
+
+
+def test_assign_hosts_in_turn_to_an_existing_series(client, login, world):
+    meetings = make_series(client, login, world)
+    series_id = meetings[0].series_id
+    data = {
+        "rotation-0-host_member_id": str(world.organizer.id),
+        "rotation-0-venue_name": "A",
+        "rotation-1-venue_name": "B",
+        "rotation-2-venue_name": "C",
+        "from_date": "2031-05-01",
+    }
+    response = client.post(f"/series/{series_id}/hosts", data=data)
+    assert response.status_code == 302
+    meetings = series_meetings()
+    assert [m.venue_name for m in meetings] == ["Erhvervshuset"] * 4 + ["A", "B", "C", "A", "B", "C", "A"]
+    assert meetings[4].host_member_id == world.organizer.id and meetings[5].host_member_id is None
+    assert meetings[4].sequence == 1 and meetings[4].changes[-1].action == "moved"
+
+
+def test_host_rotation_refuses_a_host_from_outside_the_group(client, login, world):
+    meetings = make_series(client, login, world)
+    response = client.post(
+        f"/series/{meetings[0].series_id}/hosts", data={"rotation-0-host_member_id": str(world.outsider.id)}
+    )
+    assert response.status_code == 422
+    assert 'id="rotation-0-host_member_id-error"' in response.get_data(as_text=True)
+    assert all(m.host_member_id is None for m in series_meetings())
+
+
+# --- permissions -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_series_routes_by_role(client, login, app, role):
+    world = make_world()
+    organizer_client = app.test_client()
+    login(world.organizer, test_client=organizer_client)
+    assert create(organizer_client, world.group.slug, SERIES).status_code == 302
+    meetings = series_meetings()
+    series_id = meetings[0].series_id
+    as_role(client, login, world, role)
+    allowed = role in ("organizer", "admin")
+
+    assert client.get(f"/groups/{world.group.slug}/series/new").status_code == MANAGE_EXPECT[role]
+    response = preview(client, world.group.slug, SERIES)
+    assert response.status_code == (200 if allowed else MANAGE_EXPECT[role])
+    response = (
+        create(client, world.group.slug, {**SERIES, "title": "Anden serie"})
+        if allowed
+        else client.post(
+            f"/groups/{world.group.slug}/series/new",
+            data={**SERIES, "title": "Anden serie", "action": "create"},
+        )
+    )
+    assert response.status_code == (302 if allowed else MANAGE_EXPECT[role])
+    assert len(series_meetings()) == (22 if allowed else 11)
+
+    assert client.get(f"/series/{series_id}/hosts").status_code == MANAGE_EXPECT[role]
+    response = client.post(f"/series/{series_id}/hosts", data={"rotation-0-venue_name": "Z"})
+    assert response.status_code == (302 if allowed else MANAGE_EXPECT[role])
+    assert (meetings[0].venue_name == "Z") is allowed
+
+    response = client.post(f"/meetings/{meetings[0].id}/cancel", data={"scope": "following"})
+    assert response.status_code == (302 if allowed else MANAGE_EXPECT[role])
+    assert meetings[-1].is_cancelled is allowed
+
+
+def test_series_pages_of_unknown_ids_are_404(client, login, world):
+    login(world.admin)
+    assert client.get("/series/9999/hosts").status_code == 404
+    assert client.get("/meetings/9999").status_code == 404
+    assert client.get("/groups/no-such-group/series/new").status_code == 404
+
+
+def test_past_meetings_of_a_series_are_left_alone_by_following_changes(app, world):
+    from app.meetings import services
+
+    past_start = datetime.now(UTC) - timedelta(days=10)
+    data = services.SeriesData(
+        title="Ugentlig",
+        frequency="weekly",
+        weekday=past_start.astimezone(CPH).weekday(),
+        starts_on=(past_start - timedelta(days=1)).astimezone(CPH).date(),
+        ends_on=(past_start + timedelta(days=30)).astimezone(CPH).date(),
+        start_time=time(8, 30),
+        end_time=time(10),
+        holiday_policy="ignore",
+    )
+    _series, created = services.create_series(world.organizer, world.group, data)
+    coming = [m for m in created if m.ends_at > datetime.now(UTC)]
+    past = [m for m in created if m.ends_at <= datetime.now(UTC)]
+    assert past and coming
+    services.cancel_rest_of_series(world.organizer, coming[0], "")
+    assert all(m.is_cancelled for m in coming) and not any(m.is_cancelled for m in past)
