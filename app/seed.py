@@ -29,7 +29,8 @@ TRADES = [
     ("Tømrer & Snedker", "Byggeri", "Tømrermester", ["renovering", "tilbygning", "vinduer"]),
     ("El-Service", "Byggeri", "Elinstallatør", ["el-installation", "solceller", "ladestandere"]),
     ("VVS", "Byggeri", "VVS-installatør", ["badeværelser", "varmepumper"]),
-    ("Reklame", "Marketing og kommunikation", "Kreativ direktør", ["branding", "grafisk design", "kampagner"]),
+    ("Reklame", "Marketing og kommunikation", "Kreativ direktør",
+     ["branding", "grafisk design", "kampagner"]),
     ("Digital", "IT og software", "Udvikler", ["hjemmesider", "webshop", "it-sikkerhed"]),
     ("IT-Partner", "IT og software", "IT-konsulent", ["netværk", "backup", "microsoft 365"]),
     ("Ejendomme", "Ejendomshandel", "Ejendomsmægler", ["erhvervslejemål", "vurdering", "salg"]),
@@ -81,7 +82,8 @@ def seed_demo(rng: random.Random | None = None, members: int = 40) -> bool:
 
     admin = Member(email=DEMO_ADMIN_EMAIL, name="Birgitte Holm", company="Erhvervsnetværket Midt",
                    title="Netværksleder", industry="Netværk og foreninger", phone="+45 20 30 40 50",
-                   language="da", is_admin=True, bio="Jeg holder netværket kørende og byder nye medlemmer velkommen.",
+                   language="da", is_admin=True,
+                   bio="Jeg holder netværket kørende og byder nye medlemmer velkommen.",
                    competencies=[tag("netværk"), tag("facilitering")])
     db.session.add(admin)
     db.session.add_all([Membership(member=admin, group=vest, role=Role.ORGANIZER.value),
@@ -110,7 +112,7 @@ def seed_demo(rng: random.Random | None = None, members: int = 40) -> bool:
             company=f"{company} ApS",
             title=title,
             industry=industry,
-            phone=f"+45 {rng.randint(20, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)}",
+            phone="+45 " + " ".join(str(rng.randint(10 if k else 20, 99)) for k in range(4)),
             website=f"https://www.{domain}.example",
             bio=f"{title} i {town}. Spørg mig om {', '.join(competencies[:2])}.",
             language="da" if rng.random() < 0.9 else "en",

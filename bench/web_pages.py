@@ -43,8 +43,8 @@ def run(tmp: Path, *, repeat: int, measure) -> list[tuple[str, float]]:
         ("GET /groups/kaffeklub-vest/members (admin)", get(client, "/groups/kaffeklub-vest/members")),
         ("GET /members directory (admin, all members)", get(client, "/members")),
         ("GET /admin/members/export.csv", get(client, "/admin/members/export.csv")),
-        ("API GET /api/v1/groups/kaffeklub-vest/members", get(anonymous, "/api/v1/groups/kaffeklub-vest/members",
-                                                             headers=bearer)),
+        ("API GET /api/v1/groups/kaffeklub-vest/members",
+         get(anonymous, "/api/v1/groups/kaffeklub-vest/members", headers=bearer)),
         ("API GET /api/v1/openapi.json", get(anonymous, "/api/v1/openapi.json")),
     ]
     return [(name, measure(fn, repeat=repeat)) for name, fn in rows]

@@ -19,7 +19,8 @@ def test_seed_demo_creates_network_groups_and_members_once(runner):
     for member in db.session.scalars(select(Member)):
         assert member.memberships, member.email
     for group in groups:
-        roles = {m.role for m in db.session.scalars(select(Membership).where(Membership.group_id == group.id))}
+        memberships = db.session.scalars(select(Membership).where(Membership.group_id == group.id))
+        roles = {m.role for m in memberships}
         assert "organizer" in roles
     assert NetworkSettings.get().name == "Erhvervsnetværket Midt"
     emails = db.session.scalars(select(Member.email)).all()
