@@ -124,6 +124,7 @@ def register_blueprints(app: Flask) -> None:
     from app.main.routes import bp as main_bp
     from app.meetings.routes import bp as meetings_bp
     from app.members.routes import bp as members_bp
+    from app.network.routes import bp as network_bp
     from app.tokens.routes import bp as tokens_bp
 
     app.register_blueprint(main_bp)
@@ -132,6 +133,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(meetings_bp)
     app.register_blueprint(members_bp)
     app.register_blueprint(tokens_bp)
+    app.register_blueprint(network_bp)
     if app.config.get("DEV_MAIL_PAGE"):
         from app.mail.routes import bp as devmail_bp
 
@@ -158,7 +160,7 @@ def register_template_helpers(app: Flask) -> None:
             return endpoint in app.view_functions
 
         def network():
-            return NetworkSettings.get()
+            return NetworkSettings.current()
 
         return {
             "has_endpoint": has_endpoint,

@@ -24,11 +24,25 @@ def select_locale() -> str:
     if current_user and getattr(current_user, "is_authenticated", False):
         if current_user.language in languages:
             return current_user.language
-    return current_app.config["BABEL_DEFAULT_LOCALE"]
+    return network_default_language()
+
+
+def network_default_language() -> str:
+    from app.models import NetworkSettings
+
+    language = NetworkSettings.current().default_language
+    return language if language in supported_languages() else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def network_timezone() -> str:
+    from app.models import NetworkSettings
+
+    zone = NetworkSettings.current().default_timezone
+    return zone if is_valid_timezone(zone) else current_app.config["BABEL_DEFAULT_TIMEZONE"]
 
 
 def select_timezone() -> str:
-    return current_app.config["BABEL_DEFAULT_TIMEZONE"]
+    return network_timezone()
 
 
 def is_valid_timezone(name: str) -> bool:
@@ -49,6 +63,6 @@ def format_in_zone(value: datetime | None, tz: str | None = None, fmt: str = "me
     """Format an aware datetime in the given zone (a group's) and the current reader's locale."""
     if value is None:
         return ""
-    zone = ZoneInfo(tz or current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    zone = ZoneInfo(tz or network_timezone())
     return babel_format_datetime(value.astimezone(zone), format=fmt, tzinfo=zone,
                                  locale=str(get_locale()))

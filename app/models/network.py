@@ -20,8 +20,24 @@ class NetworkSettings(db.Model):
     sender_name: Mapped[str] = mapped_column(String(200), default="Kaffeklub")
 
     @classmethod
+    def current(cls) -> NetworkSettings:
+        """The settings for reading, once per request: the stored row, or unsaved defaults.
+
+        Unlike get(), this never adds a row, so a GET request does not write."""
+        from flask import g, has_app_context
+
+        if has_app_context() and "network_settings" in g:
+            return g.network_settings
+        settings = db.session.get(cls, 1) or cls(
+            id=1, name="Kaffeklub", default_timezone="Europe/Copenhagen", default_language="da",
+            country="DK", sender_email="kaffeklub@localhost", sender_name="Kaffeklub")
+        if has_app_context():
+            g.network_settings = settings
+        return settings
+
+    @classmethod
     def get(cls) -> NetworkSettings:
-        """The installation's settings, created with defaults the first time they are asked for."""
+        """The installation's settings for changing, created with defaults the first time."""
         settings = db.session.get(cls, 1)
         if settings is None:
             settings = cls(id=1, name="Kaffeklub", default_timezone="Europe/Copenhagen",

@@ -1,0 +1,1 @@
+"""Network-wide settings: name, time zone, language, holiday country, sender address."""

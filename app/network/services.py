@@ -1,0 +1,72 @@
+"""Reading and changing the network's settings (admins only)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import holidays
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from flask_babel import gettext as _
+
+from app.auth import permissions
+from app.errors import ValidationFailed
+from app.extensions import db
+from app.i18n import is_valid_timezone
+from app.models import NetworkSettings
+
+
+@dataclass
+class NetworkSettingsData:
+    name: str
+    default_timezone: str
+    default_language: str
+    country: str
+    sender_name: str
+    sender_email: str
+
+
+def supported_countries() -> list[str]:
+    """ISO country codes the holidays package knows, for the holiday calendar of meeting series."""
+    return sorted(holidays.list_supported_countries())
+
+
+def get_settings(user) -> NetworkSettings:
+    permissions.require(permissions.is_admin(user))
+    return NetworkSettings.current()
+
+
+def update_settings(user, data: NetworkSettingsData) -> NetworkSettings:
+    """Validate and store the settings; every problem is reported next to its field at once."""
+    permissions.require(permissions.is_admin(user))
+    errors: dict[str, list[str]] = {}
+    name = (data.name or "").strip()
+    if not name:
+        errors["name"] = [_("Give the network a name.")]
+    elif len(name) > 200:
+        errors["name"] = [_("Use at most %(count)d characters.", count=200)]
+    if not is_valid_timezone(data.default_timezone or ""):
+        errors["default_timezone"] = [_("Unknown time zone. Use a name like Europe/Copenhagen.")]
+    if data.default_language not in current_app.config["LANGUAGES"]:
+        errors["default_language"] = [_("Choose one of the offered languages.")]
+    country = (data.country or "").strip().upper()
+    if country not in holidays.list_supported_countries():
+        errors["country"] = [_("Unknown country code. Use a two-letter code like DK.")]
+    sender_email = (data.sender_email or "").strip()
+    try:
+        sender_email = validate_email(sender_email, check_deliverability=False,
+                                      test_environment=current_app.testing).normalized
+    except EmailNotValidError:
+        errors["sender_email"] = [_("Enter a valid email address.")]
+    if errors:
+        raise ValidationFailed(_("The settings were not saved."), fields=errors)
+
+    settings = NetworkSettings.get()
+    settings.name = name
+    settings.default_timezone = data.default_timezone
+    settings.default_language = data.default_language
+    settings.country = country
+    settings.sender_name = (data.sender_name or "").strip()[:200] or name
+    settings.sender_email = sender_email
+    db.session.commit()
+    return settings
