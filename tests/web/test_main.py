@@ -46,3 +46,20 @@ def test_language_switch_ignores_unknown_language_and_offsite_next(client):
     response = client.post("/language", data={"lang": "xx", "next": "https://evil.example/"})
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
+
+
+def test_production_sends_hsts_and_redirects_http_to_https(tmp_path):
+    from app import create_app
+
+    from app.extensions import db
+
+    prod = create_app("production", SECRET_KEY="x" * 40, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'p.db'}")
+    with prod.app_context():
+        db.create_all()
+    client = prod.test_client()
+    insecure = client.get("/healthz", base_url="http://kaffeklub.example")
+    assert insecure.status_code in (301, 302)
+    assert insecure.headers["Location"].startswith("https://kaffeklub.example/")
+    secure = client.get("/", base_url="https://kaffeklub.example")
+    assert "max-age=31536000" in secure.headers["Strict-Transport-Security"]
+    assert not any(rule.rule.startswith("/dev/") for rule in prod.url_map.iter_rules())
