@@ -17,7 +17,7 @@ $(VENV)/.installed: pyproject.toml
 install: $(VENV)/.installed
 
 translations: install
-	$(BIN)/pybabel compile --use-fuzzy -d app/translations -f >/dev/null
+	$(BIN)/pybabel -q compile -d app/translations
 
 extract-messages: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot --no-location --sort-output .
@@ -30,9 +30,14 @@ migrate: install
 seed: migrate
 	$(BIN)/flask seed-demo
 
+run: export BASE_URL ?= http://127.0.0.1:$(PORT)
 run: translations seed
-	@$(BIN)/flask login-link --demo-admin
-	@echo "Kaffeklub is running at http://127.0.0.1:$(PORT)/  (captured mail: http://127.0.0.1:$(PORT)/dev/mail)"
+	@echo
+	@echo "  Kaffeklub:      http://127.0.0.1:$(PORT)/"
+	@echo "  Captured mail:  http://127.0.0.1:$(PORT)/dev/mail"
+	@echo "  Log in as the demo admin (link valid 15 minutes, single use; 'make run' prints a new one):"
+	@echo "    $$($(BIN)/flask login-link --demo-admin)"
+	@echo
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 test: translations
