@@ -1,8 +1,14 @@
-"""`flask seed-demo`: a demo network with two groups and about 40 members, on first start only."""
+"""`flask seed-demo`: a demo network with two groups, about 40 members and a year of meetings per
+group (some already past), on first start only.
+
+Deterministic apart from "today": the meeting year runs from about four months before today to
+eight months after it, so the demo always has past and coming meetings.
+"""
 
 from __future__ import annotations
 
 import random
+from datetime import date, timedelta
 
 import click
 from flask import Flask
@@ -50,13 +56,43 @@ TOWNS = ["Herning", "Holstebro", "Ikast", "Silkeborg", "Viborg", "Aarhus", "Skiv
 
 DEMO_ADMIN_EMAIL = "admin@kaffeklub.example"
 
+# Each group's meeting series, entered the way an organizer would in the series form. Hosts take
+# turns: a few members of the group, each with their company as the venue at the address given.
+DEMO_SERIES = {
+    "kaffeklub-vest": {
+        "title": "Morgenmøde i Kaffeklub Vest",
+        "nth": 3,
+        "weekday": 2,  # third Wednesday
+        "start_time": "08:30",
+        "end_time": "10:00",
+        "doors_open_time": "08:00",
+        "addresses": ["Bredgade 12, 7400 Herning", "Nørregade 21, 7500 Holstebro",
+                      "Strøget 8, 7430 Ikast", "Østergade 5, 7400 Herning"],
+    },
+    "kaffeklub-oest": {
+        "title": "Morgenmøde i Kaffeklub Øst",
+        "nth": 1,
+        "weekday": 3,  # first Thursday
+        "start_time": "07:30",
+        "end_time": "09:00",
+        "doors_open_time": "07:00",
+        "addresses": ["Vestergade 18, 8600 Silkeborg", "Åboulevarden 22, 8000 Aarhus C",
+                      "Torvet 3, 8600 Silkeborg", "Søndergade 40, 8000 Aarhus C"],
+    },
+}
+DEMO_AGENDA = (
+    "Kaffe og rundstykker, når dørene åbner.\n\n"
+    "Præsentationsrunde: 60 sekunder hver om, hvad du laver, og hvem du gerne vil møde.\n\n"
+    "Dagens vært fortæller om sin virksomhed, og vi slutter med anbefalinger og aftaler."
+)
+
 
 def _slug(text: str) -> str:
     table = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", " ": "-", "&": "og"})
     return "".join(ch for ch in text.lower().translate(table) if ch.isalnum() or ch == "-").strip("-")
 
 
-def seed_demo(rng: random.Random | None = None, members: int = 40) -> bool:
+def seed_demo(rng: random.Random | None = None, members: int = 40, today: date | None = None) -> bool:
     """Create the demo network; returns False (and changes nothing) when there is already data."""
     if db.session.scalar(select(func.count()).select_from(Member)):
         return False
@@ -126,15 +162,68 @@ def seed_demo(rng: random.Random | None = None, members: int = 40) -> bool:
         for group in groups:
             db.session.add(Membership(member=member, group=group, role=role))
     db.session.commit()
+    for group in (vest, oest):
+        seed_demo_meetings(admin, group, today=today)
     return True
+
+
+def _first_of_month(day: date, months: int) -> date:
+    """The first day of the month `months` away from `day`'s month."""
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def seed_demo_meetings(admin: Member, group: Group, *, today: date | None = None) -> int:
+    """A year of monthly meetings for a demo group, through the meetings services as the admin:
+    no meetings in July or on Danish public holidays, hosts in turn. Returns how many were created."""
+    from zoneinfo import ZoneInfo
+
+    from app.meetings import services as meetings
+    from app.models import utcnow
+
+    plan = DEMO_SERIES[group.slug]
+    today = today or utcnow().astimezone(ZoneInfo(group.timezone)).date()
+    candidates = db.session.scalars(
+        select(Member)
+        .join(Membership, Membership.member_id == Member.id)
+        .where(Membership.group_id == group.id, Member.is_admin.is_(False))
+        .order_by(Member.id)
+    ).all()
+    # Members of this group only first, so one company does not host in two towns.
+    candidates = sorted(candidates, key=lambda member: len(member.memberships) > 1)
+    hosts = candidates[: len(plan["addresses"])]
+    rotation = [
+        {"host_member_id": host.id, "venue_name": host.company, "venue_address": address}
+        for host, address in zip(hosts, plan["addresses"], strict=False)
+    ]
+    data = {
+        "title": plan["title"],
+        "frequency": "monthly_nth_weekday",
+        "nth": plan["nth"],
+        "weekday": plan["weekday"],
+        "starts_on": _first_of_month(today, -4),
+        "ends_on": _first_of_month(today, 9) - timedelta(days=1),
+        "start_time": plan["start_time"],
+        "end_time": plan["end_time"],
+        "doors_open_time": plan["doors_open_time"],
+        "timezone": group.timezone,
+        "skip_months": [7],
+        "holiday_policy": "skip",
+        "capacity": 30,
+        "guests_welcome": True,
+        "agenda": DEMO_AGENDA,
+    }
+    _series, created = meetings.create_series(admin, group, data, rotation)
+    return len(created)
 
 
 def register(app: Flask) -> None:
     @app.cli.command("seed-demo")
     @click.option("--members", default=40, show_default=True, help="How many members to create.")
     def seed_demo_command(members: int) -> None:
-        """Create demo data (a network, two groups, members) unless the database has members."""
+        """Create demo data (a network, two groups, members, meetings) unless the database has members."""
         if seed_demo(members=members):
-            click.echo(f"Demo data created: 2 groups, {members} members. Admin: {DEMO_ADMIN_EMAIL}")
+            click.echo(f"Demo data created: 2 groups, {members} members, a year of meetings per group. "
+                       f"Admin: {DEMO_ADMIN_EMAIL}")
         else:
             click.echo("The database already has members; demo data not created.")

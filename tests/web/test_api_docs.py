@@ -43,7 +43,8 @@ def test_openapi_errors_are_documented_as_problem_details(client):
     assert problem_fields == {"type", "title", "status", "detail", "errors"}
     assert "Error" not in spec["components"]["schemas"]  # flask-smorest's own error shape is not used
     for path in spec["paths"].values():
-        assert path["get"]["responses"]["default"] == {"$ref": "#/components/responses/Problem"}
+        for method in {"get", "post", "patch", "put", "delete"} & set(path):
+            assert path[method]["responses"]["default"] == {"$ref": "#/components/responses/Problem"}
 
 
 def _assets(page: str) -> list[str]:

@@ -1,0 +1,352 @@
+"""Meetings and series under /api/v1, over app.meetings.services (the same rules as the web forms).
+
+Input dates and times are local to the group (MeetingData / SeriesData field names, so validation
+errors name the fields that were sent); output times are ISO 8601 with the group's UTC offset.
+Messages (validation errors, skip reasons) are in ?lang, else Accept-Language, else Danish.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import current_app, g, jsonify, request, url_for
+from flask.views import MethodView
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_smorest import Blueprint
+from webargs.flaskparser import FlaskParser, abort
+
+from app.api.auth import authenticate_request, no_store, token_required
+from app.api.meeting_schemas import (
+    SCOPE_FOLLOWING,
+    SCOPE_REST,
+    CancelInputSchema,
+    LangQuerySchema,
+    MeetingInputSchema,
+    MeetingListQuerySchema,
+    MeetingPatchSchema,
+    MeetingSchema,
+    SeriesCreatedSchema,
+    SeriesInputSchema,
+    SeriesPlanSchema,
+    SeriesQuerySchema,
+)
+from app.api.spec import TOKEN_OPTIONAL, TOKEN_REQUIRED
+from app.auth.tokens import external_url
+from app.errors import ValidationFailed
+from app.meetings import services as svc
+from app.meetings.messages import reason_label
+from app.models import Meeting, utcnow
+
+
+def flatten_errors(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+    """{"json": {"rotation": {0: {"host_member_id": [..]}}}} -> {"rotation-0-host_member_id": [..]}.
+
+    The same `{field: [messages]}` shape (and the same "rotation-0-..." naming) as the services'
+    ValidationFailed, whether JSON types or values were wrong.
+    """
+    if isinstance(messages, Mapping):
+        flat: dict[str, list[str]] = {}
+        for key, value in messages.items():
+            name = str(key) if not prefix else f"{prefix}-{key}"
+            if not prefix and key in ("json", "query") and isinstance(value, Mapping):
+                name = ""  # drop the location level
+            flat.update(flatten_errors(value, name))
+        return flat
+    if isinstance(messages, list | tuple) and all(isinstance(m, str) for m in messages):
+        return {prefix or "_schema": list(messages)}
+    return {prefix or "_schema": [str(messages)]}
+
+
+class FlatErrorsParser(FlaskParser):
+    """webargs parser whose 422 answers carry flat {field: [messages]} errors."""
+
+    def handle_error(self, error, req, schema, *, error_status_code, error_headers):
+        abort(error_status_code or self.DEFAULT_VALIDATION_STATUS, exc=error,
+              messages=flatten_errors(error.messages), schema=schema, headers=error_headers)
+
+
+class MeetingsBlueprint(Blueprint):
+    ARGUMENTS_PARSER = FlatErrorsParser()
+
+
+blp = MeetingsBlueprint("api_meetings", __name__, url_prefix="/api/v1",
+                        description="Meetings of the groups, and series of meetings")
+blp.before_request(authenticate_request)
+blp.after_request(no_store)
+
+WRITE_ERRORS = ("Unauthorized", "Forbidden", "NotFound", "TooManyRequests")
+
+
+def _alt_responses(*names: str):
+    statuses = {"Unauthorized": 401, "Forbidden": 403, "NotFound": 404, "TooManyRequests": 429}
+
+    def decorate(view):
+        for name in names:
+            view = blp.alt_response(statuses[name], response=name)(view)
+        return view
+
+    return decorate
+
+
+# --- language --------------------------------------------------------------------------------------
+
+
+def api_language(requested: str | None = None) -> str:
+    """?lang, else the best match of Accept-Language, else the network default (Danish)."""
+    languages = list(current_app.config["LANGUAGES"])
+    if requested in languages:
+        return requested
+    return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+@contextmanager
+def api_locale(query: Mapping[str, Any]) -> Iterator[None]:
+    with force_locale(api_language(query.get("lang"))):
+        yield
+
+
+# --- representation --------------------------------------------------------------------------------
+
+
+def _local(value: datetime | None, zone: ZoneInfo) -> datetime | None:
+    return value.astimezone(zone).replace(microsecond=0) if value is not None else None
+
+
+def meeting_payload(meeting: Meeting, *, details: bool) -> dict[str, Any]:
+    """The API's view of a meeting; host and online link only for the group's members (`details`)."""
+    zone = ZoneInfo(meeting.group.timezone)
+    host = meeting.host if details else None
+    return {
+        "id": meeting.id,
+        "group": meeting.group.slug,
+        "series_id": meeting.series_id,
+        "title": meeting.title,
+        "starts_at": _local(meeting.starts_at, zone),
+        "ends_at": _local(meeting.ends_at, zone),
+        "doors_open_at": _local(meeting.doors_open_at, zone),
+        "timezone": meeting.group.timezone,
+        "venue": {
+            "name": meeting.venue_name,
+            "address": meeting.venue_address,
+            "map_url": meeting.map_url,
+            "host": {"id": host.id, "name": host.name} if host is not None else None,
+        },
+        "online_url": (meeting.online_url or None) if details else None,
+        "capacity": meeting.capacity,
+        "rsvp_deadline": _local(meeting.rsvp_deadline, zone),
+        "guests_welcome": meeting.guests_welcome,
+        "agenda": meeting.agenda,
+        "status": meeting.status,
+        "cancelled_at": _local(meeting.cancelled_at, zone),
+        "cancel_reason": meeting.cancel_reason,
+        "sequence": meeting.sequence,
+        "url": external_url("meetings.show", meeting_id=meeting.id),
+    }
+
+
+def _payload_for(user, meeting: Meeting) -> dict[str, Any]:
+    return meeting_payload(meeting, details=svc.can_see_details(user, meeting.group))
+
+
+def plan_payload(plan: svc.SeriesPlan) -> dict[str, Any]:
+    """A dry run's dates and skipped dates, with reason codes and their translated text."""
+    return {
+        "dry_run": True,
+        "rule": plan.rule,
+        "timezone": plan.timezone,
+        "count": len(plan.occurrences),
+        "new_count": plan.new_count,
+        "existing_series_id": plan.existing_series_id,
+        "dates": [
+            {
+                "date": occ.local_date,
+                "starts_at": occ.start.replace(microsecond=0),
+                "ends_at": occ.end.replace(microsecond=0),
+                "doors_open_at": occ.doors_open.replace(microsecond=0) if occ.doors_open else None,
+                "moved_from": occ.moved_from,
+                "reason": occ.reason,
+                "reason_text": reason_label(occ.reason) if occ.reason else None,
+                "holiday_name": occ.holiday_name,
+                "exists": (occ.moved_from or occ.local_date) in plan.existing_dates,
+            }
+            for occ in plan.occurrences
+        ],
+        "skipped": [
+            {
+                "date": skipped.local_date,
+                "reason": skipped.reason,
+                "reason_text": reason_label(skipped.reason),
+                "holiday_name": skipped.holiday_name,
+            }
+            for skipped in plan.skipped
+        ],
+    }
+
+
+# --- the from/to window ----------------------------------------------------------------------------
+
+
+def _parse_bound(value: str | None, zone: ZoneInfo, name: str, *, end: bool) -> datetime | None:
+    """An ISO date (local midnight; for `to` the end of that day) or date-time (naive = local)."""
+    if value is None or not value.strip():
+        return None
+    text = value.strip()
+    try:
+        if len(text) == 10:
+            day = date.fromisoformat(text)
+            if end:
+                day += timedelta(days=1)
+            return datetime.combine(day, time(), tzinfo=zone)
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValidationFailed(
+            _("Please correct the marked fields."),
+            fields={name: [_("Please enter a date (YYYY-MM-DD) or a date and time (ISO 8601).")]},
+        ) from None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)
+
+
+def meeting_window(query: Mapping[str, Any], zone: ZoneInfo) -> tuple[datetime, datetime | None]:
+    start = _parse_bound(query.get("from_"), zone, "from", end=False)
+    stop = _parse_bound(query.get("to"), zone, "to", end=True)
+    if start is None:
+        start = datetime.combine(utcnow().astimezone(zone).date(), time(), tzinfo=zone)
+    if stop is not None and stop <= start:
+        raise ValidationFailed(
+            _("Please correct the marked fields."), fields={"to": [_("This must be after “from”.")]}
+        )
+    return start, stop
+
+
+# --- endpoints -------------------------------------------------------------------------------------
+
+
+@blp.route("/groups/<string:slug>/meetings")
+class GroupMeetings(MethodView):
+    @blp.doc(security=TOKEN_OPTIONAL, summary="A group's meetings in a time window",
+             description="Anonymous callers may read public groups; members-only groups answer 404 "
+                         "to outsiders. Cancelled meetings are included (status `cancelled`). "
+                         "Without `from`, the list starts today (in the group's time zone).")
+    @blp.arguments(MeetingListQuerySchema, location="query")
+    @blp.response(200, MeetingSchema(many=True))
+    @_alt_responses("Unauthorized", "NotFound", "TooManyRequests")
+    def get(self, query, slug):
+        user = g.api_user
+        with api_locale(query):
+            group = svc.get_visible_group(user, slug)
+            start, stop = meeting_window(query, ZoneInfo(group.timezone))
+            meetings = svc.list_meetings(user, group, start, stop)
+            details = svc.can_see_details(user, group)
+            return [meeting_payload(m, details=details) for m in meetings]
+
+    @blp.doc(security=TOKEN_REQUIRED, summary="Create a meeting",
+             description="For the group's organizers and admins. Dates and times are local to the "
+                         "group (or to `timezone`). Required: title, date, start_time, end_time.")
+    @blp.arguments(LangQuerySchema, location="query")
+    @blp.arguments(MeetingInputSchema)
+    @blp.response(201, MeetingSchema)
+    @_alt_responses(*WRITE_ERRORS)
+    @token_required
+    def post(self, query, data, slug):
+        user = g.api_user
+        with api_locale(query):
+            group = svc.get_group_to_manage(user, slug)
+            meeting = svc.create_meeting(user, group, data)
+        return _payload_for(user, meeting), 201, {
+            "Location": url_for("api_meetings.Meeting", meeting_id=meeting.id)}
+
+
+@blp.route("/meetings/<int:meeting_id>", endpoint="Meeting")
+class MeetingResource(MethodView):
+    @blp.doc(security=TOKEN_OPTIONAL, summary="One meeting",
+             description="Anyone who may see the group. The host and the online link are only "
+                         "shown to the group's members.")
+    @blp.arguments(LangQuerySchema, location="query")
+    @blp.response(200, MeetingSchema)
+    @_alt_responses("Unauthorized", "NotFound", "TooManyRequests")
+    def get(self, query, meeting_id):
+        user = g.api_user
+        with api_locale(query):
+            return _payload_for(user, svc.get_meeting(user, meeting_id))
+
+    @blp.doc(security=TOKEN_REQUIRED, summary="Change a meeting (only the given fields)",
+             description="For organizers and admins. Cancelled and past meetings cannot be changed "
+                         "(422). With `scope: following`, the later meetings of the series get "
+                         "the given start/end/doors times, venue, host and capacity too. Answers "
+                         "with this meeting.")
+    @blp.arguments(LangQuerySchema, location="query")
+    @blp.arguments(MeetingPatchSchema)
+    @blp.response(200, MeetingSchema)
+    @_alt_responses(*WRITE_ERRORS)
+    @token_required
+    def patch(self, query, data, meeting_id):
+        user = g.api_user
+        scope = data.pop("scope", None)
+        with api_locale(query):
+            meeting = svc.get_meeting_to_manage(user, meeting_id)
+            if scope == SCOPE_FOLLOWING:
+                svc.update_following(user, meeting, data)
+            else:
+                svc.update_meeting(user, meeting, data)
+            return _payload_for(user, meeting)
+
+
+@blp.post("/meetings/<int:meeting_id>/cancel")
+@blp.doc(security=TOKEN_REQUIRED, summary="Cancel a meeting (or the rest of its series)",
+         description="For organizers and admins. The meeting stays, with status `cancelled`. "
+                     "`scope: rest_of_series` also cancels every later scheduled meeting of the "
+                     "series. A cancelled or past meeting answers 422. Answers with this meeting.")
+@blp.arguments(LangQuerySchema, location="query")
+@blp.arguments(CancelInputSchema, required=False)
+@blp.response(200, MeetingSchema)
+@_alt_responses(*WRITE_ERRORS)
+@token_required
+def cancel_meeting(query, data, meeting_id):
+    user = g.api_user
+    with api_locale(query):
+        meeting = svc.get_meeting_to_manage(user, meeting_id)
+        if data.get("scope") == SCOPE_REST:
+            svc.cancel_rest_of_series(user, meeting, data.get("reason") or "")
+        else:
+            svc.cancel_meeting(user, meeting, data.get("reason") or "")
+        return _payload_for(user, meeting)
+
+
+@blp.post("/groups/<string:slug>/series")
+@blp.doc(security=TOKEN_REQUIRED, summary="Plan a series of meetings (dry run or create)",
+         description="For organizers and admins. With `dry_run` (query or body) the answer (200) "
+                     "lists the dates and the skipped dates with reason codes and translated "
+                     "reasons, and nothing is created. Otherwise one meeting per date is created "
+                     "(201). Sending the same series again creates no duplicates: the answer names "
+                     "the same series, with `created` 0. At most 200 dates at a time.")
+@blp.arguments(SeriesQuerySchema, location="query")
+@blp.arguments(SeriesInputSchema)
+@blp.response(201, SeriesCreatedSchema)
+@blp.alt_response(200, schema=SeriesPlanSchema, description="The dry run's plan")
+@blp.alt_response(409, response="Problem", description="The same series is being created right now")
+@_alt_responses(*WRITE_ERRORS)
+@token_required
+def create_series(query, data, slug):
+    user = g.api_user
+    body_dry_run = data.pop("dry_run", False)
+    dry_run = bool(query.get("dry_run") or body_dry_run)
+    rotation = data.pop("rotation", None) or []
+    with api_locale(query):
+        group = svc.get_group_to_manage(user, slug)
+        if dry_run:
+            plan = svc.preview_series(user, group, data)
+            # A Response, so @blp.response does not dump the plan with the 201 schema.
+            return jsonify(SeriesPlanSchema().dump(plan_payload(plan)))
+        series, created = svc.create_series(user, group, data, rotation)
+        details = svc.can_see_details(user, group)
+        return {
+            "dry_run": False,
+            "series_id": series.id,
+            "created": len(created),
+            "meetings": [meeting_payload(m, details=details) for m in svc.series_meetings(user, series)],
+        }, 201
