@@ -68,6 +68,9 @@ def register_extensions(app: Flask) -> None:
     mail.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    from app.forms_i18n import install as install_form_translations
+
+    install_form_translations()  # WTForms' own messages from our catalogs (it has no Danish)
     bootstrap.init_app(app)
     limiter.init_app(app)
     api.init_app(app)

@@ -81,7 +81,10 @@ def register_errorhandlers(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def handle_domain_error(error: DomainError):
-        return render_error(error.status, error.message, error.fields)
+        detail = error.message
+        if detail == error.title and not wants_problem_json():
+            detail = None  # a bare NotFound() carries only its English class title; the page has a heading
+        return render_error(error.status, detail, error.fields)
 
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException):

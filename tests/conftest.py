@@ -147,3 +147,21 @@ def login(client):
         return member
 
     return do_login
+
+
+@pytest.fixture
+def english(app, client, monkeypatch):
+    """Run the test in English: the network's default language and new members' language are
+    English, and `client` has chosen English. (The product's default is Danish.)
+
+    Modules whose assertions read English page text use this; tests/web/test_locale_pages.py
+    checks the Danish default itself."""
+    from app.models import NetworkSettings
+    from tests import factories
+
+    monkeypatch.setattr(factories, "DEFAULT_LANGUAGE", "en")
+    NetworkSettings.get().default_language = "en"
+    db.session.commit()
+    with client.session_transaction() as session:
+        session["lang"] = "en"
+    return client

@@ -13,6 +13,9 @@ from app.models import Group, Member, Membership, Role, normalize_email
 
 _seq = itertools.count(1)
 
+# Members' language when a test does not say; the `english` fixture switches it to "en".
+DEFAULT_LANGUAGE = "da"
+
 
 def create_member(**kwargs) -> Member:
     n = next(_seq)
@@ -20,7 +23,7 @@ def create_member(**kwargs) -> Member:
     kwargs.setdefault("email", f"member{n}@example.test")
     kwargs["email"] = normalize_email(kwargs["email"])
     kwargs.setdefault("company", f"Company {n} ApS")
-    kwargs.setdefault("language", "da")
+    kwargs.setdefault("language", DEFAULT_LANGUAGE)
     groups = kwargs.pop("groups", [])
     role = kwargs.pop("role", Role.MEMBER.value)
     member = Member(**kwargs)

@@ -16,6 +16,9 @@ from app.models import LoginToken, utcnow
 from tests.factories import create_member
 from tests.web.auth_helpers import link_in, outbox, parse, path_of, request_link
 
+# Assertions below read English page text; the Danish default is tested in test_locale_pages.py.
+pytestmark = pytest.mark.usefixtures("english")
+
 CSRF_VALUE = re.compile(r'name="csrf_token" value="[^"]*"')
 
 

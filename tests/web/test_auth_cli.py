@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.factories import create_admin, create_member
 from tests.web.auth_helpers import path_of
+
+# Assertions below read English page text; the Danish default is tested in test_locale_pages.py.
+pytestmark = pytest.mark.usefixtures("english")
 
 
 def _logged_in_as(client, member) -> bool:

@@ -11,6 +11,9 @@ from app.auth import passwords
 from app.extensions import db
 from tests.factories import create_admin, create_group, create_member, create_organizer
 
+# Assertions below read English page text; the Danish default is tested in test_locale_pages.py.
+pytestmark = pytest.mark.usefixtures("english")
+
 GOOD = "kaffe og rundstykker"
 WRONG_LOGIN = "The email address or the password is not correct."
 

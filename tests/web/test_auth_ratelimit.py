@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
+
 from app.auth.tokens import issue_login_link
 from app.extensions import db
 from tests.factories import create_member
 from tests.web.auth_helpers import outbox, path_of
+
+# Assertions below read English page text; the Danish default is tested in test_locale_pages.py.
+pytestmark = pytest.mark.usefixtures("english")
 
 
 def _ask(client, address: str, ip: str = "127.0.0.1"):

@@ -10,6 +10,9 @@ from app.models import Group, Membership, Role
 from tests.factories import add_membership, create_member
 from tests.web.member_world import ROLES, build_world, client_for
 
+# Assertions below read English page text; the Danish default is tested in test_locale_pages.py.
+pytestmark = pytest.mark.usefixtures("english")
+
 # url template (filled from the world), then the expected status per role:
 # anonymous, other (member of B), member (of A), organizer (of A), admin. 302 = to the login page.
 GET_MATRIX = [

@@ -50,10 +50,10 @@ def test_language_switch_ignores_unknown_language_and_offsite_next(client):
 
 def test_production_sends_hsts_and_redirects_http_to_https(tmp_path):
     from app import create_app
-
     from app.extensions import db
 
-    prod = create_app("production", SECRET_KEY="x" * 40, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'p.db'}")
+    prod = create_app("production", SECRET_KEY="x" * 40,
+                      SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'p.db'}")
     with prod.app_context():
         db.create_all()
     client = prod.test_client()

@@ -10,6 +10,9 @@ from app.models import Competency, LoginToken, Member, OutboxMessage
 from tests.factories import create_member
 from tests.web.member_world import ROLES, build_world, client_for
 
+# Assertions below read English page text; the Danish default is tested in test_locale_pages.py.
+pytestmark = pytest.mark.usefixtures("english")
+
 # url template, then the status per role: anonymous, other (B), member (A), organizer (A), admin.
 GET_MATRIX = [
     ("/members", (302, 200, 200, 200, 200)),

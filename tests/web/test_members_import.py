@@ -14,8 +14,11 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.members import services
-from app.models import Member, Membership, OutboxMessage
+from app.models import Member, Membership, NetworkSettings, OutboxMessage
 from tests.web.member_world import build_world, client_for
+
+# Assertions below read English page text; the Danish default is tested in test_locale_pages.py.
+pytestmark = pytest.mark.usefixtures("english")
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 SAMPLE_EMAILS = {"soren@aeroe-revision.dk", "ase@oberg-design.dk", "mikkel@hansen-vvs.dk"}
@@ -60,7 +63,8 @@ def test_valid_danish_excel_file_is_previewed_then_imported_with_welcome_mails(a
     assert soren.name == "Søren Ærø" and soren.company == "Ærø Revision ApS"
     assert soren.competency_names == ["bogføring", "moms", "årsregnskab"]
     assert soren.website == "https://www.aeroe-revision.dk"
-    assert members["ase@oberg-design.dk"].language == "da"  # network default for an empty cell
+    # An empty cell takes the network's default language (English in this module, see `english`).
+    assert members["ase@oberg-design.dk"].language == NetworkSettings.current().default_language == "en"
     for member in members.values():
         assert member.membership_in(world.a) is not None
         mail = db.session.scalar(select(OutboxMessage).where(OutboxMessage.member_id == member.id))

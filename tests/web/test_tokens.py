@@ -13,6 +13,9 @@ from app.models import ApiToken
 from app.tokens import services
 from tests.factories import create_admin, create_group, create_member, create_organizer
 
+# Assertions below read English page text; the Danish default is tested in test_locale_pages.py.
+pytestmark = pytest.mark.usefixtures("english")
+
 TOKEN_RE = re.compile(r"kk_[A-Za-z0-9_\-]{40,}")
 
 
