@@ -29,7 +29,9 @@ class MailPreview:
 
 def parse_raw(raw: str) -> MailPreview:
     """Headers (decoded), the plain-text part and the HTML part (None when there is none)."""
-    message = email.message_from_string(raw, policy=policy.default)
+    # Parse bytes, not str: the stored message is the UTF-8 text of the mail, and with
+    # "Content-Transfer-Encoding: 8bit" parsing the str would turn every æ, ø, å into U+FFFD.
+    message = email.message_from_bytes(raw.encode("utf-8", "surrogateescape"), policy=policy.default)
     headers = [(key, str(value)) for key, value in message.items()]
     text_part = message.get_body(preferencelist=("plain",))
     html_part = message.get_body(preferencelist=("html",))

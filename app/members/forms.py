@@ -31,10 +31,12 @@ class ProfileForm(FlaskForm):
     language = SelectField(_l("Language"))
 
     def __init__(self, *args, **kwargs):
-        obj = kwargs.get("obj")
-        if obj is not None and "competencies" not in kwargs:
-            kwargs["competencies"] = ", ".join(obj.competency_names)
         super().__init__(*args, **kwargs)
+        obj = kwargs.get("obj")
+        # WTForms prefers obj.competencies (a list of Competency rows) over a keyword default, so
+        # the field would show their repr: show the names instead, unless the form posted a value.
+        if obj is not None and not isinstance(self.competencies.data, str):
+            self.competencies.data = ", ".join(obj.competency_names)
         self.language.choices = [SelectChoice(code, label)
                                  for code, label in current_app.config["LANGUAGES"].items()]
 
