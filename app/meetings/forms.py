@@ -135,7 +135,7 @@ MEETING_INPUT_FIELDS = (
 class CancelForm(FlaskForm):
     reason = TextAreaField(_l("Reason (shown to members)"), validators=[Length(max=2000)])
     scope = RadioField(
-        _l("Cancel"),
+        _l("Which meetings to cancel"),
         choices=[
             SelectChoice(SCOPE_THIS, _l("Only this meeting")),
             SelectChoice(SCOPE_FOLLOWING, _l("This and the rest of the series")),

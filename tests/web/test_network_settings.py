@@ -61,3 +61,12 @@ def test_get_requests_do_not_write_a_settings_row(client, app):
     client.get("/")
     db.session.expire_all()
     assert db.session.get(NetworkSettings, 1) is None
+
+
+def test_admins_find_the_settings_in_their_menu_and_members_do_not(client, login, app):
+    group = create_group()
+    login(create_admin(groups=[group]))
+    assert 'href="/admin/network"' in client.get("/").get_data(as_text=True)
+    other = app.test_client()
+    login(create_member(groups=[group]), test_client=other)
+    assert 'href="/admin/network"' not in other.get("/").get_data(as_text=True)
