@@ -6,14 +6,14 @@ from flask import Flask
 def register_api(app: Flask) -> None:
     """Register the API blueprints on the flask-smorest Api object."""
     from app.api import auth, docs, groups, me, meetings
-    from app.api.spec import document_api
+    from app.api.spec import document_api, register_tagged
     from app.extensions import api, csrf
 
     document_api(api)
     for blp in (me.blp, groups.blp, meetings.blp):
         # Stateless: bearer tokens only (app.api.auth), never the session cookie, so CSRF does not apply.
         csrf.exempt(blp)
-        api.register_blueprint(blp)
+        register_tagged(api, blp)
     app.register_error_handler(auth.TokenRequired, auth.handle_token_required)
     app.register_error_handler(auth.TokenFailuresThrottled, auth.handle_throttled)
     app.register_blueprint(docs.bp)

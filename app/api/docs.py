@@ -10,7 +10,7 @@ violation, so this page needs no 'unsafe-inline' exception.
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, send_from_directory, url_for
+from flask import Blueprint, current_app, render_template, send_from_directory, url_for
 from swagger_ui_bundle import swagger_ui_path
 
 bp = Blueprint("api_browser", __name__, url_prefix="/api/v1/docs")
@@ -18,7 +18,12 @@ bp = Blueprint("api_browser", __name__, url_prefix="/api/v1/docs")
 
 @bp.get("")
 def index():
-    return render_template("api/docs.html", spec_url=url_for("api-docs.openapi_json"))
+    return render_template(
+        "api/docs.html",
+        spec_url=url_for("api-docs.openapi_json"),
+        api_version=current_app.config["API_VERSION"],
+        openapi_version=current_app.config["OPENAPI_VERSION"],
+    )
 
 
 @bp.get("/static/<path:filename>")

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from flask import g
-from flask_smorest import Blueprint
 
 from app.api.auth import authenticate_request, no_store, token_required
 from app.api.schemas import GroupMemberSchema, GroupSchema
-from app.api.spec import TOKEN_OPTIONAL, TOKEN_REQUIRED
+from app.api.spec import TOKEN_OPTIONAL, TOKEN_REQUIRED, TaggedBlueprint
 from app.groups import services as group_services
 
-blp = Blueprint("api_groups", __name__, url_prefix="/api/v1",
-                description="Groups (kaffeklubber) and their members")
+blp = TaggedBlueprint("api_groups", __name__, url_prefix="/api/v1", tag="Groups",
+                      description="Groups (kaffeklubber) and their members")
 blp.before_request(authenticate_request)
 blp.after_request(no_store)
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from flask import g
-from flask_smorest import Blueprint
 
 from app.api.auth import authenticate_request, no_store, token_required
 from app.api.schemas import MeSchema
-from app.api.spec import TOKEN_REQUIRED
+from app.api.spec import TOKEN_REQUIRED, TaggedBlueprint
 
-blp = Blueprint("api_me", __name__, url_prefix="/api/v1", description="The token's own member")
+blp = TaggedBlueprint("api_me", __name__, url_prefix="/api/v1", tag="Me",
+                      description="The member who owns the access token")
 blp.before_request(authenticate_request)
 blp.after_request(no_store)
 

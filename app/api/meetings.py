@@ -17,7 +17,6 @@ from flask import current_app, g, jsonify, request, url_for
 from flask.views import MethodView
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from flask_smorest import Blueprint
 from webargs.flaskparser import FlaskParser, abort
 
 from app.api.auth import authenticate_request, no_store, token_required
@@ -35,7 +34,7 @@ from app.api.meeting_schemas import (
     SeriesPlanSchema,
     SeriesQuerySchema,
 )
-from app.api.spec import TOKEN_OPTIONAL, TOKEN_REQUIRED
+from app.api.spec import TOKEN_OPTIONAL, TOKEN_REQUIRED, TaggedBlueprint
 from app.auth.tokens import external_url
 from app.errors import ValidationFailed
 from app.meetings import services as svc
@@ -70,11 +69,11 @@ class FlatErrorsParser(FlaskParser):
               messages=flatten_errors(error.messages), schema=schema, headers=error_headers)
 
 
-class MeetingsBlueprint(Blueprint):
+class MeetingsBlueprint(TaggedBlueprint):
     ARGUMENTS_PARSER = FlatErrorsParser()
 
 
-blp = MeetingsBlueprint("api_meetings", __name__, url_prefix="/api/v1",
+blp = MeetingsBlueprint("api_meetings", __name__, url_prefix="/api/v1", tag="Meetings",
                         description="Meetings of the groups, and series of meetings")
 blp.before_request(authenticate_request)
 blp.after_request(no_store)

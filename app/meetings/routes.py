@@ -12,7 +12,6 @@ from babel.dates import format_date, format_time, get_day_names, get_month_names
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
@@ -70,60 +69,6 @@ def local_time_filter(value: datetime | None, tz: str) -> str:
 def iso_local_filter(value: datetime | None, tz: str) -> str:
     """Machine-readable local time with its offset, for <time datetime=...>."""
     return _local(value, tz).isoformat(timespec="minutes") if value else ""
-
-
-CHANGE_ACTIONS = {
-    "created": _l("Created"),
-    "updated": _l("Updated"),
-    "moved": _l("Moved"),
-    "cancelled": _l("Cancelled"),
-}
-CHANGE_FIELDS = {
-    "title": _l("Title"),
-    "starts_at": _l("Starts"),
-    "ends_at": _l("Ends"),
-    "doors_open_at": _l("Doors open / coffee from"),
-    "venue_name": _l("Venue"),
-    "venue_address": _l("Address"),
-    "host_member_id": _l("Host"),
-    "online_url": _l("Online link"),
-    "capacity": _l("Capacity"),
-    "rsvp_deadline": _l("Sign-up deadline"),
-    "guests_welcome": _l("Guests are welcome"),
-    "agenda": _l("Agenda"),
-    "status": _l("Status"),
-    "cancel_reason": _l("Reason"),
-    "series_id": _l("Series"),
-    "series_date": _l("Series date"),
-}
-
-
-@bp.app_template_global()
-def change_action_label(action: str) -> str:
-    return str(CHANGE_ACTIONS.get(action, action))
-
-
-@bp.app_template_global()
-def change_field_label(name: str) -> str:
-    return str(CHANGE_FIELDS.get(name, name))
-
-
-@bp.app_template_filter("change_value")
-def change_value_filter(value, tz: str) -> str:
-    """A logged value for people: ISO datetimes in the group's zone, empty as a dash."""
-    if value is None or value == "":
-        return "—"
-    if isinstance(value, bool):
-        return _("yes") if value else _("no")
-    if isinstance(value, str) and len(value) >= 19 and value[10:11] == "T":
-        try:
-            moment = datetime.fromisoformat(value)
-        except ValueError:
-            return value
-        if moment.tzinfo is not None:
-            return f"{local_date_filter(moment, tz, 'medium')} {local_time_filter(moment, tz)}"
-    text = str(value)
-    return text if len(text) <= 80 else text[:77] + "…"
 
 
 @bp.app_template_global()
@@ -227,6 +172,7 @@ def _month_view(group, manage: bool):
         can_manage=manage,
         weeks=calendar_view.month_weeks(year, month),
         by_day=by_day,
+        meetings=meetings,
         month=month,
         today=today,
         month_title=f"{get_month_names('wide', 'stand-alone', locale=locale)[month]} {year}",
@@ -257,7 +203,7 @@ def group_past(slug: str):
 def show(meeting_id: int):
     meeting = svc.get_meeting(current_user, meeting_id)
     manage = svc.can_manage(current_user, meeting.group)
-    history = svc.meeting_history(current_user, meeting) if manage else []
+    history = svc.meeting_history_entries(current_user, meeting) if manage else []
     return render_template(
         "meetings/show.html",
         meeting=meeting,

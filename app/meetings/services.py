@@ -26,12 +26,15 @@ from sqlalchemy.orm import selectinload
 from app.auth import permissions
 from app.errors import NotFound, PermissionDenied, ValidationFailed
 from app.extensions import db
+from app.meetings import history
+from app.meetings.history import HistoryEntry
 from app.meetings.validation import FieldErrors, validate_meeting
 from app.models import (
     ChangeAction,
     Group,
     Meeting,
     MeetingChange,
+    MeetingSeries,
     MeetingStatus,
     Member,
     Membership,
@@ -182,6 +185,28 @@ def meeting_history(user, meeting: Meeting) -> list[MeetingChange]:
     """The change history, newest first, for the group's organizers and admins."""
     require_manage(user, meeting.group)
     return sorted(meeting.changes, key=lambda c: (c.at, c.id), reverse=True)
+
+
+def meeting_history_entries(user, meeting: Meeting) -> list[HistoryEntry]:
+    """The change history for people (names, local times, translated labels), newest first."""
+    changes = meeting_history(user, meeting)
+    ids = history.host_ids(changes)
+    names = (
+        dict(db.session.execute(select(Member.id, Member.name).where(Member.id.in_(ids))).tuples().all())
+        if ids
+        else {}
+    )
+    wanted = history.series_ids(changes)
+    titles = (
+        dict(
+            db.session.execute(
+                select(MeetingSeries.id, MeetingSeries.title).where(MeetingSeries.id.in_(wanted))
+            ).tuples().all()
+        )
+        if wanted
+        else {}
+    )
+    return history.describe_history(changes, meeting.group.timezone, names, titles)
 
 
 def upcoming_meetings_for(user, limit: int = 5, *, now: datetime | None = None) -> list[Meeting]:
@@ -410,6 +435,7 @@ __all__ = [
     "list_venues",
     "meeting_data_for",
     "meeting_history",
+    "meeting_history_entries",
     "preview_series",
     "series_meetings",
     "update_following",

@@ -7,6 +7,7 @@ exactly one <h1>, no duplicate ids, and nothing the Content-Security-Policy woul
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
@@ -141,12 +142,14 @@ def world(app):
     return {"group": group, "organizer": organizer, "member": member, "admin": admin, "meeting": meeting}
 
 
-ANONYMOUS_PAGES = ["/", "/groups", "/groups/vest", "/login", "/login/password", "/login/sent", "/dev/mail"]
+ANONYMOUS_PAGES = ["/", "/groups", "/groups/vest", "/login", "/login/password", "/login/sent", "/dev/mail",
+                   "/groups/vest/meetings", "/groups/vest/meetings?view=month", "/meetings/{meeting}",
+                   "/api/v1/docs"]
 
 
 @pytest.mark.parametrize("path", ANONYMOUS_PAGES)
 def test_public_pages(client, world, path):
-    assert_accessible(client, path)
+    assert_accessible(client, path.format(**{k: v.id for k, v in world.items()}))
 
 
 @pytest.mark.parametrize("path, status", [("/no-such-page", 404), ("/groups/oest", 404),
@@ -173,6 +176,8 @@ ORGANIZER_PAGES = [
     "/groups/vest/members", "/groups/vest/edit", "/admin/members", "/admin/members/new",
     "/admin/members/{member}/edit", "/admin/members/import", "/groups/vest/meetings/new",
     "/groups/vest/series/new", "/meetings/{meeting}/edit", "/meetings/{meeting}/cancel",
+    "/meetings/{meeting}", "/groups/vest/meetings", "/groups/vest/meetings?view=month",
+    "/groups/vest/meetings/past",
 ]
 
 
@@ -215,3 +220,30 @@ def test_top_bar_marks_the_current_section_and_offers_administration_to_those_wh
         'class="nav-link active" href="/members" aria-current="page"', "")
     assert ('href="/admin/members"' in page) is sees_administration
     assert 'id="user-menu"' in page and 'action="/logout"' in page
+
+
+def test_series_preview_and_host_rotation_pages(client, login, world):
+    """The series form with its preview table, and the host rotation page of the created series."""
+    from datetime import date
+
+    login(world["organizer"])
+    year = date.today().year + 2
+    form = {"title": "Morgenmøde", "frequency": "monthly_day", "day_of_month": "5",
+            "starts_on": f"{year}-01-01", "ends_on": f"{year}-12-31", "start_time": "08:30",
+            "end_time": "10:00", "timezone": "Europe/Copenhagen", "skip_months": ["7"],
+            "holiday_policy": "skip", "action": "preview"}
+    response = client.post("/groups/vest/series/new", data=form)
+    assert response.status_code == 200
+    result = audit(response.get_data(as_text=True))
+    assert 'id="preview-dates"' in response.get_data(as_text=True)
+    assert result.unlabelled_fields() == [] and result.h1_count == 1 and result.duplicate_ids() == []
+    assert result.csp_problems == []
+    confirm = re.search(r'name="confirm" type="hidden" value="([0-9a-f]+)"', response.get_data(as_text=True))
+    assert client.post("/groups/vest/series/new",
+                       data={**form, "action": "create", "confirm": confirm.group(1)}).status_code == 302
+    from app.models import MeetingSeries
+
+    series = db.session.scalars(db.select(MeetingSeries)).one()
+    assert_accessible(client, f"/series/{series.id}/hosts")
+    meeting = series.meetings[0]
+    assert_accessible(client, f"/meetings/{meeting.id}")  # with a history entry from the series

@@ -91,3 +91,21 @@ def test_docs_page_links_to_the_tokens_page_for_a_logged_in_member(client, login
     login(create_member())
     page = client.get("/api/v1/docs").get_data(as_text=True)
     assert 'href="/profile/tokens"' in page
+
+
+def test_operations_are_grouped_under_readable_tags(client):
+    spec = client.get("/api/v1/openapi.json").json
+    assert [tag["name"] for tag in spec["tags"]] == ["Me", "Groups", "Meetings"]
+    assert all(tag["description"] for tag in spec["tags"])
+    used = {tag for path in spec["paths"].values() for op in path.values() if isinstance(op, dict)
+            for tag in op.get("tags", [])}
+    assert used == {"Me", "Groups", "Meetings"}
+    assert spec["paths"]["/api/v1/groups/{slug}/series"]["post"]["tags"] == ["Meetings"]
+
+
+def test_docs_page_has_one_h1_and_hides_swagger_uis_own_title(client):
+    page = client.get("/api/v1/docs").get_data(as_text=True)
+    assert page.count("<h1") == 1
+    assert "v1" in page and "3.1.0" in page  # the version Swagger UI's hidden title showed
+    css = client.get("/static/css/app.css").get_data(as_text=True)
+    assert ".api-docs .swagger-ui .information-container { display: none; }" in css
