@@ -66,6 +66,8 @@ DEMO_SERIES = {
         "start_time": "08:30",
         "end_time": "10:00",
         "doors_open_time": "08:00",
+        "rsvp_days_before": 2,  # sign up by 12:00 two days before (Monday noon)
+        "rsvp_time": "12:00",
         "addresses": ["Bredgade 12, 7400 Herning", "Nørregade 21, 7500 Holstebro",
                       "Strøget 8, 7430 Ikast", "Østergade 5, 7400 Herning"],
     },
@@ -76,6 +78,8 @@ DEMO_SERIES = {
         "start_time": "07:30",
         "end_time": "09:00",
         "doors_open_time": "07:00",
+        "rsvp_days_before": 1,  # sign up by 16:00 the day before
+        "rsvp_time": "16:00",
         "addresses": ["Vestergade 18, 8600 Silkeborg", "Åboulevarden 22, 8000 Aarhus C",
                       "Torvet 3, 8600 Silkeborg", "Søndergade 40, 8000 Aarhus C"],
     },
@@ -175,7 +179,8 @@ def _first_of_month(day: date, months: int) -> date:
 
 def seed_demo_meetings(admin: Member, group: Group, *, today: date | None = None) -> int:
     """A year of monthly meetings for a demo group, through the meetings services as the admin:
-    no meetings in July or on Danish public holidays, hosts in turn. Returns how many were created."""
+    no meetings in July or on Danish public holidays, hosts in turn, a sign-up deadline for each.
+    Returns how many were created."""
     from zoneinfo import ZoneInfo
 
     from app.meetings import services as meetings
@@ -212,6 +217,8 @@ def seed_demo_meetings(admin: Member, group: Group, *, today: date | None = None
         "capacity": 30,
         "guests_welcome": True,
         "agenda": DEMO_AGENDA,
+        "rsvp_days_before": plan["rsvp_days_before"],
+        "rsvp_time": plan["rsvp_time"],
     }
     _series, created = meetings.create_series(admin, group, data, rotation)
     return len(created)

@@ -135,6 +135,10 @@ class SeriesInputSchema(Schema):
     capacity = _whole("Seats (positive); null for no limit")
     guests_welcome = fields.Boolean()
     agenda = _text("Agenda / programme")
+    rsvp_days_before = _whole("Sign-up deadline of each meeting: this many days before it (0-60; "
+                              "0 = the same day), at rsvp_time. Give both or neither")
+    rsvp_time = _text("Sign-up deadline: local wall-clock time, HH:MM, on that day; the deadline "
+                      "must come before each meeting's start")
     rotation = fields.List(
         fields.Nested(RotationEntrySchema),
         metadata={"description": "Hosts in turn: the first meeting gets the first entry, and so on "
@@ -188,6 +192,8 @@ class PlannedDateSchema(Schema):
     starts_at = fields.DateTime(required=True)
     ends_at = fields.DateTime(required=True)
     doors_open_at = fields.DateTime(allow_none=True)
+    rsvp_deadline = fields.DateTime(allow_none=True,
+                                    metadata={"description": "Sign-up deadline, from the series' rule"})
     moved_from = fields.Date(allow_none=True, metadata={"description": "The rule date it was moved from"})
     reason = fields.String(allow_none=True, metadata={"description": "Why it was moved or shortened (code)"})
     reason_text = fields.String(allow_none=True, metadata={"description": "The reason, translated"})

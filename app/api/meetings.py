@@ -167,6 +167,7 @@ def plan_payload(plan: svc.SeriesPlan) -> dict[str, Any]:
                 "starts_at": occ.start.replace(microsecond=0),
                 "ends_at": occ.end.replace(microsecond=0),
                 "doors_open_at": occ.doors_open.replace(microsecond=0) if occ.doors_open else None,
+                "rsvp_deadline": plan.deadline_for(occ),
                 "moved_from": occ.moved_from,
                 "reason": occ.reason,
                 "reason_text": reason_label(occ.reason) if occ.reason else None,

@@ -183,6 +183,12 @@ class SeriesForm(FlaskForm):
     )
     guests_welcome = BooleanField(_l("Guests are welcome"), default=True)
     agenda = TextAreaField(_l("Agenda / programme"))
+    rsvp_days_before = IntegerField(
+        _l("Days before the meeting"),
+        validators=[Optional()],
+        description=_l("0 is the day of the meeting itself. Leave both fields empty for no deadline."),
+    )
+    rsvp_time = TimeField(_l("At (local time)"), validators=[Optional()])
     rotation = FieldList(FormField(RotationEntryForm), min_entries=ROTATION_ROWS, max_entries=40)
     confirm = HiddenField()
 

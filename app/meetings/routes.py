@@ -328,6 +328,8 @@ def _series_input(form: SeriesForm) -> dict:
         "capacity",
         "guests_welcome",
         "agenda",
+        "rsvp_days_before",
+        "rsvp_time",
     )
     return {name: form[name].data for name in names}
 

@@ -69,6 +69,8 @@ class SeriesData:
     frequency: "weekly" | "every_n_weeks" (uses interval) | "monthly_nth_weekday" (nth 1-4 or -1, weekday)
     | "monthly_day" (day_of_month) | "rrule" (rrule text). weekday: 0 = Monday ... 6 = Sunday.
     holiday_policy: "skip" | "move" (to the next working day) | "ignore".
+    rsvp_days_before + rsvp_time: optional sign-up deadline of each meeting, that many local calendar
+    days before it at that local wall-clock time (0-60 days; both or neither).
     """
 
     title: str = ""
@@ -92,6 +94,8 @@ class SeriesData:
     capacity: int | None = None
     guests_welcome: bool = True
     agenda: str = ""
+    rsvp_days_before: int | None = None
+    rsvp_time: time | None = None
 
 
 SERIES_FIELDS = tuple(f.name for f in dataclasses.fields(SeriesData))
@@ -108,6 +112,15 @@ class SeriesPlan:
     existing_series_id: int | None = None
     existing_dates: frozenset[date] = frozenset()
     timezone: str = ""
+    rsvp_rule: v.RsvpRule | None = None
+
+    def deadline_for(self, occurrence: Occurrence) -> datetime | None:
+        """The sign-up deadline (aware, in the series' zone) of a planned meeting, if there is a rule."""
+        if self.rsvp_rule is None:
+            return None
+        return self.rsvp_rule.deadline_for(occurrence.local_date, occurrence.start.tzinfo).astimezone(
+            occurrence.start.tzinfo
+        )
 
     @property
     def new_occurrences(self) -> list[Occurrence]:
@@ -206,6 +219,7 @@ def _build(group: Group, raw: dict[str, Any]) -> tuple[recurrence.SeriesSpec, di
     online_url = v.clean_url(raw.get("online_url"), errors)
     agenda = v.clean_text(raw.get("agenda"), "agenda", errors, max_length=20000)
     rrule_text = v.clean_text(raw.get("rrule"), "rrule", errors)
+    rsvp_rule = v.parse_rsvp_rule(raw.get("rsvp_days_before"), raw.get("rsvp_time"), errors)
     errors.raise_if_any()
 
     kind = {
@@ -267,8 +281,25 @@ def _build(group: Group, raw: dict[str, Any]) -> tuple[recurrence.SeriesSpec, di
         "holiday_policy": policy,
         "holiday_country": spec.holiday_country,
         **meeting_values,
+        # Only present with a rule, so series created without one keep matching their spec.
+        **(rsvp_rule.as_spec() if rsvp_rule else {}),
     }
     return spec, meeting_values, canonical
+
+
+def _check_rsvp(spec: recurrence.SeriesSpec, expanded: recurrence.SeriesPreview, canonical: dict) -> None:
+    """Each meeting's sign-up deadline must come before its start (raises next to the time field)."""
+    rule = v.RsvpRule.from_spec(canonical)
+    if rule is None:
+        return
+    errors = v.FieldErrors()
+    v.check_rsvp_rule(
+        rule,
+        ((occ.local_date, occ.start) for occ in expanded.occurrences),
+        v.zone_or_none(spec.timezone),
+        errors,
+    )
+    errors.raise_if_any()
 
 
 def _expand(spec: recurrence.SeriesSpec, frequency: str) -> recurrence.SeriesPreview:
@@ -364,6 +395,7 @@ def preview_series(user, group: Group, data: SeriesData | Mapping[str, Any]) -> 
     raw = _as_series_dict(data)
     spec, _values, canonical = _build(group, raw)
     expanded = _expand(spec, raw.get("frequency") or "")
+    _check_rsvp(spec, expanded, canonical)
     existing = _find_same_series(group, expanded.rrule_text, spec, canonical)
     return SeriesPlan(
         rule=expanded.rrule_text,
@@ -372,6 +404,7 @@ def preview_series(user, group: Group, data: SeriesData | Mapping[str, Any]) -> 
         existing_series_id=existing.id if existing else None,
         existing_dates=_existing_dates(existing),
         timezone=spec.timezone,
+        rsvp_rule=v.RsvpRule.from_spec(canonical),
     )
 
 
@@ -392,6 +425,9 @@ def create_series(
     spec, values, canonical = _build(group, raw)
     rotation = _clean_hosts(group, hosts)
     expanded = _expand(spec, raw.get("frequency") or "")
+    _check_rsvp(spec, expanded, canonical)
+    rsvp_rule = v.RsvpRule.from_spec(canonical)
+    zone = v.zone_or_none(spec.timezone)
     series = _find_same_series(group, expanded.rrule_text, spec, canonical)
     if series is None:
         series = MeetingSeries(
@@ -430,6 +466,7 @@ def create_series(
             starts_at=occurrence.start.astimezone(UTC),
             ends_at=occurrence.end.astimezone(UTC),
             doors_open_at=occurrence.doors_open.astimezone(UTC) if occurrence.doors_open else None,
+            rsvp_deadline=rsvp_rule.deadline_for(occurrence.local_date, zone) if rsvp_rule else None,
         )
         meeting = Meeting(
             group_id=group.id,
@@ -478,9 +515,32 @@ def _later_in_series(meeting: Meeting, *, now: datetime | None = None) -> list[M
     return [meeting, *db.session.scalars(query).all()]
 
 
+def _start_time_changes(meeting: Meeting, given: Mapping[str, Any]) -> bool:
+    """Whether the input gives this meeting a different local start time."""
+    if "start_time" not in given:
+        return False
+    new = v.parse_time(given["start_time"], "start_time", v.FieldErrors())
+    current = meeting.starts_at.astimezone(v.zone_or_none(meeting.group.timezone)).time()
+    return new is not None and new != current.replace(tzinfo=None)
+
+
+def _does_not_fit(day: date, message: str) -> str:
+    return _(
+        "The change does not fit the meeting on %(date)s: %(message)s", date=day.isoformat(), message=message
+    )
+
+
 def update_following(user, meeting: Meeting, data: Mapping[str, Any] | Any) -> list[Meeting]:
     """Edit this meeting fully and give the later meetings of its series the same time, venue,
-    host and capacity (only the keys of FOLLOWING_FIELDS that are present in `data`)."""
+    host and capacity (only the keys of FOLLOWING_FIELDS that are present in `data`).
+
+    When the start time changes and the series has a sign-up deadline rule, the later meetings get
+    their deadline computed afresh from that rule (replacing any deadline set on one meeting), so a
+    deadline never ends up after a moved start unnoticed; if the rule cannot fit the new time (e.g.
+    the same day at 09:00 for a meeting now at 08:00), nothing is changed and the error says so.
+    This meeting keeps the deadline given in the input; without one (a PATCH that leaves it out)
+    it is computed from the rule as well.
+    """
     from app.meetings import services as s
 
     s.require_manage(user, meeting.group)
@@ -488,26 +548,34 @@ def update_following(user, meeting: Meeting, data: Mapping[str, Any] | Any) -> l
     given = s.as_meeting_dict(data)
     targets = _later_in_series(meeting)
     following_keys = [k for k in FOLLOWING_FIELDS if k in given]
+    rsvp_rule = v.RsvpRule.from_spec(meeting.series.spec) if meeting.series is not None else None
+    recompute_deadlines = rsvp_rule is not None and _start_time_changes(meeting, given)
+    zone = v.zone_or_none(meeting.series.timezone) if meeting.series is not None else None
     # Validate every meeting before changing any, so an error leaves all of them untouched.
     planned: list[tuple[Meeting, dict[str, Any]]] = []
     for index, target in enumerate(targets):
         merged = dataclasses.asdict(s.meeting_data_for(target))
         if index == 0:
             merged.update(given)
+            day = v.parse_date(merged.get("date"), "date", v.FieldErrors())
+            if recompute_deadlines and "rsvp_deadline" not in given and day is not None:
+                merged["rsvp_deadline"] = rsvp_rule.deadline_for(day, zone)
             planned.append((target, s.validate_meeting(target.group, merged)))
             continue
         merged.update({k: given[k] for k in following_keys})
+        if recompute_deadlines:
+            merged["rsvp_deadline"] = rsvp_rule.deadline_for(target.starts_at.astimezone(zone).date(), zone)
         try:
             values = s.validate_meeting(target.group, merged)
         except ValidationFailed as error:
             when = target.starts_at.astimezone(v.zone_or_none(target.group.timezone)).date()
+            # Each field message names the meeting too: the form shows them without the summary.
             raise ValidationFailed(
-                _(
-                    "The change does not fit the meeting on %(date)s: %(message)s",
-                    date=when.isoformat(),
-                    message=error.message,
-                ),
-                fields=error.fields,
+                _does_not_fit(when, error.message),
+                fields={
+                    name: [_does_not_fit(when, m) for m in messages]
+                    for name, messages in (error.fields or {}).items()
+                },
             ) from None
         keep = (
             {"starts_at", "ends_at", "doors_open_at"}
@@ -515,6 +583,8 @@ def update_following(user, meeting: Meeting, data: Mapping[str, Any] | Any) -> l
             else set()
         )
         keep |= {k for k in following_keys if k in values}
+        if recompute_deadlines:
+            keep.add("rsvp_deadline")
         planned.append((target, {k: v for k, v in values.items() if k in keep}))
     for target, values in planned:
         s.apply_changes(target, values, user)

@@ -6,7 +6,8 @@ use the form field names, so the web shows each message next to its field.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,11 +17,12 @@ from sqlalchemy import select
 
 from app.errors import ValidationFailed
 from app.extensions import db
-from app.meetings.zones import local_naive_to_utc, local_to_utc, zone_or_none
+from app.meetings.zones import local_days_before, local_naive_to_utc, local_to_utc, zone_or_none
 from app.models import Group, Membership
 
 MAX_TITLE = 200
 MAX_TEXT = 500
+MAX_RSVP_DAYS_BEFORE = 60
 
 
 class FieldErrors:
@@ -85,6 +87,86 @@ def parse_capacity(value: Any, errors: FieldErrors, field: str = "capacity") -> 
         errors.add(field, _("The capacity must be a positive number (or empty for no limit)."))
         return None
     return number
+
+
+@dataclass(frozen=True)
+class RsvpRule:
+    """A series' sign-up deadline rule: `days_before` local calendar days before each meeting, at
+    wall-clock time `at` in the group's zone (0 = the day of the meeting)."""
+
+    days_before: int
+    at: time
+
+    def deadline_for(self, meeting_date: date, zone: ZoneInfo) -> datetime:
+        """The deadline (aware UTC) of a meeting on local date `meeting_date`."""
+        return local_days_before(meeting_date, self.days_before, self.at, zone)
+
+    def as_spec(self) -> dict[str, Any]:
+        """The JSON form kept in the series' spec."""
+        return {"rsvp_days_before": self.days_before, "rsvp_time": self.at.isoformat(timespec="minutes")}
+
+    @classmethod
+    def from_spec(cls, spec: Mapping[str, Any] | None) -> RsvpRule | None:
+        """The rule stored in a series' spec, or None when the series has none."""
+        if not spec or spec.get("rsvp_days_before") is None or not spec.get("rsvp_time"):
+            return None
+        return cls(int(spec["rsvp_days_before"]), time.fromisoformat(spec["rsvp_time"]))
+
+
+def parse_rsvp_rule(
+    days_value: Any,
+    time_value: Any,
+    errors: FieldErrors,
+    *,
+    days_field: str = "rsvp_days_before",
+    time_field: str = "rsvp_time",
+) -> RsvpRule | None:
+    """Both empty: no deadline. Otherwise both are needed: whole days 0-60 and a time HH:MM."""
+    if days_value in (None, "") and time_value in (None, ""):
+        return None
+    days: int | None = None
+    if days_value in (None, ""):
+        errors.add(days_field, _("Please enter how many days before the meeting."))
+    elif isinstance(days_value, bool | float):
+        errors.add(days_field, _("Please enter a whole number."))
+    else:
+        try:
+            days = int(str(days_value).strip())
+        except ValueError:
+            errors.add(days_field, _("Please enter a whole number."))
+        else:
+            if not 0 <= days <= MAX_RSVP_DAYS_BEFORE:
+                errors.add(
+                    days_field,
+                    _("Please enter a number from %(min)d to %(max)d.", min=0, max=MAX_RSVP_DAYS_BEFORE),
+                )
+                days = None
+    at = parse_time(time_value, time_field, errors)
+    if days is None or at is None:
+        return None
+    return RsvpRule(days, at)
+
+
+def check_rsvp_rule(
+    rule: RsvpRule,
+    meetings: Iterable[tuple[date, datetime]],
+    zone: ZoneInfo,
+    errors: FieldErrors,
+    *,
+    field: str = "rsvp_time",
+) -> None:
+    """Every meeting's deadline must come before its start; `meetings` are (local date, start)."""
+    for day, starts_at in meetings:
+        if rule.deadline_for(day, zone) >= starts_at:
+            errors.add(
+                field,
+                _(
+                    "The sign-up deadline must be before the meeting starts (%(date)s at %(time)s).",
+                    date=day.isoformat(),
+                    time=starts_at.astimezone(zone).strftime("%H:%M"),
+                ),
+            )
+            return
 
 
 def parse_zone(value: Any, group: Group, errors: FieldErrors, field: str = "timezone") -> ZoneInfo | None:

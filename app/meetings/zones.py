@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
@@ -24,6 +24,15 @@ def local_to_utc(day: date, at: time, zone: ZoneInfo) -> datetime:
     local = datetime.combine(day, at.replace(tzinfo=None), tzinfo=zone)
     instant = local.astimezone(UTC)
     return instant
+
+
+def local_days_before(day: date, days_before: int, at: time, zone: ZoneInfo) -> datetime:
+    """The aware UTC instant of wall-clock `at` on the local date `days_before` days before `day`.
+
+    Counted in local calendar days, so "2 days before at 12:00" is 12:00 local time even when a
+    daylight-saving change lies between the deadline and the meeting.
+    """
+    return local_to_utc(day - timedelta(days=days_before), at, zone)
 
 
 def local_naive_to_utc(value: datetime, zone: ZoneInfo) -> datetime:

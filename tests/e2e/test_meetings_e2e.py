@@ -73,6 +73,8 @@ def test_organizer_plans_a_series_from_the_preview_and_moves_one_meeting(live_se
     page.check("input[name=holiday_policy][value=skip]")
     page.fill("#venue_name", "Erhvervshuset")
     page.fill("#venue_address", "Fredhøjvej 1, 7400 Herning")
+    page.fill("#rsvp_days_before", "2")  # sign up by Monday 12:00
+    page.fill("#rsvp_time", "12:00")
     with page.expect_navigation():
         page.click("button[name=action][value=preview]")
 
@@ -82,6 +84,11 @@ def test_organizer_plans_a_series_from_the_preview_and_moves_one_meeting(live_se
     assert rows.count() == len(expected)
     for day in expected:
         assert page.locator(f"#preview-dates time[datetime^='{day.isoformat()}T08:30']").count() == 1
+    first_deadline = datetime.combine(expected[0] - timedelta(days=2), time(12), tzinfo=CPH)
+    deadline_cell = page.locator("#preview-dates td.rsvp-deadline").first
+    shown_deadline = deadline_cell.locator("time").get_attribute("datetime")
+    assert shown_deadline == first_deadline.isoformat(timespec="minutes")
+    assert page.locator("#preview-dates td.rsvp-deadline").count() == len(expected)
     skipped_items = page.locator("#preview-skipped li")
     assert skipped_items.count() == len(skipped)
     july = next(day for day in skipped if day.month == 7)
@@ -98,6 +105,10 @@ def test_organizer_plans_a_series_from_the_preview_and_moves_one_meeting(live_se
         meetings = db.session.scalars(
             select(Meeting).where(Meeting.series_id == series.id).order_by(Meeting.starts_at)).all()
         assert [m.series_date for m in meetings] == expected
+        assert all(
+            m.rsvp_deadline == datetime.combine(m.series_date - timedelta(days=2), time(12), tzinfo=CPH)
+            for m in meetings
+        )
         target = meetings[-3]  # October: summer time
         target_id, old_day = target.id, target.series_date
 

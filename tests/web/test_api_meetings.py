@@ -513,8 +513,8 @@ def test_dry_run_returns_dates_and_skipped_dates_and_creates_nothing(client, wor
     february = plan["dates"][0]
     assert february == {"date": "2032-02-05", "starts_at": "2032-02-05T08:30:00+01:00",
                         "ends_at": "2032-02-05T10:00:00+01:00", "doors_open_at": "2032-02-05T08:00:00+01:00",
-                        "moved_from": None, "reason": None, "reason_text": None, "holiday_name": None,
-                        "exists": False}
+                        "rsvp_deadline": None, "moved_from": None, "reason": None, "reason_text": None,
+                        "holiday_name": None, "exists": False}
     assert plan["dates"][3]["starts_at"] == "2032-06-03T08:30:00+02:00"  # summer time, same wall clock
     skipped = {s["date"]: s for s in plan["skipped"]}
     assert set(skipped) == {"2032-01-01", "2032-05-06", "2032-07-01"}
@@ -594,6 +594,11 @@ def test_host_rotation_refuses_a_host_from_outside_the_group(client, world):
     ({"frequency": "rrule", "rrule": "FREQ=DAILY"}, "rrule"),
     ({"skip_months": [13]}, "skip_months"),
     ({"starts_on": None}, "starts_on"),
+    ({"rsvp_days_before": 61, "rsvp_time": "12:00"}, "rsvp_days_before"),
+    ({"rsvp_days_before": "2", "rsvp_time": "12:00"}, "rsvp_days_before"),  # not a JSON number
+    ({"rsvp_days_before": 2}, "rsvp_time"),
+    ({"rsvp_days_before": 2, "rsvp_time": "noon"}, "rsvp_time"),
+    ({"rsvp_days_before": 0, "rsvp_time": "09:00"}, "rsvp_time"),  # after the 08:30 start
 ])
 @pytest.mark.parametrize("dry_run", [False, True])
 def test_bad_series_input_is_422_with_field_errors_and_creates_nothing(client, world, change, field, dry_run):
@@ -602,6 +607,67 @@ def test_bad_series_input_is_422_with_field_errors_and_creates_nothing(client, w
     body = assert_problem(response, 422)
     assert field in body["errors"], body
     assert series_count() == 0 and meeting_count() == 1
+
+
+def test_series_deadline_rule_in_dry_run_and_creation(client, world):
+    body = {**SERIES, "rsvp_days_before": 2, "rsvp_time": "12:00"}
+    plan = create_series_via_api(client, world, body, query="?dry_run=true").json
+    assert [d["rsvp_deadline"] for d in plan["dates"][:2]] == ["2031-01-13T12:00:00+01:00",
+                                                                "2031-02-17T12:00:00+01:00"]
+    assert plan["dates"][5]["rsvp_deadline"] == "2031-06-16T12:00:00+02:00"
+    assert series_count() == 0
+
+    response = create_series_via_api(client, world, body)
+    assert response.status_code == 201
+    meetings = response.json["meetings"]
+    assert len(meetings) == 11
+    for meeting in meetings:
+        day = date.fromisoformat(meeting["starts_at"][:10])
+        expected = datetime.combine(day - timedelta(days=2), time(12), tzinfo=CPH)
+        assert datetime.fromisoformat(meeting["rsvp_deadline"]) == expected
+    series = db.session.scalars(select(MeetingSeries)).one()
+    assert (series.spec["rsvp_days_before"], series.spec["rsvp_time"]) == (2, "12:00")
+    # Idempotent with the rule too.
+    again = create_series_via_api(client, world, body)
+    assert again.json["created"] == 0 and again.json["series_id"] == series.id
+
+
+def test_deadline_rule_error_is_next_to_the_time_field_in_english(client, world):
+    body = {**SERIES, "rsvp_days_before": 0, "rsvp_time": "09:00"}
+    problem = assert_problem(create_series_via_api(client, world, body, query="?lang=en"), 422)
+    assert problem["errors"] == {
+        "rsvp_time": ["The sign-up deadline must be before the meeting starts (2031-01-15 at 08:30)."]
+    }
+    same_day = create_series_via_api(client, world, {**body, "rsvp_time": "08:00"})
+    assert same_day.status_code == 201
+    assert same_day.json["meetings"][0]["rsvp_deadline"] == "2031-01-15T08:00:00+01:00"
+
+
+def test_patch_following_time_recomputes_deadlines_or_refuses_if_the_rule_cannot_fit(client, world):
+    body = {**SERIES, "rsvp_days_before": 0, "rsvp_time": "08:00"}
+    created = create_series_via_api(client, world, body).json["meetings"]
+    headers = headers_for(world, "organizer")
+    # 07:30 is before the rule's 08:00 on the same day: refused, nothing changes.
+    response = client.patch(f"/api/v1/meetings/{created[2]['id']}",
+                            json={"scope": "following", "start_time": "07:30", "end_time": "09:00"},
+                            headers=headers, query_string={"lang": "en"})
+    problem = assert_problem(response, 422)
+    assert "rsvp_deadline" in problem["errors"]
+    meetings = db.session.scalars(
+        select(Meeting).where(Meeting.series_id.is_not(None)).order_by(Meeting.starts_at)).all()
+    assert {m.starts_at.astimezone(CPH).time() for m in meetings} == {time(8, 30)}
+
+    # A later start: every following deadline is the rule's again, also one changed by hand.
+    client.patch(f"/api/v1/meetings/{created[5]['id']}",
+                 json={"rsvp_deadline": "2031-06-01T10:00"}, headers=headers)
+    response = client.patch(f"/api/v1/meetings/{created[2]['id']}",
+                            json={"scope": "following", "start_time": "09:00", "end_time": "10:30"},
+                            headers=headers)
+    assert response.status_code == 200
+    assert response.json["rsvp_deadline"] == "2031-03-19T08:00:00+01:00"
+    for meeting in meetings:
+        local = meeting.starts_at.astimezone(CPH)
+        assert meeting.rsvp_deadline.astimezone(CPH) == local.replace(hour=8, minute=0), local
 
 
 def test_too_many_and_no_dates_say_so(client, world):

@@ -1,6 +1,6 @@
 """`flask seed-demo` creates a usable demo network once, with a year of meetings per group."""
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -90,3 +90,11 @@ def test_seed_demo_meetings_follow_the_groups_rules(app):
         assert meeting.venue_name == meeting.host.company
         assert meeting.venue_address.split(", ")[1][:4].isdigit()  # "Bredgade 12, 7400 Herning"
     assert all(c.member.is_admin for m in vest_meetings for c in m.changes)  # created as the admin
+
+    # Sign-up deadlines from each series' rule, in local time: Vest 2 days before at 12:00,
+    # Øst the day before at 16:00.
+    for meetings, days, at in ((vest_meetings, 2, time(12)), (oest_meetings, 1, time(16))):
+        for meeting in meetings:
+            expected = datetime.combine(meeting.series_date - timedelta(days=days), at, tzinfo=CPH)
+            assert meeting.rsvp_deadline.astimezone(CPH) == expected, meeting.series_date
+    assert vest_meetings[0].series.spec["rsvp_time"] == "12:00"

@@ -183,6 +183,13 @@ def test_series_keeps_local_time_across_daylight_saving_changes(client, login, w
         ({"frequency": "rrule", "rrule": "FREQ=MINUTELY"}, "rrule"),
         ({"frequency": "monthly_day", "day_of_month": "40"}, "day_of_month"),
         ({"frequency": "every_n_weeks", "interval": "0"}, "interval"),
+        # Sign-up deadline rule: 0-60 days, both fields or neither, before each meeting's start.
+        ({"rsvp_days_before": "61", "rsvp_time": "12:00"}, "rsvp_days_before"),
+        ({"rsvp_days_before": "-1", "rsvp_time": "12:00"}, "rsvp_days_before"),
+        ({"rsvp_days_before": "2", "rsvp_time": ""}, "rsvp_time"),
+        ({"rsvp_days_before": "", "rsvp_time": "12:00"}, "rsvp_days_before"),
+        ({"rsvp_days_before": "0", "rsvp_time": "09:00"}, "rsvp_time"),  # after the 08:30 start
+        ({"rsvp_days_before": "0", "rsvp_time": "08:30"}, "rsvp_time"),  # at the start is too late
     ],
 )
 def test_bad_series_input_shows_error_next_to_field_and_creates_nothing(client, login, world, change, field):
@@ -203,6 +210,157 @@ def test_too_many_dates_message_names_the_limit(client, login, world):
     data = {**SERIES, "frequency": "rrule", "rrule": "FREQ=DAILY", "skip_months": []}
     page = preview(client, world.group.slug, data).get_data(as_text=True)
     assert "at most 200" in page
+
+
+# --- sign-up deadline rule ------------------------------------------------------------------------
+
+
+def local_deadline(meeting: Meeting) -> datetime:
+    return meeting.rsvp_deadline.astimezone(CPH)
+
+
+def test_series_with_a_deadline_rule_previews_and_creates_a_deadline_per_meeting(client, login, world):
+    login(world.organizer)
+    data = {**SERIES, "rsvp_days_before": "2", "rsvp_time": "12:00"}
+    response = preview(client, world.group.slug, data)
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "Sign-up deadline" in page
+    # Third Wednesday of January 2031 is the 15th: the deadline is Monday the 13th at 12:00.
+    assert 'datetime="2031-01-13T12:00+01:00"' in page
+    assert 'datetime="2031-06-16T12:00+02:00"' in page  # summer time: same wall clock
+    assert meeting_count() == 1
+
+    assert create(client, world.group.slug, data).status_code == 302
+    meetings = series_meetings()
+    assert len(meetings) == 11
+    for meeting in meetings:
+        expected = datetime.combine(meeting.series_date - timedelta(days=2), time(12), tzinfo=CPH)
+        assert meeting.rsvp_deadline == expected.astimezone(UTC)
+        assert meeting.rsvp_deadline < meeting.starts_at
+    series = db.session.scalars(select(MeetingSeries)).one()
+    assert series.spec["rsvp_days_before"] == 2 and series.spec["rsvp_time"] == "12:00"
+    # The meeting page shows it, and the same series again creates nothing new.
+    shown = client.get(f"/meetings/{meetings[0].id}").get_data(as_text=True)
+    assert 'datetime="2031-01-13T12:00+01:00"' in shown
+    assert create(client, world.group.slug, data).status_code == 302
+    assert len(series_meetings()) == 11
+
+
+def test_series_without_a_deadline_rule_leaves_deadlines_empty(client, login, world):
+    login(world.organizer)
+    assert "Sign-up deadline</th>" not in preview(client, world.group.slug, SERIES).get_data(as_text=True)
+    assert create(client, world.group.slug, SERIES).status_code == 302
+    assert all(m.rsvp_deadline is None for m in series_meetings())
+    series = db.session.scalars(select(MeetingSeries)).one()
+    assert "rsvp_days_before" not in series.spec
+
+
+def test_deadline_rule_counts_local_days_across_the_march_clock_change(client, login, world):
+    # Summer time starts on Sunday 30 March 2031. Mondays at 08:30, sign-up 2 days before at 12:00:
+    # the Saturday deadline of the Monday after the change is 12:00 winter time (11:00 UTC), while
+    # that meeting itself is in summer time (06:30 UTC).
+    login(world.organizer)
+    data = {
+        **SERIES,
+        "frequency": "weekly",
+        "weekday": "0",
+        "starts_on": "2031-03-17",
+        "ends_on": "2031-04-08",
+        "skip_months": [],
+        "rsvp_days_before": "2",
+        "rsvp_time": "12:00",
+    }
+    page = preview(client, world.group.slug, data).get_data(as_text=True)
+    assert 'datetime="2031-03-29T12:00+01:00"' in page and 'datetime="2031-04-05T12:00+02:00"' in page
+    assert create(client, world.group.slug, data).status_code == 302
+    deadlines = {m.series_date: m.rsvp_deadline for m in series_meetings()}
+    assert deadlines == {
+        date(2031, 3, 17): datetime(2031, 3, 15, 11, tzinfo=UTC),
+        date(2031, 3, 24): datetime(2031, 3, 22, 11, tzinfo=UTC),
+        date(2031, 3, 31): datetime(2031, 3, 29, 11, tzinfo=UTC),  # Saturday before the change: CET
+        date(2031, 4, 7): datetime(2031, 4, 5, 10, tzinfo=UTC),  # CEST
+    }
+    monday = next(m for m in series_meetings() if m.series_date == date(2031, 3, 31))
+    assert monday.starts_at == datetime(2031, 3, 31, 6, 30, tzinfo=UTC)
+
+
+def test_deadline_after_the_start_is_an_error_next_to_the_time_field(client, login, world):
+    login(world.organizer)
+    data = {**SERIES, "rsvp_days_before": "0", "rsvp_time": "09:00"}
+    response = preview(client, world.group.slug, data)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    error = page.split('id="rsvp_time-error"', 1)[1].split("</div>", 1)[0]
+    assert "The sign-up deadline must be before the meeting starts (2031-01-15 at 08:30)." in error
+    assert 'aria-describedby="rsvp_time-error"' in page
+    assert "Create 11 meetings" not in page
+    # The same day before the start is fine.
+    ok = preview(client, world.group.slug, {**data, "rsvp_time": "08:00"})
+    assert ok.status_code == 200 and 'datetime="2031-01-15T08:00+01:00"' in ok.get_data(as_text=True)
+    assert series_meetings() == []
+
+
+def make_series_with_rule(client, login, world, days="1", at="16:00") -> list[Meeting]:
+    login(world.organizer)
+    data = {**SERIES, "rsvp_days_before": days, "rsvp_time": at}
+    assert create(client, world.group.slug, data).status_code == 302
+    return series_meetings()
+
+
+def edit_following(client, meeting: Meeting, **changes):
+    local = meeting.starts_at.astimezone(CPH)
+    data = {
+        "title": meeting.title,
+        "date": local.date().isoformat(),
+        "start_time": local.strftime("%H:%M"),
+        "end_time": meeting.ends_at.astimezone(CPH).strftime("%H:%M"),
+        "doors_open_time": "",
+        "venue_name": meeting.venue_name,
+        "venue_address": meeting.venue_address,
+        "capacity": str(meeting.capacity or ""),
+        "rsvp_deadline": local_deadline(meeting).strftime("%Y-%m-%dT%H:%M") if meeting.rsvp_deadline else "",
+        "guests_welcome": "y",
+        "scope": "following",
+        **changes,
+    }
+    return client.post(f"/meetings/{meeting.id}/edit", data=data)
+
+
+def test_following_time_change_recomputes_deadlines_from_the_series_rule(client, login, world):
+    meetings = make_series_with_rule(client, login, world)
+    # One later meeting got its own deadline, another none at all.
+    meetings[6].rsvp_deadline = datetime(2031, 8, 1, 10, tzinfo=UTC)
+    meetings[7].rsvp_deadline = None
+    db.session.commit()
+    response = edit_following(client, meetings[3], start_time="09:00", end_time="10:30")
+    assert response.status_code == 302
+    meetings = series_meetings()
+    for meeting in meetings:
+        expected = datetime.combine(meeting.series_date - timedelta(days=1), time(16), tzinfo=CPH)
+        assert meeting.rsvp_deadline == expected.astimezone(UTC), meeting.series_date
+    assert {m.starts_at.astimezone(CPH).time() for m in meetings[3:]} == {time(9)}
+
+
+def test_following_change_without_a_time_change_keeps_single_deadlines(client, login, world):
+    meetings = make_series_with_rule(client, login, world)
+    own = datetime(2031, 8, 1, 10, tzinfo=UTC)
+    meetings[6].rsvp_deadline = own
+    db.session.commit()
+    assert edit_following(client, meetings[3], capacity="12").status_code == 302
+    meetings = series_meetings()
+    assert meetings[6].rsvp_deadline == own and {m.capacity for m in meetings[3:]} == {12}
+
+
+def test_following_time_change_that_the_rule_cannot_fit_changes_nothing(client, login, world):
+    # Sign up by 07:00 on the day; moving the meetings to 06:45 would put every deadline after the start.
+    meetings = make_series_with_rule(client, login, world, days="0", at="07:00")
+    before = [(m.starts_at, m.rsvp_deadline) for m in meetings]
+    response = edit_following(client, meetings[3], start_time="06:45", rsvp_deadline="2031-04-16T06:30")
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert 'id="rsvp_deadline-error"' in page and "2031-05-21" in page  # the next meeting does not fit
+    assert [(m.starts_at, m.rsvp_deadline) for m in series_meetings()] == before
 
 
 # --- edit following / cancel rest ------------------------------------------------------------------
