@@ -15,6 +15,7 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from app.extensions import db
+from app.meetings.calendar_view import shift_month
 from app.models import Competency, Group, Member, Membership, NetworkSettings, Role
 
 FIRST_NAMES = [
@@ -173,8 +174,7 @@ def seed_demo(rng: random.Random | None = None, members: int = 40, today: date |
 
 def _first_of_month(day: date, months: int) -> date:
     """The first day of the month `months` away from `day`'s month."""
-    index = day.year * 12 + day.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
+    return date(*shift_month(day.year, day.month, months), 1)
 
 
 def seed_demo_meetings(admin: Member, group: Group, *, today: date | None = None) -> int:

@@ -37,6 +37,7 @@ from app.api.meeting_schemas import (
 from app.api.spec import TOKEN_OPTIONAL, TOKEN_REQUIRED, TaggedBlueprint
 from app.auth.tokens import external_url
 from app.errors import ValidationFailed
+from app.i18n import supported_languages
 from app.meetings import services as svc
 from app.meetings.messages import reason_label
 from app.models import Meeting, utcnow
@@ -97,7 +98,7 @@ def _alt_responses(*names: str):
 
 def api_language(requested: str | None = None) -> str:
     """?lang, else the best match of Accept-Language, else the network default (Danish)."""
-    languages = list(current_app.config["LANGUAGES"])
+    languages = supported_languages()
     if requested in languages:
         return requested
     return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
@@ -172,7 +173,7 @@ def plan_payload(plan: svc.SeriesPlan) -> dict[str, Any]:
                 "reason": occ.reason,
                 "reason_text": reason_label(occ.reason) if occ.reason else None,
                 "holiday_name": occ.holiday_name,
-                "exists": (occ.moved_from or occ.local_date) in plan.existing_dates,
+                "exists": plan.is_existing(occ),
             }
             for occ in plan.occurrences
         ],

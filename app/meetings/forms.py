@@ -115,23 +115,6 @@ class MeetingForm(FlaskForm):
     )
 
 
-MEETING_INPUT_FIELDS = (
-    "title",
-    "date",
-    "start_time",
-    "end_time",
-    "doors_open_time",
-    "venue_name",
-    "venue_address",
-    "host_member_id",
-    "online_url",
-    "capacity",
-    "rsvp_deadline",
-    "guests_welcome",
-    "agenda",
-)
-
-
 class CancelForm(FlaskForm):
     reason = TextAreaField(_l("Reason (shown to members)"), validators=[Length(max=2000)])
     scope = RadioField(

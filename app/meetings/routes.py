@@ -9,7 +9,7 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time, get_day_names, get_month_names
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -20,7 +20,6 @@ from app.meetings import calendar_view
 from app.meetings import services as svc
 from app.meetings.agenda import render_agenda
 from app.meetings.forms import (
-    MEETING_INPUT_FIELDS,
     ROTATION_ROWS,
     SCOPE_FOLLOWING,
     CancelForm,
@@ -87,7 +86,8 @@ def _host_choices(group) -> list[SelectChoice]:
 
 
 def _meeting_input(form: MeetingForm) -> dict:
-    data = {name: form[name].data for name in MEETING_INPUT_FIELDS}
+    # The form's fields carry MeetingData's names; the zone is the group's.
+    data = {name: form[name].data for name in svc.MEETING_FIELDS if name in form}
     data["host_member_id"] = int(data["host_member_id"]) if data["host_member_id"] else None
     return data
 
@@ -119,13 +119,10 @@ def _find_field(form, name: str):
 
 def _fill_meeting_form(form: MeetingForm, meeting) -> None:
     data = svc.meeting_data_for(meeting)
-    for name in MEETING_INPUT_FIELDS:
-        value = getattr(data, name)
-        form[name].data = (
-            ""
-            if name == "host_member_id" and value is None
-            else (str(value) if name == "host_member_id" else value)
-        )
+    for name in svc.MEETING_FIELDS:
+        if name in form:
+            form[name].data = getattr(data, name)
+    form.host_member_id.data = "" if data.host_member_id is None else str(data.host_member_id)
 
 
 # --- my meetings ----------------------------------------------------------------------------------
@@ -234,15 +231,21 @@ def create(slug: str):
     return render_template("meetings/form.html", form=form, group=group, meeting=None), status
 
 
-@bp.route("/meetings/<int:meeting_id>/edit", methods=["GET", "POST"])
-@login_required
-def edit(meeting_id: int):
+def _editable_meeting(meeting_id: int):
+    """The meeting to edit or cancel; a cancelled or past one sends the organizer back to its page."""
     meeting = svc.get_meeting_to_manage(current_user, meeting_id)
     try:
         svc.ensure_editable(meeting)
     except ValidationFailed as error:
         flash(error.message, "error")
-        return redirect(url_for("meetings.show", meeting_id=meeting.id))
+        abort(redirect(url_for("meetings.show", meeting_id=meeting.id)))
+    return meeting
+
+
+@bp.route("/meetings/<int:meeting_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(meeting_id: int):
+    meeting = _editable_meeting(meeting_id)
     form = MeetingForm()
     form.host_member_id.choices = _host_choices(meeting.group)
     if meeting.series_id is None:
@@ -272,12 +275,7 @@ def edit(meeting_id: int):
 @bp.route("/meetings/<int:meeting_id>/cancel", methods=["GET", "POST"])
 @login_required
 def cancel(meeting_id: int):
-    meeting = svc.get_meeting_to_manage(current_user, meeting_id)
-    try:
-        svc.ensure_editable(meeting)
-    except ValidationFailed as error:
-        flash(error.message, "error")
-        return redirect(url_for("meetings.show", meeting_id=meeting.id))
+    meeting = _editable_meeting(meeting_id)
     form = CancelForm()
     if meeting.series_id is None:
         del form.scope
@@ -307,31 +305,7 @@ def cancel(meeting_id: int):
 
 
 def _series_input(form: SeriesForm) -> dict:
-    names = (
-        "title",
-        "frequency",
-        "interval",
-        "weekday",
-        "nth",
-        "day_of_month",
-        "rrule",
-        "starts_on",
-        "ends_on",
-        "start_time",
-        "end_time",
-        "doors_open_time",
-        "timezone",
-        "skip_months",
-        "holiday_policy",
-        "venue_name",
-        "venue_address",
-        "capacity",
-        "guests_welcome",
-        "agenda",
-        "rsvp_days_before",
-        "rsvp_time",
-    )
-    return {name: form[name].data for name in names}
+    return {name: form[name].data for name in svc.SERIES_FIELDS if name in form}
 
 
 def _rotation_input(form) -> list[dict]:

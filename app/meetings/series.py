@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from app.errors import Conflict, ValidationFailed
+from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
 from app.meetings import recurrence
 from app.meetings import validation as v
@@ -122,16 +122,17 @@ class SeriesPlan:
             occurrence.start.tzinfo
         )
 
+    def is_existing(self, occurrence: Occurrence) -> bool:
+        """Whether the same series created this meeting before."""
+        return series_date_of(occurrence) in self.existing_dates
+
     @property
     def new_occurrences(self) -> list[Occurrence]:
-        return [o for o in self.occurrences if series_date_of(o) not in self.existing_dates]
+        return [o for o in self.occurrences if not self.is_existing(o)]
 
     @property
     def new_count(self) -> int:
         return len(self.new_occurrences)
-
-
-SeriesPreview = SeriesPlan  # the name the API helper was told about
 
 
 def series_date_of(occurrence: Occurrence) -> date:
@@ -170,19 +171,6 @@ def _as_series_dict(data: SeriesData | Mapping[str, Any]) -> dict[str, Any]:
     raise TypeError("series data must be SeriesData or a mapping")
 
 
-def _int_or_none(value: Any, name: str, errors, *, default: int | None = None) -> int | None:
-    if value in (None, ""):
-        return default
-    if isinstance(value, bool | float):
-        errors.add(name, _("Please enter a whole number."))
-        return None
-    try:
-        return int(str(value).strip())
-    except ValueError:
-        errors.add(name, _("Please enter a whole number."))
-        return None
-
-
 def _build(group: Group, raw: dict[str, Any]) -> tuple[recurrence.SeriesSpec, dict[str, Any], dict[str, Any]]:
     """Check the input; return the recurrence spec, the per-meeting values and a canonical JSON spec."""
     errors = v.FieldErrors()
@@ -190,10 +178,10 @@ def _build(group: Group, raw: dict[str, Any]) -> tuple[recurrence.SeriesSpec, di
     frequency = raw.get("frequency") or ""
     if frequency not in FREQUENCIES:
         errors.add("frequency", _("Please choose how the meetings repeat."))
-    interval = _int_or_none(raw.get("interval"), "interval", errors, default=1)
-    weekday = _int_or_none(raw.get("weekday"), "weekday", errors)
-    nth = _int_or_none(raw.get("nth"), "nth", errors)
-    day_of_month = _int_or_none(raw.get("day_of_month"), "day_of_month", errors)
+    interval = v.parse_whole(raw.get("interval"), "interval", errors, default=1)
+    weekday = v.parse_whole(raw.get("weekday"), "weekday", errors)
+    nth = v.parse_whole(raw.get("nth"), "nth", errors)
+    day_of_month = v.parse_whole(raw.get("day_of_month"), "day_of_month", errors)
     starts_on = v.parse_date(raw.get("starts_on"), "starts_on", errors)
     ends_on = v.parse_date(raw.get("ends_on"), "ends_on", errors)
     start_time = v.parse_time(raw.get("start_time"), "start_time", errors)
@@ -205,7 +193,7 @@ def _build(group: Group, raw: dict[str, Any]) -> tuple[recurrence.SeriesSpec, di
         errors.add("timezone", _("Unknown time zone: %(zone)s", zone=zone_name))
     skip_months: list[int] = []
     for month in raw.get("skip_months") or []:
-        number = _int_or_none(month, "skip_months", errors)
+        number = v.parse_whole(month, "skip_months", errors)
         if number is not None and not 1 <= number <= 12:
             errors.add("skip_months", _("Please choose months from the list."))
         elif number is not None:
@@ -247,7 +235,7 @@ def _build(group: Group, raw: dict[str, Any]) -> tuple[recurrence.SeriesSpec, di
         rrule=rrule_text or None,
         skip_months=frozenset(skip_months),
         holiday_policy=HolidayPolicy(policy),
-        holiday_country=(NetworkSettings.get().country or "DK"),
+        holiday_country=(NetworkSettings.current().country or "DK"),
     )
     for error in recurrence.validate_spec(spec):
         field_name = _form_field(error.field, frequency)
@@ -607,7 +595,6 @@ def cancel_rest_of_series(user, meeting: Meeting, reason: str = "") -> list[Meet
 
 
 def get_series_to_manage(user, series_id: int) -> MeetingSeries:
-    from app.errors import NotFound
     from app.meetings.services import require_manage
 
     series = db.session.get(MeetingSeries, series_id)

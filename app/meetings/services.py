@@ -43,20 +43,6 @@ from app.models import (
 
 # Changing one of these changes where or when people must be, so calendars need a new SEQUENCE.
 MOVE_FIELDS = ("starts_at", "ends_at", "venue_name", "venue_address", "online_url")
-TRACKED_FIELDS = (
-    "title",
-    "starts_at",
-    "ends_at",
-    "doors_open_at",
-    "venue_name",
-    "venue_address",
-    "host_member_id",
-    "online_url",
-    "capacity",
-    "rsvp_deadline",
-    "guests_welcome",
-    "agenda",
-)
 
 
 @dataclass
@@ -95,7 +81,8 @@ def can_see_details(user, group: Group) -> bool:
     return permissions.can_see_group_members(user, group)
 
 
-def require_manage(user, group: Group) -> None:
+def require_manage(user, group: Group | None) -> None:
+    """NotFound when the group is hidden from the user, PermissionDenied when they may not manage it."""
     permissions.require_group_visible(user, group)
     if not can_manage(user, group):
         raise PermissionDenied()
@@ -104,7 +91,6 @@ def require_manage(user, group: Group) -> None:
 def get_group_to_manage(user, slug: str) -> Group:
     """The group, if the user may plan its meetings (NotFound when hidden, PermissionDenied else)."""
     group = db.session.scalar(select(Group).where(Group.slug == slug))
-    permissions.require_group_visible(user, group)
     require_manage(user, group)
     return group
 
@@ -118,25 +104,16 @@ def get_visible_group(user, slug: str) -> Group:
 
 
 def list_meetings(
-    user,
-    group: Group,
-    from_: datetime | None = None,
-    to: datetime | None = None,
-    *,
-    include_cancelled: bool = True,
-    newest_first: bool = False,
+    user, group: Group, from_: datetime | None = None, to: datetime | None = None
 ) -> list[Meeting]:
-    """The group's meetings starting in [from_, to), for whoever may see the group."""
+    """The group's meetings starting in [from_, to), cancelled ones included, for whoever may see it."""
     permissions.require_group_visible(user, group)
     query = select(Meeting).where(Meeting.group_id == group.id).options(selectinload(Meeting.host))
     if from_ is not None:
         query = query.where(Meeting.starts_at >= _aware(from_))
     if to is not None:
         query = query.where(Meeting.starts_at < _aware(to))
-    if not include_cancelled:
-        query = query.where(Meeting.status == MeetingStatus.SCHEDULED.value)
-    order = Meeting.starts_at.desc() if newest_first else Meeting.starts_at
-    return list(db.session.scalars(query.order_by(order, Meeting.id)).all())
+    return list(db.session.scalars(query.order_by(Meeting.starts_at, Meeting.id)).all())
 
 
 def list_upcoming(user, group: Group, *, now: datetime | None = None) -> list[Meeting]:
@@ -190,23 +167,17 @@ def meeting_history(user, meeting: Meeting) -> list[MeetingChange]:
 def meeting_history_entries(user, meeting: Meeting) -> list[HistoryEntry]:
     """The change history for people (names, local times, translated labels), newest first."""
     changes = meeting_history(user, meeting)
-    ids = history.host_ids(changes)
-    names = (
-        dict(db.session.execute(select(Member.id, Member.name).where(Member.id.in_(ids))).tuples().all())
-        if ids
-        else {}
-    )
-    wanted = history.series_ids(changes)
-    titles = (
-        dict(
-            db.session.execute(
-                select(MeetingSeries.id, MeetingSeries.title).where(MeetingSeries.id.in_(wanted))
-            ).tuples().all()
-        )
-        if wanted
-        else {}
-    )
+    names = _labels_by_id(Member.id, Member.name, history.host_ids(changes))
+    titles = _labels_by_id(MeetingSeries.id, MeetingSeries.title, history.series_ids(changes))
     return history.describe_history(changes, meeting.group.timezone, names, titles)
+
+
+def _labels_by_id(id_column, label_column, ids: set[int]) -> dict[int, str]:
+    """{id: label} for the given ids, in one query (none when there are no ids)."""
+    if not ids:
+        return {}
+    query = select(id_column, label_column).where(id_column.in_(ids))
+    return dict(db.session.execute(query).tuples().all())
 
 
 def upcoming_meetings_for(user, limit: int = 5, *, now: datetime | None = None) -> list[Meeting]:
@@ -393,10 +364,10 @@ def as_meeting_dict(data: MeetingData | Mapping[str, Any]) -> dict[str, Any]:
 # Series use cases, re-exported so callers need one import.
 from app.meetings.series import (  # noqa: E402
     FOLLOWING_FIELDS,
+    SERIES_FIELDS,
     HostAssignment,
     SeriesData,
     SeriesPlan,
-    SeriesPreview,
     assign_hosts,
     cancel_rest_of_series,
     create_series,
@@ -409,12 +380,13 @@ from app.meetings.series import (  # noqa: E402
 
 __all__ = [
     "FOLLOWING_FIELDS",
+    "MEETING_FIELDS",
+    "SERIES_FIELDS",
     "FieldErrors",
     "HostAssignment",
     "MeetingData",
     "SeriesData",
     "SeriesPlan",
-    "SeriesPreview",
     "assign_hosts",
     "can_manage",
     "can_see_details",

@@ -72,16 +72,23 @@ def parse_time(value: Any, field: str, errors: FieldErrors, *, required: bool = 
         return None
 
 
-def parse_capacity(value: Any, errors: FieldErrors, field: str = "capacity") -> int | None:
+def parse_whole(value: Any, field: str, errors: FieldErrors, *, default: int | None = None) -> int | None:
+    """A whole number from form text or JSON; `default` when empty, None (with an error) when not whole."""
     if value in (None, ""):
-        return None
+        return default
     if isinstance(value, bool | float):
         errors.add(field, _("Please enter a whole number."))
         return None
     try:
-        number = int(str(value).strip())
+        return int(str(value).strip())
     except ValueError:
         errors.add(field, _("Please enter a whole number."))
+        return None
+
+
+def parse_capacity(value: Any, errors: FieldErrors, field: str = "capacity") -> int | None:
+    number = parse_whole(value, field, errors)
+    if number is None:
         return None
     if number <= 0:
         errors.add(field, _("The capacity must be a positive number (or empty for no limit)."))
@@ -124,23 +131,14 @@ def parse_rsvp_rule(
     """Both empty: no deadline. Otherwise both are needed: whole days 0-60 and a time HH:MM."""
     if days_value in (None, "") and time_value in (None, ""):
         return None
-    days: int | None = None
+    days = parse_whole(days_value, days_field, errors)
     if days_value in (None, ""):
         errors.add(days_field, _("Please enter how many days before the meeting."))
-    elif isinstance(days_value, bool | float):
-        errors.add(days_field, _("Please enter a whole number."))
-    else:
-        try:
-            days = int(str(days_value).strip())
-        except ValueError:
-            errors.add(days_field, _("Please enter a whole number."))
-        else:
-            if not 0 <= days <= MAX_RSVP_DAYS_BEFORE:
-                errors.add(
-                    days_field,
-                    _("Please enter a number from %(min)d to %(max)d.", min=0, max=MAX_RSVP_DAYS_BEFORE),
-                )
-                days = None
+    elif days is not None and not 0 <= days <= MAX_RSVP_DAYS_BEFORE:
+        errors.add(
+            days_field, _("Please enter a number from %(min)d to %(max)d.", min=0, max=MAX_RSVP_DAYS_BEFORE)
+        )
+        days = None
     at = parse_time(time_value, time_field, errors)
     if days is None or at is None:
         return None

@@ -21,9 +21,7 @@ def local_to_utc(day: date, at: time, zone: ZoneInfo) -> datetime:
 
     A wall-clock time inside the spring-forward gap is moved forward by the gap, as clocks do.
     """
-    local = datetime.combine(day, at.replace(tzinfo=None), tzinfo=zone)
-    instant = local.astimezone(UTC)
-    return instant
+    return datetime.combine(day, at.replace(tzinfo=None), tzinfo=zone).astimezone(UTC)
 
 
 def local_days_before(day: date, days_before: int, at: time, zone: ZoneInfo) -> datetime:
@@ -40,7 +38,3 @@ def local_naive_to_utc(value: datetime, zone: ZoneInfo) -> datetime:
     if value.tzinfo is not None:
         return value.astimezone(UTC)
     return value.replace(tzinfo=zone).astimezone(UTC)
-
-
-def utc_to_local(value: datetime, zone: ZoneInfo) -> datetime:
-    return value.astimezone(zone)
