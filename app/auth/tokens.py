@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from flask import current_app, url_for
+from flask import current_app, has_request_context, url_for
 
 from app.extensions import db
 from app.models import LoginToken, Member, utcnow
@@ -24,8 +24,6 @@ def hash_token(token: str) -> str:
 
 def external_url(endpoint: str, **values) -> str:
     """An absolute URL, also outside a request (CLI, worker), based on BASE_URL."""
-    from flask import has_request_context
-
     if has_request_context():
         return url_for(endpoint, _external=True, **values)
     base = current_app.config["BASE_URL"].rstrip("/")

@@ -9,6 +9,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from app.errors import ValidationFailed
+from app.groups.services import SLUG_PATTERN
 
 # A handful of zones offered as suggestions; any valid IANA zone is accepted.
 COMMON_TIMEZONES = (
@@ -43,7 +44,7 @@ class GroupForm(FlaskForm):
         validators=[
             DataRequired(message=_l("Please enter a short name for the address.")),
             Length(max=80),
-            Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
+            Regexp(SLUG_PATTERN,
                    message=_l("Use only lowercase letters a-z, digits and hyphens "
                               "(for example kaffeklub-aarhus).")),
         ],

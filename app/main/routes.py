@@ -25,12 +25,11 @@ bp = Blueprint("main", __name__)
 
 @bp.get("/")
 def index():
-    groups = list_visible_groups(current_user)
-    my_groups = []
+    # Members see their own groups and meetings; visitors see the groups open to them.
     if current_user.is_authenticated:
-        my_groups = [m for m in current_user.memberships]
-    upcoming = upcoming_meetings_for(current_user, limit=5)
-    return render_template("main/index.html", groups=groups, my_groups=my_groups, upcoming=upcoming)
+        return render_template("main/index.html", my_groups=list(current_user.memberships),
+                               upcoming=upcoming_meetings_for(current_user, limit=5))
+    return render_template("main/index.html", groups=list_visible_groups(current_user))
 
 
 @bp.get("/healthz")

@@ -12,7 +12,7 @@ from app.auth import permissions
 from app.errors import ValidationFailed
 from app.extensions import csrf
 from app.groups.forms import apply_field_errors
-from app.members import services
+from app.members import csv_services, services
 from app.members.forms import (
     EmptyForm,
     ImportConfirmForm,
@@ -26,9 +26,9 @@ bp = Blueprint("members", __name__)
 
 # Uploads above this are cut off by Werkzeug before they are read; the service's own limit
 # (2 MB) gives the friendlier message for files just over it.
-UPLOAD_REQUEST_LIMIT = services.MAX_IMPORT_BYTES + 512 * 1024
+UPLOAD_REQUEST_LIMIT = csv_services.MAX_IMPORT_BYTES + 512 * 1024
 # The confirm step posts the signed, compressed file back in a hidden field.
-CONFIRM_FORM_LIMIT = 2 * services.MAX_IMPORT_BYTES
+CONFIRM_FORM_LIMIT = 2 * csv_services.MAX_IMPORT_BYTES
 
 
 def _int_arg(name: str) -> int | None:
@@ -168,7 +168,7 @@ def import_csv():
     except RequestEntityTooLarge:
         form = ImportUploadForm(formdata=None)
         form.file.errors = [_("The file is larger than %(max)s MB. Please split it.",
-                              max=services.MAX_IMPORT_BYTES // (1024 * 1024))]
+                              max=csv_services.MAX_IMPORT_BYTES // (1024 * 1024))]
         form.group_id.choices = group_choices(groups)
         return render_template("members/import.html", form=form, errors=errors), 413
     form.group_id.choices = group_choices(groups)
@@ -176,10 +176,10 @@ def import_csv():
         form.group_id.data = _int_arg("group")
     if form.validate_on_submit():
         upload = form.file.data
-        data = upload.read(services.MAX_IMPORT_BYTES + 1) if upload else b""
+        data = upload.read(csv_services.MAX_IMPORT_BYTES + 1) if upload else b""
         try:
-            plan = services.preview_import(current_user, form.group_id.data, data,
-                                           getattr(upload, "filename", "") or "")
+            plan = csv_services.preview_import(current_user, form.group_id.data, data,
+                                               getattr(upload, "filename", "") or "")
         except ValidationFailed as error:
             errors = apply_field_errors(form, error)
         else:
@@ -191,7 +191,7 @@ def import_csv():
 def _render_preview(plan, status: int = 200):
     confirm = ImportConfirmForm(formdata=None, payload=plan.token)
     return render_template("members/import_preview.html", plan=plan, preview=plan.preview,
-                           confirm_form=confirm, describe=services.describe_import_message), status
+                           confirm_form=confirm, describe=csv_services.describe_import_message), status
 
 
 @bp.post("/admin/members/import/confirm")
@@ -206,11 +206,11 @@ def import_confirm():
         flash(_("The import could not be confirmed. Please upload the file again."), "error")
         return redirect(url_for("members.import_csv"))
     try:
-        result = services.confirm_import(current_user, form.payload.data)
+        result = csv_services.confirm_import(current_user, form.payload.data)
     except ValidationFailed as error:
         flash(error.message, "error")
         return redirect(url_for("members.import_csv"))
-    if isinstance(result, services.ImportPlan):
+    if isinstance(result, csv_services.ImportPlan):
         flash(_("The list no longer validates, so nothing was imported. Please correct the file."), "error")
         return _render_preview(result, 422)
     flash(ngettext("%(num)d new member was created and welcomed.",
@@ -224,7 +224,7 @@ def import_confirm():
 @bp.get("/admin/members/export.csv")
 @login_required
 def export_csv():
-    filename, data = services.export_members_csv(current_user, _int_arg("group"))
+    filename, data = csv_services.export_members_csv(current_user, _int_arg("group"))
     return Response(data, mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"',
                              "Cache-Control": "no-store"})

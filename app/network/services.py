@@ -26,11 +26,6 @@ class NetworkSettingsData:
     sender_email: str
 
 
-def supported_countries() -> list[str]:
-    """ISO country codes the holidays package knows, for the holiday calendar of meeting series."""
-    return sorted(holidays.list_supported_countries())
-
-
 def get_settings(user) -> NetworkSettings:
     permissions.require(permissions.is_admin(user))
     return NetworkSettings.current()

@@ -13,7 +13,7 @@ from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.members import services
+from app.members import csv_services
 from app.models import Member, Membership, NetworkSettings, OutboxMessage
 from tests.web.member_world import build_world, client_for
 
@@ -170,11 +170,11 @@ def test_too_large_file_gets_a_clear_error(app, login):
     world = build_world()
     client = client_for(app, login, world, "admin")
     header = b"navn;e-mail\n"
-    just_over = header + b"x" * (services.MAX_IMPORT_BYTES + 10 - len(header))
+    just_over = header + b"x" * (csv_services.MAX_IMPORT_BYTES + 10 - len(header))
     response = _upload(client, world.a.id, just_over)
     assert response.status_code == 422
     assert "larger than 2 MB" in response.get_data(as_text=True)
-    far_over = header + b"x" * (services.MAX_IMPORT_BYTES * 2)
+    far_over = header + b"x" * (csv_services.MAX_IMPORT_BYTES * 2)
     response = _upload(client, world.a.id, far_over)
     assert response.status_code == 413
     assert "larger than 2 MB" in response.get_data(as_text=True)
