@@ -60,14 +60,14 @@ def register_extensions(app: Flask) -> None:
         migrate,
         talisman,
     )
-    from app.i18n import select_locale, select_timezone
+    from app.i18n import network_timezone, select_locale
 
     app.config.setdefault("BOOTSTRAP_SERVE_LOCAL", True)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
     mail.init_app(app)
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=network_timezone)
     from app.forms_i18n import install as install_form_translations
 
     install_form_translations()  # WTForms' own messages from our catalogs (it has no Danish)
@@ -154,24 +154,16 @@ def register_template_helpers(app: Flask) -> None:
     from flask_babel import get_locale
 
     from app.i18n import format_in_zone
+    from app.models import NetworkSettings
 
     @app.context_processor
-    def inject_helpers():
-        from app.models import NetworkSettings
+    def inject_locale():
+        return {"languages": app.config["LANGUAGES"], "current_locale": str(get_locale())}
 
-        def has_endpoint(endpoint: str) -> bool:
-            return endpoint in app.view_functions
-
-        def network():
-            return NetworkSettings.current()
-
-        return {
-            "has_endpoint": has_endpoint,
-            "languages": app.config["LANGUAGES"],
-            "current_locale": str(get_locale()),
-            "network": network,
-        }
-
+    app.jinja_env.globals.update(
+        has_endpoint=lambda endpoint: endpoint in app.view_functions,
+        network=NetworkSettings.current,  # called by the template, so only pages that show it query
+    )
     app.jinja_env.filters["in_zone"] = format_in_zone
 
 

@@ -6,14 +6,10 @@ from flask import Flask
 
 
 def register_commands(app: Flask) -> None:
-    import importlib
+    from app import seed
+    from app.api import cli as api_cli
+    from app.auth import cli as auth_cli
+    from app.mail import cli as mail_cli
 
-    # Each module may define `register(app)`; missing ones are features not built yet.
-    for module_name in ("app.mail.cli", "app.api.cli", "app.seed", "app.auth.cli"):
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            continue
+    for module in (mail_cli, api_cli, seed, auth_cli):
         module.register(app)

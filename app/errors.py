@@ -93,11 +93,14 @@ def register_errorhandlers(app: Flask) -> None:
         detail = error.description if wants_problem_json() else None
         if error.code == 429:
             detail = str(ERROR_TITLES[429])
-        response = render_error(error.code, detail, getattr(error, "data", {}).get("messages")
-                                if isinstance(getattr(error, "data", None), dict) else None)
-        if error.code == 405 and hasattr(error, "valid_methods") and error.valid_methods:
+        # webargs (behind flask-smorest's @blp.arguments) aborts with the messages in `data`.
+        data = getattr(error, "data", None)
+        fields = data.get("messages") if isinstance(data, dict) else None
+        response = render_error(error.code, detail, fields)
+        valid_methods = getattr(error, "valid_methods", None)
+        if error.code == 405 and valid_methods:
             response = app.make_response(response)
-            response.headers["Allow"] = ", ".join(error.valid_methods)
+            response.headers["Allow"] = ", ".join(valid_methods)
         return response
 
     @app.errorhandler(Exception)

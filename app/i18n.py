@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from zoneinfo import ZoneInfo, available_timezones
 
 from babel.dates import format_datetime as babel_format_datetime
@@ -35,28 +36,20 @@ def network_default_language() -> str:
 
 
 def network_timezone() -> str:
+    """The network's default zone (also Flask-Babel's timezone selector)."""
     from app.models import NetworkSettings
 
     zone = NetworkSettings.current().default_timezone
     return zone if is_valid_timezone(zone) else current_app.config["BABEL_DEFAULT_TIMEZONE"]
 
 
-def select_timezone() -> str:
-    return network_timezone()
-
-
 def is_valid_timezone(name: str) -> bool:
     return name in _timezones()
 
 
-_TZ_CACHE: set[str] | None = None
-
-
-def _timezones() -> set[str]:
-    global _TZ_CACHE
-    if _TZ_CACHE is None:
-        _TZ_CACHE = available_timezones()
-    return _TZ_CACHE
+@cache
+def _timezones() -> frozenset[str]:
+    return frozenset(available_timezones())  # reads the tz database from disk: once per process
 
 
 def format_in_zone(value: datetime | None, tz: str | None = None, fmt: str = "medium") -> str:

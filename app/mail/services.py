@@ -12,20 +12,14 @@ from app.extensions import db
 from app.models import Member, NetworkSettings, OutboxMessage
 
 
-def _sender_pair() -> tuple[str, str]:
+def _sender_pair(settings: NetworkSettings) -> tuple[str, str]:
     """(display name, address) of the sender: the network's settings, else MAIL_DEFAULT_SENDER."""
-    settings = NetworkSettings.get()
     if settings.sender_email and settings.sender_email != "kaffeklub@localhost":
         return (settings.sender_name or settings.name, settings.sender_email)
     return parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])
 
 
-def _sender() -> str:
-    return formataddr(_sender_pair())
-
-
-def _message_domain(sender: str) -> str:
-    address = sender.rsplit("<", 1)[-1].rstrip(">")
+def _message_domain(address: str) -> str:
     return address.rsplit("@", 1)[-1] if "@" in address else "kaffeklub.local"
 
 
@@ -59,9 +53,10 @@ def enqueue_mail(to: Member | str, template: str, *, kind: str | None = None,
     context.setdefault("network", settings)
     subject, text, html = render_mail(template, language, **context)
 
-    sender = _sender()
-    message = Message(subject=subject, sender=_sender_pair(), recipients=[address], body=text, html=html)
-    message.msgId = make_msgid(domain=_message_domain(sender))
+    sender_pair = _sender_pair(settings)
+    sender = formataddr(sender_pair)
+    message = Message(subject=subject, sender=sender_pair, recipients=[address], body=text, html=html)
+    message.msgId = make_msgid(domain=_message_domain(sender_pair[1]))
     outbox = OutboxMessage(
         message_id=message.msgId,
         kind=kind or template,

@@ -20,6 +20,12 @@ class NetworkSettings(db.Model):
     sender_name: Mapped[str] = mapped_column(String(200), default="Kaffeklub")
 
     @classmethod
+    def _unsaved_defaults(cls) -> NetworkSettings:
+        """The one row as a fresh installation has it, from the column defaults above."""
+        return cls(id=1, **{column.key: column.default.arg
+                            for column in cls.__table__.columns if column.default is not None})
+
+    @classmethod
     def current(cls) -> NetworkSettings:
         """The settings for reading, once per request: the stored row, or unsaved defaults.
 
@@ -28,9 +34,7 @@ class NetworkSettings(db.Model):
 
         if has_app_context() and "network_settings" in g:
             return g.network_settings
-        settings = db.session.get(cls, 1) or cls(
-            id=1, name="Kaffeklub", default_timezone="Europe/Copenhagen", default_language="da",
-            country="DK", sender_email="kaffeklub@localhost", sender_name="Kaffeklub")
+        settings = db.session.get(cls, 1) or cls._unsaved_defaults()
         if has_app_context():
             g.network_settings = settings
         return settings
@@ -40,9 +44,7 @@ class NetworkSettings(db.Model):
         """The installation's settings for changing, created with defaults the first time."""
         settings = db.session.get(cls, 1)
         if settings is None:
-            settings = cls(id=1, name="Kaffeklub", default_timezone="Europe/Copenhagen",
-                           default_language="da", country="DK",
-                           sender_email="kaffeklub@localhost", sender_name="Kaffeklub")
+            settings = cls._unsaved_defaults()
             db.session.add(settings)
             db.session.flush()
         return settings
