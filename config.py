@@ -52,8 +52,16 @@ class Config:
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "kaffeklub@localhost")
-    OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "8"))
+    # A failing message is retried (backoff doubling from OUTBOX_BACKOFF_SECONDS, at most
+    # OUTBOX_MAX_BACKOFF_SECONDS) until it has failed for OUTBOX_GIVE_UP_AFTER_HOURS; a 5xx refusal
+    # fails it at once. OUTBOX_MAX_ATTEMPTS > 0 adds a limit by count (0: none).
+    OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "0"))
     OUTBOX_BACKOFF_SECONDS = int(os.environ.get("OUTBOX_BACKOFF_SECONDS", "60"))
+    OUTBOX_MAX_BACKOFF_SECONDS = int(os.environ.get("OUTBOX_MAX_BACKOFF_SECONDS", "3600"))
+    OUTBOX_GIVE_UP_AFTER_HOURS = float(os.environ.get("OUTBOX_GIVE_UP_AFTER_HOURS", "48"))
+    # How long a worker's claim on a message lasts: a worker that dies mid-send leaves its message
+    # to be sent again after this. Longer than a slow SMTP exchange (several OUTBOX_SMTP_TIMEOUTs).
+    OUTBOX_LEASE_SECONDS = int(os.environ.get("OUTBOX_LEASE_SECONDS", "600"))
     OUTBOX_SMTP_TIMEOUT = int(os.environ.get("OUTBOX_SMTP_TIMEOUT", "60"))
 
     # Login.

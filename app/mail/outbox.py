@@ -1,16 +1,22 @@
-"""The outbox worker: delivers due messages over SMTP, one short locked transaction per message.
+"""The outbox worker: delivers due messages over SMTP, one message at a time, each under a lease.
 
-Delivery is at-least-once and never concurrent for one message. Each message is claimed with
-``SELECT ... FOR UPDATE SKIP LOCKED`` and its row lock is held while the SMTP server takes it;
-then it is marked sent and committed. Another worker skips a locked row, so two workers never
-send the same message. If the process dies after the server accepted a message but before the
-commit, the row is still pending and a later run sends the very same raw text with the same
-Message-ID, so the duplicate is recognisable. SQLite ignores SKIP LOCKED; it has one writer.
+Delivery is at-least-once, with a window of one message per worker. A worker *claims* the oldest
+due message by moving its ``next_attempt_at`` a lease (OUTBOX_LEASE_SECONDS) into the future in a
+short committed transaction (a conditional UPDATE, so two workers never claim the same message;
+on PostgreSQL the candidate is picked with ``FOR UPDATE SKIP LOCKED``). No transaction is open
+while the SMTP server has the message. As soon as the server accepts it, the message is marked
+sent and committed -- before the next message is claimed. If the worker dies in between, the
+message stays pending and claimed; once the lease expires another run sends the very same raw
+text with the same Message-ID, so receivers can recognise (and drop) the duplicate. A dead
+worker's claim is not taken over before its lease expires, so a message is never sent by two
+workers at the same time while its first worker might still be talking to the server.
 
-Failures (connection refused, 4xx/5xx answers) count as an attempt and are retried with
-exponential backoff until OUTBOX_MAX_ATTEMPTS, then the message is failed. A permanent (5xx)
-refusal of the recipients fails the message at once: repeating it cannot help, and repeated
-bounces hurt the sender's reputation. `flask outbox retry` puts failed messages back.
+Failures: a permanent refusal (a 5xx answer to the message, e.g. an unknown recipient) fails the
+message at once -- repeating it cannot help, and repeated bounces hurt the sender's reputation.
+Anything else (connection refused, timeouts, 4xx answers) is retried with exponential backoff
+(OUTBOX_BACKOFF_SECONDS doubling, at most OUTBOX_MAX_BACKOFF_SECONDS) until the message has been
+failing for OUTBOX_GIVE_UP_AFTER_HOURS (two days by default, so a weekend's outage heals by
+itself); then it is failed. `flask outbox retry` and /admin/mail put failed messages back.
 
 Without MAIL_SERVER, in development (DEV_MAIL_PAGE), messages are "captured" instead: marked
 sent with transport "captured", to be read at /dev/mail. Nothing leaves the machine.
@@ -21,12 +27,12 @@ from __future__ import annotations
 import smtplib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from email.utils import parseaddr
 
 from flask import current_app
 from flask_mail import Connection, sanitize_address
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from app.errors import Conflict, NotFound
 from app.extensions import db, mail
@@ -34,8 +40,11 @@ from app.models import OutboxMessage, OutboxStatus, utcnow
 
 TRANSPORT_SMTP = "smtp"
 TRANSPORT_CAPTURED = "captured"
-MAX_BACKOFF = timedelta(hours=6)
+MAX_BACKOFF = timedelta(hours=1)
 ERROR_MAX_CHARS = 2000
+
+
+Clock = Callable[[], datetime]
 
 
 class OutboxNotConfigured(RuntimeError):
@@ -131,7 +140,10 @@ class _SMTPBatch:
             if isinstance(exc, smtplib.SMTPRecipientsRefused):
                 error = _refusal(exc.recipients)
             else:
-                error = _DeliveryError(_describe(exc))
+                # A 5xx answer to this message (sender refused, 552 too big, 554 rejected) is
+                # permanent: sending it again gives the same answer.
+                permanent = isinstance(exc, smtplib.SMTPResponseException) and 500 <= exc.smtp_code < 600
+                error = _DeliveryError(_describe(exc), permanent=permanent)
             # A 4xx/5xx answer leaves the session usable (smtplib sent RSET), unless the server
             # hung up (421 closes it) or the socket failed: then this batch is over.
             answered = isinstance(exc, (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused))
@@ -177,55 +189,100 @@ def _refusal(refused: dict[str, tuple[int, bytes | str]]) -> _DeliveryError:
     return _DeliveryError("Recipient refused: " + "; ".join(parts), permanent=permanent)
 
 
-def _claim_next(after_id: int) -> OutboxMessage | None:
-    """Lock the oldest due pending message after `after_id`, skipping rows other workers hold."""
-    stmt = (
-        select(OutboxMessage)
-        .where(
-            OutboxMessage.status == OutboxStatus.PENDING.value,
-            OutboxMessage.next_attempt_at <= utcnow(),
-            OutboxMessage.id > after_id,
+def _claim_next(after_id: int, now: datetime) -> OutboxMessage | None:
+    """Claim the oldest due pending message after `after_id` for one lease; None when none is due.
+
+    The claim moves `next_attempt_at` to the end of the lease and counts the attempt, and it is
+    committed before the message goes to the SMTP server: no transaction stays open during the
+    send, and a worker that dies leaves the message to be tried again when the lease expires.
+    """
+    lease = timedelta(seconds=current_app.config["OUTBOX_LEASE_SECONDS"])
+    while True:
+        candidate = db.session.scalar(
+            select(OutboxMessage.id)
+            .where(
+                OutboxMessage.status == OutboxStatus.PENDING.value,
+                OutboxMessage.next_attempt_at <= now,
+                OutboxMessage.id > after_id,
+            )
+            .order_by(OutboxMessage.id)
+            .limit(1)
+            .with_for_update(skip_locked=True)
         )
-        .order_by(OutboxMessage.id)
-        .limit(1)
-        .with_for_update(skip_locked=True)
-        .execution_options(populate_existing=True)
-    )
-    return db.session.scalars(stmt).first()
+        if candidate is None:
+            db.session.rollback()  # ends the read transaction
+            return None
+        # Conditional: another worker may have claimed it since (SQLite has no SKIP LOCKED).
+        claimed = db.session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id == candidate,
+                OutboxMessage.status == OutboxStatus.PENDING.value,
+                OutboxMessage.next_attempt_at <= now,
+            )
+            .values(next_attempt_at=now + lease, attempts=OutboxMessage.attempts + 1)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        db.session.commit()
+        if claimed:
+            return db.session.get(OutboxMessage, candidate, populate_existing=True)
+        after_id = candidate
 
 
-def _record_failure(message: OutboxMessage, error: _DeliveryError, result: SendResult) -> None:
+def _release(message_id: int, now: datetime) -> None:
+    """Give a claimed message back at once (the worker stops by an exception, not by dying)."""
+    try:
+        db.session.rollback()
+        db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id, OutboxMessage.status == OutboxStatus.PENDING.value)
+            .values(next_attempt_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        db.session.commit()
+    except Exception:  # the database may be what failed; the lease then expires by itself
+        db.session.rollback()
+
+
+def _record_failure(message: OutboxMessage, error: _DeliveryError, result: SendResult,
+                    now: datetime) -> None:
     config = current_app.config
-    message.attempts += 1
     message.last_error = error.text[:ERROR_MAX_CHARS]
-    if error.permanent or message.attempts >= config["OUTBOX_MAX_ATTEMPTS"]:
+    if message.failing_since is None:
+        message.failing_since = now
+    give_up_after = timedelta(hours=config["OUTBOX_GIVE_UP_AFTER_HOURS"])
+    max_attempts = config.get("OUTBOX_MAX_ATTEMPTS") or 0  # 0: no limit by count, only by time
+    if (error.permanent or now - message.failing_since >= give_up_after
+            or (max_attempts and message.attempts >= max_attempts)):
         message.status = OutboxStatus.FAILED.value
         result.failed += 1
         current_app.logger.error("Outbox message %s failed for good: %s", message.id, error.text)
     else:
-        message.next_attempt_at = utcnow() + backoff_delay(message.attempts,
-                                                           config["OUTBOX_BACKOFF_SECONDS"])
+        message.next_attempt_at = now + backoff_delay(
+            message.attempts, config["OUTBOX_BACKOFF_SECONDS"],
+            timedelta(seconds=config["OUTBOX_MAX_BACKOFF_SECONDS"]))
         result.retried += 1
         current_app.logger.warning("Outbox message %s attempt %s failed: %s",
                                    message.id, message.attempts, error.text)
 
 
 def send_pending(batch_size: int = 50, *, progress: Callable[[int], object] | None = None,
-                 after_id: int = 0, stop: Callable[[], bool] | None = None) -> SendResult:
+                 after_id: int = 0, stop: Callable[[], bool] | None = None,
+                 clock: Clock = utcnow) -> SendResult:
     """Deliver up to `batch_size` due messages (ids above `after_id`), committing each one.
 
     Returns the counts; `progress(1)` is called after each message. A lost connection ends the
     batch early (the server is unreachable; no need to count an attempt against every message).
-    Call it outside any other transaction: it commits.
+    `clock` gives the current time (tests pass their own). Call it outside any other
+    transaction: it commits.
     """
     transport = transport_name()
     result = SendResult(last_id=after_id)
     smtp = _SMTPBatch()
     try:
         while result.processed < batch_size and not (stop and stop()):
-            message = _claim_next(result.last_id)
+            message = _claim_next(result.last_id, clock())
             if message is None:
-                db.session.rollback()  # ends the read transaction
                 break
             result.last_id = message.id
             lost = False
@@ -233,22 +290,25 @@ def send_pending(batch_size: int = 50, *, progress: Callable[[int], object] | No
                 if transport == TRANSPORT_SMTP:
                     smtp.deliver(message)
             except _DeliveryError as error:
-                _record_failure(message, error, result)
+                _record_failure(message, error, result, clock())
                 lost = error.connection_lost
+            except BaseException:
+                _release(message.id, clock())  # delivery unknown: due again, sent again as it is
+                raise
             else:
                 message.status = OutboxStatus.SENT.value
-                message.attempts += 1
-                message.sent_at = utcnow()
+                message.sent_at = clock()
                 message.last_error = ""
+                message.failing_since = None
                 message.transport = transport
                 result.sent += 1
-            db.session.commit()  # releases the row lock
+            db.session.commit()  # "sent" is stored before the next message is claimed
             if progress is not None:
                 progress(1)
             if lost:
                 break
     except BaseException:
-        db.session.rollback()  # the claimed message stays pending, to be sent again as it is
+        db.session.rollback()
         raise
     finally:
         smtp.close()
@@ -256,21 +316,23 @@ def send_pending(batch_size: int = 50, *, progress: Callable[[int], object] | No
 
 
 def send_all_due(batch_size: int = 50, *, progress: Callable[[int], object] | None = None,
-                 stop: Callable[[], bool] | None = None) -> SendResult:
+                 stop: Callable[[], bool] | None = None, clock: Clock = utcnow) -> SendResult:
     """One pass over every due message, batch after batch; a message is tried at most once."""
     total = SendResult()
     while not (stop and stop()):
-        result = send_pending(batch_size, progress=progress, after_id=total.last_id, stop=stop)
+        result = send_pending(batch_size, progress=progress, after_id=total.last_id, stop=stop,
+                              clock=clock)
         total.add(result)
         if result.processed < batch_size:
             break
     return total
 
 
-def due_count() -> int:
-    """How many pending messages are due now."""
+def due_count(now: datetime | None = None) -> int:
+    """How many pending messages are due now (a message being sent is due when its lease ends)."""
     stmt = select(func.count(OutboxMessage.id)).where(
-        OutboxMessage.status == OutboxStatus.PENDING.value, OutboxMessage.next_attempt_at <= utcnow()
+        OutboxMessage.status == OutboxStatus.PENDING.value,
+        OutboxMessage.next_attempt_at <= (now or utcnow()),
     )
     return db.session.scalar(stmt) or 0
 
@@ -288,6 +350,7 @@ def status_counts() -> dict[str, int]:
 def _reset(message: OutboxMessage) -> None:
     message.status = OutboxStatus.PENDING.value
     message.attempts = 0
+    message.failing_since = None
     message.next_attempt_at = utcnow()
 
 

@@ -15,7 +15,7 @@ from app.models.types import UTCDateTime, utcnow
 class OutboxStatus(enum.StrEnum):
     PENDING = "pending"
     SENT = "sent"
-    FAILED = "failed"  # gave up after OUTBOX_MAX_ATTEMPTS
+    FAILED = "failed"  # refused for good, or failing for OUTBOX_GIVE_UP_AFTER_HOURS
 
 
 class OutboxMessage(db.Model):
@@ -37,6 +37,10 @@ class OutboxMessage(db.Model):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_error: Mapped[str] = mapped_column(Text, default="")
+    # When the current run of failed attempts began (None while not failing): the worker gives up
+    # OUTBOX_GIVE_UP_AFTER_HOURS later. A pending message whose next_attempt_at lies ahead is
+    # either waiting after a failure or claimed by a worker (the lease ends then).
+    failing_since: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     # How a sent message left: "smtp", or "captured" (development without MAIL_SERVER, see /dev/mail).

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import flask_mail
 import pytest
@@ -89,7 +89,7 @@ def test_temporary_refusal_keeps_it_pending_and_the_retry_sends_the_same_message
     assert message.status == "sent" and message.attempts == 2 and message.last_error == ""
 
 
-def test_backoff_grows_messages_not_due_wait_and_it_fails_after_max_attempts(app, smtp_server):
+def test_backoff_grows_messages_not_due_wait_and_an_attempt_limit_still_applies(app, smtp_server):
     app.config.update(OUTBOX_BACKOFF_SECONDS=60, OUTBOX_MAX_ATTEMPTS=3)
     message = enqueue_notice("bo@example.test")
     smtp_server.sink.refuse = "451 4.3.0 Try again later"
@@ -127,7 +127,8 @@ def test_backoff_delay_is_exponential_and_capped():
     assert backoff_delay(1, 60) == timedelta(seconds=60)
     assert backoff_delay(2, 60) == timedelta(seconds=120)
     assert backoff_delay(4, 60) == timedelta(seconds=480)
-    assert backoff_delay(50, 60) == timedelta(hours=6)
+    assert backoff_delay(50, 60) == timedelta(hours=1)  # capped at an hour by default
+    assert backoff_delay(50, 60, timedelta(minutes=10)) == timedelta(minutes=10)
     assert backoff_delay(3, 0) == timedelta(0)
 
 
@@ -178,7 +179,9 @@ def test_a_crash_after_sending_but_before_commit_resends_the_identical_message(a
     with pytest.raises(RuntimeError):
         send_pending()
     db.session.expire_all()
-    assert message.status == "pending" and message.attempts == 0 and message.sent_at is None
+    # The attempt counts (it was claimed); the exception gave the claim back, so it is due again.
+    assert message.status == "pending" and message.attempts == 1 and message.sent_at is None
+    assert message.next_attempt_at <= utcnow()
 
     monkeypatch.setattr(outbox._SMTPBatch, "deliver", original)
     assert send_pending().sent == 1
@@ -236,3 +239,104 @@ def test_danish_letters_in_names_and_subject_arrive_intact(app, smtp_server):
     assert received.message["From"].addresses[0].display_name == "Kaffeklub Århus"
     assert received.mail_from == "aarhus@kaffeklub.example"
     assert "Hello Søren Ærø," in received.text() and "Vi ses på Fælledvej." in received.html()
+
+
+def _pending_next_attempt() -> datetime | None:
+    db.session.expire_all()
+    return db.session.scalar(
+        db.select(db.func.min(OutboxMessage.next_attempt_at)).where(OutboxMessage.status == "pending"))
+
+
+def run_worker_until(end: datetime, start: datetime) -> list[datetime]:
+    """Poll like `flask outbox send --loop` from `start` to `end`, jumping to each next due time.
+
+    Returns the times at which attempts were made. The clock is passed in: nothing sleeps.
+    """
+    now, attempts_at = start, []
+    for _ in range(10_000):
+        result = outbox.send_all_due(clock=lambda at=now: at)
+        if result.processed:
+            attempts_at.append(now)
+            continue  # the batch ended early (connection refused): the next message is still due
+        due = _pending_next_attempt()
+        if due is None or due > end:
+            return attempts_at
+        now = max(now, due)
+    raise AssertionError("the worker never settled")
+
+
+def test_a_weekend_outage_heals_itself_and_each_mail_goes_out_once(app, smtp_server):
+    app.config.update(OUTBOX_BACKOFF_SECONDS=60, OUTBOX_MAX_BACKOFF_SECONDS=3600,
+                      OUTBOX_GIVE_UP_AFTER_HOURS=48, OUTBOX_MAX_ATTEMPTS=0)
+    app.config["MAIL_PORT"] = free_port()  # the SMTP server is down: connection refused
+    messages = [enqueue_notice(f"weekend{i}@example.test") for i in range(3)]
+    friday = utcnow()
+
+    attempts_at = run_worker_until(friday + timedelta(hours=47), friday)
+
+    db.session.expire_all()
+    assert [m.status for m in messages] == ["pending"] * 3  # 47 hours down: still trying
+    assert all("ConnectionRefusedError" in m.last_error for m in messages)
+    assert all(m.failing_since is not None for m in messages)
+    first = messages[0]
+    # Backoff doubles from a minute and is capped at an hour, so it keeps trying every hour.
+    gaps = [b - a for a, b in zip(attempts_at, attempts_at[1:], strict=False) if b > a]
+    assert max(gaps) == timedelta(hours=1)
+    assert first.attempts >= 47
+    assert smtp_server.sink.messages == []
+
+    app.config["MAIL_PORT"] = smtp_server.port  # the server is back
+    run_worker_until(friday + timedelta(hours=49), friday + timedelta(hours=47))
+
+    db.session.expire_all()
+    assert [m.status for m in messages] == ["sent"] * 3
+    assert all(m.failing_since is None and m.last_error == "" for m in messages)
+    received = sorted(m.message_id for m in smtp_server.sink.messages)
+    assert received == sorted(m.message_id for m in messages)  # each exactly once
+
+
+def test_after_two_days_of_outage_the_message_is_failed_not_before(app, smtp_server):
+    app.config.update(OUTBOX_BACKOFF_SECONDS=60, OUTBOX_MAX_BACKOFF_SECONDS=3600,
+                      OUTBOX_GIVE_UP_AFTER_HOURS=48, OUTBOX_MAX_ATTEMPTS=0,
+                      MAIL_PORT=free_port())
+    message = enqueue_notice("longoutage@example.test")
+    start = utcnow()
+
+    attempts_at = run_worker_until(start + timedelta(days=5), start)
+
+    db.session.expire_all()
+    assert message.status == "failed"
+    assert "ConnectionRefusedError" in message.last_error
+    gave_up_at = attempts_at[-1]
+    assert timedelta(hours=48) <= gave_up_at - start <= timedelta(hours=49)
+    assert message.attempts == len(attempts_at)
+
+
+def test_a_permanent_refusal_of_the_message_fails_at_once(app, smtp_server):
+    app.config.update(OUTBOX_BACKOFF_SECONDS=60)
+    message = enqueue_notice("rejected@example.test")
+    smtp_server.sink.refuse = "554 5.7.1 Message rejected as spam"
+
+    result = send_pending()
+
+    assert (result.sent, result.retried, result.failed) == (0, 0, 1)
+    assert message.status == "failed" and message.attempts == 1
+    assert "554" in message.last_error
+
+
+def test_a_claimed_message_is_left_alone_until_its_lease_ends(app, smtp_server):
+    app.config["OUTBOX_LEASE_SECONDS"] = 600
+    message = enqueue_notice("claimed@example.test")
+    now = utcnow()
+    # A worker claims it and dies before the SMTP server answers (nothing else happens).
+    assert outbox._claim_next(0, now).id == message.id
+    db.session.commit()
+
+    assert send_pending(clock=lambda: now + timedelta(minutes=9)).processed == 0
+    assert smtp_server.sink.messages == []
+    result = send_pending(clock=lambda: now + timedelta(minutes=10, seconds=1))
+
+    assert result.sent == 1
+    db.session.expire_all()
+    assert message.status == "sent" and message.attempts == 2
+    assert [m.message_id for m in smtp_server.sink.messages] == [message.message_id]

@@ -84,7 +84,7 @@ def test_concurrent_workers_send_every_message_exactly_once(postgres_url, smtp_s
         db.engine.dispose()
 
 
-def test_a_message_being_sent_stays_locked_for_other_workers(postgres_url, smtp_server, monkeypatch):
+def test_a_message_being_sent_stays_claimed_for_other_workers(postgres_url, smtp_server, monkeypatch):
     first_app, second_app = make_app(postgres_url, smtp_server.port), make_app(postgres_url, smtp_server.port)
     [message_id] = enqueue_many(first_app, 1)
     in_smtp, release = threading.Event(), threading.Event()
@@ -110,9 +110,12 @@ def test_a_message_being_sent_stays_locked_for_other_workers(postgres_url, smtp_
     try:
         assert in_smtp.wait(timeout=20)
         with second_app.app_context():
-            # The first worker holds the row while the SMTP server has it: skipped, not sent again.
+            # The first worker's claim (a committed lease) holds while the SMTP server has it:
+            # skipped, not sent again, and no transaction is open meanwhile.
             assert outbox.send_pending().processed == 0
-            assert outbox.due_count() == 1  # still pending (uncommitted), just locked
+            claimed = db.session.scalars(db.select(OutboxMessage)).one()
+            assert claimed.status == "pending" and claimed.attempts == 1
+            assert outbox.due_count() == 0  # due again only when the lease ends
             db.session.rollback()
     finally:
         release.set()
