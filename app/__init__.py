@@ -41,6 +41,9 @@ def create_app(config: type[Config] | str | None = None, **overrides: Any) -> Fl
     register_errorhandlers(app)
     register_template_helpers(app)
     register_commands(app)
+    from app.server_header import hide_server_header
+
+    hide_server_header()  # the development server names no software (gunicorn: gunicorn.conf.py)
     if not app.debug and not app.testing:
         app.logger.setLevel(logging.INFO)
     return app

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -34,7 +35,8 @@ def test_gunicorn_serves_the_app_on_postgresql_after_flask_db_upgrade(tmp_path):
         assert upgrade.returncode == 0, upgrade.stderr
         port = free_port()
         server = subprocess.Popen(
-            [str(BIN / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}", "wsgi:app"],
+            [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "--workers", "2",
+             "--bind", f"127.0.0.1:{port}", "wsgi:app"],
             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         try:
             body = None
@@ -53,6 +55,44 @@ def test_gunicorn_serves_the_app_on_postgresql_after_flask_db_upgrade(tmp_path):
                 assert '<html lang="da">' in page
                 assert "/dev/mail" not in page
                 assert "Content-Security-Policy" in response.headers
+                assert response.headers.get_all("Server") is None  # no "gunicorn" (gunicorn.conf.py)
+            assert server_header_of(f"http://127.0.0.1:{port}/no-such-page") is None
         finally:
             server.terminate()
             server.wait(timeout=10)
+
+
+def server_header_of(url: str) -> list[str] | None:
+    """Every `Server` header of the answer to `url` (None when there is none), whatever the status."""
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 (our own http URL)
+            return response.headers.get_all("Server")
+    except urllib.error.HTTPError as error:
+        return error.headers.get_all("Server")
+
+
+def test_the_development_server_sends_no_server_header(tmp_path):
+    env = {
+        **os.environ,
+        "KAFFEKLUB_ENV": "development",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'dev.db'}",
+        "FLASK_APP": "wsgi.py",
+    }
+    port = free_port()
+    server = subprocess.Popen([str(BIN / "flask"), "run", "--no-reload", "-p", str(port)],
+                              cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        headers = None
+        for _ in range(100):
+            try:
+                headers = server_header_of(f"http://127.0.0.1:{port}/healthz")
+                break
+            except OSError:
+                time.sleep(0.2)  # waiting for the server to listen, not timing anything
+        else:
+            raise AssertionError("the development server did not answer")
+        assert headers is None  # no "Werkzeug/x.y Python/z"
+        assert server_header_of(f"http://127.0.0.1:{port}/no-such-page") is None
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
