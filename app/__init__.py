@@ -146,6 +146,9 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(devmail_bp)
     register_api(app)
 
+    from app.mail.admin_routes import bp as mail_admin_bp
+
+    app.register_blueprint(mail_admin_bp)
 
 def register_errorhandlers(app: Flask) -> None:
     from app.errors import register_errorhandlers as register

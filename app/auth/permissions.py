@@ -91,14 +91,39 @@ def can_administer_members(user) -> bool:
     return is_admin(user) or bool(organized_group_ids(user))
 
 
+def runs_every_group_of(user, member: Member) -> bool:
+    """True if the member is in at least one group and the user organizes every one of them.
+
+    Only then is an organizer the one who looks after that person: someone who is also in a
+    group the organizer does not run belongs to other organizers (and admins) as well.
+    """
+    groups = {m.group_id for m in member.memberships}
+    return bool(groups) and groups <= organized_group_ids(user)
+
+
 def can_edit_member(user, member: Member) -> bool:
-    """Like can_manage_member, but an admin's record is edited only by admins."""
-    return can_manage_member(user, member) and (is_admin(user) or not member.is_admin)
+    """Admins edit everyone; an organizer edits a non-admin only if they run all of that
+    person's groups (a member edits their own profile on /profile)."""
+    if is_admin(user):
+        return True
+    if not _authenticated(user) or member.is_admin:
+        return False
+    return runs_every_group_of(user, member)
 
 
 def can_deactivate_member(user, member: Member) -> bool:
-    """Whoever may edit a member may (de)activate them, but nobody switches themselves off."""
+    """Whoever may edit a member may deactivate them, but nobody switches themselves off."""
     return can_edit_member(user, member) and user.id != member.id
+
+
+def can_reactivate_member(user, member: Member, *, deactivated_by_admin: bool) -> bool:
+    """Like deactivation, but what an admin switched off only an admin switches on again.
+
+    deactivated_by_admin: True when the last deactivation was an admin's or is not on record.
+    """
+    if not can_deactivate_member(user, member):
+        return False
+    return is_admin(user) or not deactivated_by_admin
 
 
 def can_change_membership(user, membership) -> bool:
@@ -107,3 +132,11 @@ def can_change_membership(user, membership) -> bool:
     if not can_manage_group(user, membership.group):
         return False
     return is_admin(user) or membership.member_id != user.id
+
+
+def can_add_directly(user, member: Member) -> bool:
+    """Admins add anyone to a group at once; an organizer only someone who is already in one of
+    the groups they run (whom they see anyway). Everyone else is invited and must agree first."""
+    if is_admin(user):
+        return True
+    return bool({m.group_id for m in member.memberships} & organized_group_ids(user))

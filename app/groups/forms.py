@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from app.errors import ValidationFailed
+from app.forms_base import AppForm as FlaskForm  # FlaskForm that refuses what cannot be stored
 from app.groups.services import SLUG_PATTERN
 
 # A handful of zones offered as suggestions; any valid IANA zone is accepted.
@@ -67,10 +75,20 @@ class GroupForm(FlaskForm):
 
 
 class AddMemberForm(FlaskForm):
-    email = EmailField(_l("E-mail of the member"),
+    email = EmailField(_l("E-mail"),
                        validators=[DataRequired(message=_l("Please enter an e-mail address.")),
                                    Length(max=254)])
+    name = StringField(_l("Name"), validators=[Optional(), Length(max=200)],
+                       description=_l("So you recognise the invitation in the list."))
     role = SelectField(_l("Role"), choices=ROLE_CHOICES, default="member")
+
+
+class InvitationAnswerForm(FlaskForm):
+    """The invitee's answer: accept (with their name, for a new account) or no thanks."""
+
+    name = StringField(_l("Your name"), validators=[Optional(), Length(max=200)])
+    accept = SubmitField(_l("Accept and join"))
+    decline = SubmitField(_l("No thanks"))
 
 
 class RoleForm(FlaskForm):

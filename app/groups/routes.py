@@ -2,23 +2,34 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from app.auth.routes import _log_in as log_in_after_link
+from app.auth.routes import limit_per_ip
 from app.errors import ValidationFailed
-from app.groups import services
+from app.groups import invitations, services
 from app.groups.forms import (
     COMMON_TIMEZONES,
     ROLE_LABELS,
     ActionForm,
     AddMemberForm,
     GroupForm,
+    InvitationAnswerForm,
     RoleForm,
     apply_field_errors,
 )
+from app.groups.invitations import InvitationInvalid
+from app.models import GroupInvitation, Membership
 
 bp = Blueprint("groups", __name__)
+
+
+def get_locale_code() -> str:
+    locale = get_locale()
+    return locale.language if locale is not None else ""
 
 
 @bp.get("/groups")
@@ -90,14 +101,76 @@ def add_member(slug: str):
     form = AddMemberForm()
     if form.validate_on_submit():
         try:
-            membership = services.add_member_to_group(current_user, slug, form.email.data, form.role.data)
+            result = services.add_member_to_group(current_user, slug, form.email.data, form.role.data,
+                                                  name=form.name.data or "")
         except ValidationFailed as error:
             for message in apply_field_errors(form, error):
                 flash(message, "error")
         else:
-            flash(_("%(name)s was added to the group.", name=membership.member.name), "success")
+            flash_added(result)
             return redirect(url_for("groups.members", slug=slug))
     return _render_members(slug, form, 422)
+
+
+def flash_added(result: GroupInvitation | Membership) -> None:
+    """The answer to adding someone: an invitation reads the same whoever the address belongs to."""
+    if isinstance(result, GroupInvitation):
+        flash(_("We have sent an invitation to %(email)s. The person joins the group when they "
+                "accept it.", email=result.email), "success")
+    else:
+        flash(_("%(name)s was added to the group.", name=result.member.name), "success")
+
+
+@bp.post("/groups/<slug>/invitations/<int:invitation_id>/withdraw")
+@login_required
+def withdraw_invitation(slug: str, invitation_id: int):
+    form = ActionForm()
+    if not form.validate_on_submit():
+        flash(_("The form has expired. Please try again."), "error")
+        return redirect(url_for("groups.members", slug=slug))
+    invitation = services.withdraw_invitation(current_user, slug, invitation_id)
+    flash(_("The invitation to %(email)s was withdrawn.", email=invitation.email), "success")
+    return redirect(url_for("groups.members", slug=slug))
+
+
+@bp.route("/invitations/<token>", methods=["GET", "POST"])
+@limit_per_ip
+def invitation(token: str):
+    """GET only shows the invitation with Accept / No thanks (mail scanners open links); POST answers."""
+    form = InvitationAnswerForm()
+    try:
+        view = invitations.get_invitation_view(token)
+        if form.validate_on_submit():
+            if form.decline.data:
+                invitations.decline_invitation(token)
+                response = make_response(render_template("groups/invitation_declined.html",
+                                                         group=view.group))
+                response.headers["Cache-Control"] = "no-store"
+                return response
+            if form.accept.data:
+                member = invitations.accept_invitation(token, name=form.name.data or "",
+                                                       language=get_locale_code())
+                if not (current_user.is_authenticated and current_user.id == member.id):
+                    log_in_after_link(member, remember=False)
+                flash(_("Welcome to %(group)s, %(name)s!", group=view.group.name, name=member.name),
+                      "success")
+                return redirect(url_for("groups.show", slug=view.group.slug))
+        elif request.method == "GET" and view.member is None:
+            form.name.data = view.invitation.name
+    except InvitationInvalid as exc:
+        response = make_response(render_template("groups/invitation_invalid.html", reason=exc.reason),
+                                 exc.status)
+    except ValidationFailed as error:
+        apply_field_errors(form, error)
+        response = make_response(render_template("groups/invitation.html", form=form, view=view,
+                                                 token=token), 422)
+    else:
+        status = 422 if form.is_submitted() else 200
+        response = make_response(render_template("groups/invitation.html", form=form, view=view,
+                                                 token=token), status)
+    # The address holds a secret: keep the page out of caches (the template also asks for no referrer).
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.post("/groups/<slug>/members/<int:membership_id>/role")

@@ -14,8 +14,11 @@ from sqlalchemy.orm import selectinload
 from app.auth import permissions
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.extensions import db
+from app.groups import invitations
+from app.groups.invitations import invite_to_group
 from app.i18n import is_valid_timezone
-from app.models import Group, Member, Membership, Role, normalize_email
+from app.members.history import record_member_event
+from app.models import Group, GroupInvitation, Member, Membership, Role
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # Paths under /groups/ that a slug must not shadow.
@@ -93,6 +96,8 @@ class GroupMembersPage:
     memberships: list[Membership]
     can_manage: bool
     changeable: set[int]  # membership ids whose role the user may change or remove
+    invitations: list[GroupInvitation]  # open invitations (for those who manage the group)
+    can_add_directly: bool  # admins add people at once; organizers invite them
 
 
 def get_group_members_page(user, slug: str) -> GroupMembersPage:
@@ -101,8 +106,10 @@ def get_group_members_page(user, slug: str) -> GroupMembersPage:
     can_manage = permissions.can_manage_group(user, group)
     memberships = list_group_members(user, group, include_inactive=can_manage)
     changeable = {m.id for m in memberships if permissions.can_change_membership(user, m)}
+    pending = invitations.list_pending_invitations(group) if can_manage else []
     return GroupMembersPage(group=group, memberships=memberships, can_manage=can_manage,
-                            changeable=changeable)
+                            changeable=changeable, invitations=pending,
+                            can_add_directly=permissions.is_admin(user))
 
 
 def get_group_for_edit(user, slug: str) -> Group:
@@ -196,28 +203,24 @@ def _check_role(role: str) -> str:
     return role
 
 
-def add_member_to_group(user, slug: str, email: str, role: str = Role.MEMBER.value) -> Membership:
-    """Add an existing member (found by e-mail) to the group, as member or organizer."""
+def add_member_to_group(user, slug: str, email: str, role: str = Role.MEMBER.value, *,
+                        name: str = "") -> GroupInvitation | Membership:
+    """Bring a person into the group by e-mail: admins add directly, organizers invite (see
+    app/groups/invitations.py for who is added at once and why)."""
     group = get_group_for_edit(user, slug)
-    role = _check_role(role)
-    address = normalize_email(email)
-    member = db.session.scalar(select(Member).where(Member.email == address)) if address else None
-    if member is None:
-        raise ValidationFailed(
-            _("No member has this e-mail address."),
-            fields={"email": [_("No member has this e-mail address. Create the member first.")]})
-    if member.membership_in(group) is not None:
-        raise ValidationFailed(
-            _("%(name)s is already in this group.", name=member.name),
-            fields={"email": [_("%(name)s is already in this group.", name=member.name)]})
-    membership = Membership(member=member, group=group, role=role)
-    db.session.add(membership)
+    result = invite_to_group(user, group, email=email, name=name, role=role)
     try:
         db.session.commit()
     except IntegrityError as error:
         db.session.rollback()
-        raise Conflict(_("%(name)s is already in this group.", name=member.name)) from error
-    return membership
+        raise Conflict(_("This person is already in the group.")) from error
+    return result
+
+
+def withdraw_invitation(user, slug: str, invitation_id: int) -> GroupInvitation:
+    """Take back an open invitation to the group."""
+    group = get_group_for_edit(user, slug)
+    return invitations.withdraw_invitation(user, group, invitation_id)
 
 
 def _membership_for_change(user, slug: str, membership_id: int) -> Membership:
@@ -232,7 +235,11 @@ def _membership_for_change(user, slug: str, membership_id: int) -> Membership:
 def change_member_role(user, slug: str, membership_id: int, role: str) -> Membership:
     """Make a group member an organizer, or an organizer a member."""
     membership = _membership_for_change(user, slug, membership_id)
-    membership.role = _check_role(role)
+    role = _check_role(role)
+    if role != membership.role:
+        membership.role = role
+        record_member_event(membership.member, "role_changed", actor=user, group=membership.group,
+                            detail=role)
     db.session.commit()
     return membership
 
@@ -241,6 +248,7 @@ def remove_member_from_group(user, slug: str, membership_id: int) -> Member:
     """Take a member out of the group (their profile and other groups stay)."""
     membership = _membership_for_change(user, slug, membership_id)
     member = membership.member
+    record_member_event(member, "removed", actor=user, group=membership.group)
     db.session.delete(membership)
     db.session.commit()
     return member

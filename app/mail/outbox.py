@@ -356,7 +356,8 @@ def _reset(message: OutboxMessage) -> None:
 
 def retry_message(message_id: int) -> OutboxMessage:
     """Put one failed message back in the queue, due now, with a fresh set of attempts."""
-    message = db.session.get(OutboxMessage, message_id)
+    # Ids are 32-bit integers in the database; PostgreSQL refuses a larger one with an error.
+    message = db.session.get(OutboxMessage, message_id) if 0 < message_id < 2**31 else None
     if message is None:
         raise NotFound(f"No outbox message {message_id}")
     if message.status != OutboxStatus.FAILED.value:
@@ -384,7 +385,7 @@ def recent_messages(limit: int = 200) -> list[OutboxMessage]:
 
 
 def get_message(message_id: int) -> OutboxMessage:
-    message = db.session.get(OutboxMessage, message_id)
+    message = db.session.get(OutboxMessage, message_id) if 0 < message_id < 2**31 else None
     if message is None:
         raise NotFound()
     return message

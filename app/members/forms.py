@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from app.forms_base import AppForm as FlaskForm  # FlaskForm that refuses what cannot be stored
 from app.groups.forms import ROLE_CHOICES
 
 
@@ -44,9 +44,10 @@ class ProfileForm(FlaskForm):
         raise NotImplementedError
 
     def to_data(self) -> dict[str, object]:
-        return {name: getattr(self, name).data for name in
-                ("name", "phone", "company", "title", "industry", "competencies", "bio", "website",
-                 "language")}
+        names = ("name", "phone", "company", "title", "industry", "competencies", "bio", "website",
+                 "language")
+        # build_member_form may have removed fields (an organizer's invitation has fewer).
+        return {name: getattr(self, name).data for name in names if getattr(self, name, None) is not None}
 
 
 class MemberForm(ProfileForm):
@@ -65,6 +66,10 @@ class MemberForm(ProfileForm):
             if field is not None:
                 data[name] = field.data
         return data
+
+
+# Fields an organizer's "new member" form leaves out: it sends an invitation, not a profile.
+INVITATION_LEFT_OUT = ("title", "industry", "competencies", "bio", "website", "language")
 
 
 class ImportUploadForm(FlaskForm):
@@ -90,6 +95,10 @@ def build_member_form(*, admin: bool, creating: bool, groups=(), **kwargs) -> Me
         choices = group_choices(groups)
         if admin:
             choices.insert(0, SelectChoice(0, str(_l("(no group)"))))
+        else:
+            # An organizer invites: the person fills in the rest of their profile after accepting.
+            for name in INVITATION_LEFT_OUT:
+                delattr(form, name)
         form.group_id.choices = choices
     else:
         del form.group_id

@@ -12,6 +12,7 @@ from app.auth import permissions
 from app.errors import ValidationFailed
 from app.extensions import csrf
 from app.groups.forms import apply_field_errors
+from app.groups.routes import flash_added
 from app.members import csv_services, services
 from app.members.forms import (
     EmptyForm,
@@ -21,8 +22,11 @@ from app.members.forms import (
     build_member_form,
     group_choices,
 )
+from app.models import Member
 
 bp = Blueprint("members", __name__)
+
+PROFILE_HISTORY_LINES = 10  # the profile page shows a member's latest history lines
 
 # Uploads above this are cut off by Werkzeug before they are read; the service's own limit
 # (2 MB) gives the friendlier message for files just over it.
@@ -76,7 +80,8 @@ def profile():
             flash(_("Your profile was saved."), "success")
             return redirect(url_for("members.profile"))
     status = 422 if form.is_submitted() else 200
-    return render_template("members/profile.html", form=form, errors=errors), status
+    history = services.member_history(current_user, current_user, limit=PROFILE_HISTORY_LINES)
+    return render_template("members/profile.html", form=form, errors=errors, history=history), status
 
 
 # --- administration -----------------------------------------------------------------------------
@@ -98,16 +103,22 @@ def new():
     form = build_member_form(admin=admin, creating=True, groups=groups)
     if request.method == "GET":
         form.group_id.data = _int_arg("group") or (0 if admin else None)
-        form.language.data = form.language.data or services.default_language()
+        if form.language is not None:  # an organizer's invitation form has no language
+            form.language.data = form.language.data or services.default_language()
     errors: list[str] = []
     if form.validate_on_submit():
         try:
-            member = services.create_member(current_user, form.to_data())
+            result = services.create_member(current_user, form.to_data())
         except ValidationFailed as error:
             errors = apply_field_errors(form, error)
         else:
-            flash(_("%(name)s was created and has been sent a welcome e-mail.", name=member.name), "success")
-            return redirect(url_for("members.show", id=member.id))
+            if isinstance(result, Member):
+                flash(_("%(name)s was created and has been sent a welcome e-mail.", name=result.name),
+                      "success")
+                return redirect(url_for("members.show", id=result.id))
+            # An organizer's invitation (or an addition from another of their groups).
+            flash_added(result)
+            return redirect(url_for("groups.members", slug=result.group.slug))
     status = 422 if form.is_submitted() else 200
     return render_template("members/form.html", form=form, member=None, errors=errors), status
 
@@ -128,7 +139,10 @@ def edit(id: int):
             return redirect(url_for("members.show", id=member.id))
     status = 422 if form.is_submitted() else 200
     return render_template("members/form.html", form=form, member=member, errors=errors,
-                           action_form=EmptyForm(formdata=None)), status
+                           action_form=EmptyForm(formdata=None),
+                           can_deactivate=permissions.can_deactivate_member(current_user, member),
+                           can_reactivate=services.can_reactivate(current_user, member),
+                           history=services.member_history(current_user, member)), status
 
 
 @bp.post("/admin/members/<int:id>/deactivate")
@@ -213,8 +227,13 @@ def import_confirm():
     if isinstance(result, csv_services.ImportPlan):
         flash(_("The list no longer validates, so nothing was imported. Please correct the file."), "error")
         return _render_preview(result, 422)
-    flash(ngettext("%(num)d new member was created and welcomed.",
-                   "%(num)d new members were created and welcomed.", len(result.created)), "success")
+    if result.created or not result.invited:
+        flash(ngettext("%(num)d new member was created and welcomed.",
+                       "%(num)d new members were created and welcomed.", len(result.created)), "success")
+    if result.invited:
+        flash(ngettext("%(num)d invitation was sent: the person joins the group on accepting.",
+                       "%(num)d invitations were sent: each person joins the group on accepting.",
+                       len(result.invited)), "success")
     if result.added:
         flash(ngettext("%(num)d existing member was added to the group.",
                        "%(num)d existing members were added to the group.", len(result.added)), "info")

@@ -20,7 +20,9 @@ from app.auth import permissions
 from app.auth.tokens import issue_login_link
 from app.errors import NotFound, PermissionDenied, ValidationFailed
 from app.extensions import db
+from app.groups.invitations import invite_to_group
 from app.mail.services import enqueue_mail
+from app.members.history import describe_events, last_deactivation, member_events, record_member_event
 from app.members.normalize import (
     COMPETENCY_MAX_LENGTH,
     clean_text,
@@ -28,7 +30,16 @@ from app.members.normalize import (
     normalize_language,
     normalize_website,
 )
-from app.models import Competency, Group, Member, Membership, NetworkSettings, Role, normalize_email
+from app.models import (
+    Competency,
+    Group,
+    GroupInvitation,
+    Member,
+    Membership,
+    NetworkSettings,
+    Role,
+    normalize_email,
+)
 
 PROFILE_LIMITS = {"name": 200, "phone": 40, "company": 200, "title": 200, "industry": 200, "bio": 5000}
 
@@ -262,6 +273,7 @@ class AdminList:
     total: int
     active_count: int
     inactive_count: int
+    editable: set[int]  # ids of the listed members whose account the user may edit
 
 
 def list_members_for_admin(user, query: str = "", group_id: int | None = None,
@@ -291,7 +303,8 @@ def list_members_for_admin(user, query: str = "", group_id: int | None = None,
         status = "all"
     return AdminList(members=members, groups=groups, group=group, query=query, status=status,
                      total=len(in_scope), active_count=active_count,
-                     inactive_count=len(in_scope) - active_count)
+                     inactive_count=len(in_scope) - active_count,
+                     editable={m.id for m in members if permissions.can_edit_member(user, m)})
 
 
 def require_member_admin(user) -> list[Group]:
@@ -300,28 +313,44 @@ def require_member_admin(user) -> list[Group]:
     return manageable_groups(user)
 
 
-def create_member(user, data: Mapping[str, object]) -> Member:
+def create_member(user, data: Mapping[str, object]) -> Member | GroupInvitation | Membership:
     """Create a member, put them in a group and send the welcome mail, all in one transaction.
 
     data: profile fields, "email", "group_id" (required for organizers), "role", "is_admin" (admins).
+    For an organizer this becomes an invitation to the chosen group (see invite_to_group), and
+    an address that belongs to a member answers exactly like a new one.
     """
     groups = require_member_admin(user)
-    values = _clean_profile(data, with_email=True)
+    admin = permissions.is_admin(user)
     group_id = data.get("group_id") or None
     group = next((g for g in groups if g.id == group_id), None)
-    if (group_id and group is None) or (group is None and not permissions.is_admin(user)):
+    if (group_id and group is None) or (group is None and not admin):
         raise field_error("group_id", _("Please choose one of your groups."))
     role = str(data.get("role") or Role.MEMBER.value)
     if role not in (Role.MEMBER.value, Role.ORGANIZER.value):
         raise ValidationFailed(_("Unknown role."), fields={"role": [_("Unknown role.")]})
+    if not admin:
+        if not clean_text(str(data.get("name") or "")):
+            raise field_error("name", _("Please enter a name."))
+        result = invite_to_group(user, group, email=str(data.get("email") or ""),
+                                 name=str(data.get("name") or ""), company=str(data.get("company") or ""),
+                                 phone=str(data.get("phone") or ""), role=role)
+        try:
+            db.session.commit()
+        except IntegrityError as error:
+            db.session.rollback()
+            raise field_error("email", _("This person is already in the group.")) from error
+        return result
 
+    values = _clean_profile(data, with_email=True)
     competencies = CompetencyRows()
-    member = Member(email=values["email"], name=values["name"],
-                    is_admin=bool(data.get("is_admin")) and permissions.is_admin(user))
+    member = Member(email=values["email"], name=values["name"], is_admin=bool(data.get("is_admin")))
     _apply_profile(member, values, competencies)
     db.session.add(member)
+    record_member_event(member, "created", actor=user)
     if group is not None:
         db.session.add(Membership(member=member, group=group, role=role))
+        record_member_event(member, "added", actor=user, group=group)
     try:
         db.session.flush()  # the welcome token needs member.id
         send_welcome(member, group)
@@ -354,8 +383,13 @@ def update_member(user, member_id: int, data: Mapping[str, object]) -> Member:
         make_admin = bool(data.get("is_admin"))
         if member.id == user.id and not make_admin:
             raise field_error("is_admin", _("You cannot remove your own admin rights."))
-        member.is_admin = make_admin
+    else:
+        make_admin = member.is_admin
+    changed = _changed_fields(member, values, make_admin)
+    member.is_admin = make_admin
     _apply_profile(member, values, CompetencyRows())
+    if changed and member.id != user.id:
+        record_member_event(member, "profile_edited", actor=user, detail=",".join(changed))
     try:
         db.session.commit()
     except IntegrityError as error:
@@ -364,18 +398,55 @@ def update_member(user, member_id: int, data: Mapping[str, object]) -> Member:
     return member
 
 
-def _set_active(user, member_id: int, active: bool) -> Member:
-    member = _member_for_change(user, member_id, permissions.can_deactivate_member)
-    member.active = active
-    db.session.commit()
-    return member
+def _changed_fields(member: Member, values: Mapping[str, object], make_admin: bool) -> list[str]:
+    """Names of the profile fields an edit changes (for the member's history; no values)."""
+    changed = []
+    for key, value in values.items():
+        current = member.competency_names if key == "competencies" else getattr(member, key)
+        if current != value:
+            changed.append(key)
+    if make_admin != member.is_admin:
+        changed.append("is_admin")
+    return changed
+
+
+def _deactivated_by_admin(member: Member) -> bool:
+    """Whether the member's last deactivation was an admin's (or is not on record: then only an
+    admin may undo it, to be safe)."""
+    event = last_deactivation(member)
+    return event is None or event.actor_is_admin
+
+
+def can_reactivate(user, member: Member) -> bool:
+    return permissions.can_reactivate_member(user, member, deactivated_by_admin=_deactivated_by_admin(member))
 
 
 def deactivate_member(user, member_id: int) -> Member:
     """Switch a member off: they can no longer log in and disappear from directories."""
-    return _set_active(user, member_id, False)
+    member = _member_for_change(user, member_id, permissions.can_deactivate_member)
+    if member.active:
+        member.active = False
+        record_member_event(member, "deactivated", actor=user)
+        # (engineer "sessions": revoke_all_access(member) goes here, in this transaction)
+    db.session.commit()
+    return member
 
 
 def reactivate_member(user, member_id: int) -> Member:
-    """Let a deactivated member log in again."""
-    return _set_active(user, member_id, True)
+    """Let a deactivated member log in again; what an admin switched off only an admin switches on."""
+    member = _member_for_change(user, member_id, can_reactivate)
+    if not member.active:
+        member.active = True
+        record_member_event(member, "reactivated", actor=user)
+    db.session.commit()
+    return member
+
+
+# --- history ------------------------------------------------------------------------------------
+
+def member_history(user, member: Member, *, limit: int | None = None):
+    """The member's history as readable lines: for admins, for organizers who may edit the member
+    and for the member themselves."""
+    if not (user.id == member.id or permissions.can_edit_member(user, member)):
+        raise PermissionDenied()
+    return describe_events(member_events(member, limit=limit))

@@ -1,6 +1,8 @@
 """Typed SQLAlchemy models, one module per aggregate."""
 
 from app.models.group import Group, Membership, Role
+from app.models.history import MemberEvent
+from app.models.invitation import GroupInvitation
 from app.models.meeting import (
     ChangeAction,
     Meeting,
@@ -19,12 +21,14 @@ __all__ = [
     "ChangeAction",
     "Competency",
     "Group",
+    "GroupInvitation",
     "LoginToken",
     "Meeting",
     "MeetingChange",
     "MeetingSeries",
     "MeetingStatus",
     "Member",
+    "MemberEvent",
     "Membership",
     "NetworkSettings",
     "OutboxMessage",

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Group, Membership, Role
+from app.models import Group, GroupInvitation, Membership, Role
 from tests.factories import add_membership, create_member
 from tests.web.member_world import ROLES, build_world, client_for
 
@@ -181,8 +181,9 @@ def test_organizer_cannot_edit_another_group(app, login):
 
 # --- memberships --------------------------------------------------------------------------------
 
-def test_organizer_adds_a_member_by_email_in_any_case(app, login):
+def test_organizer_adds_a_member_of_another_group_they_run_by_email_in_any_case(app, login):
     world = build_world()
+    add_membership(world.organizer, world.b, Role.ORGANIZER.value)  # Olga is in B, which they run too
     client = client_for(app, login, world, "organizer")
     response = client.post(f"/groups/{world.a.slug}/members/add",
                            data={"email": world.other.email.upper(), "role": "member"})
@@ -194,12 +195,23 @@ def test_organizer_adds_a_member_by_email_in_any_case(app, login):
     assert "already in this group" in again.get_data(as_text=True)
 
 
-def test_adding_an_unknown_email_is_a_field_error(app, login):
+def test_organizer_invites_someone_outside_their_groups_instead_of_adding_them(app, login):
     world = build_world()
     response = client_for(app, login, world, "organizer").post(
-        f"/groups/{world.a.slug}/members/add", data={"email": "ukendt@example.dk", "role": "member"})
+        f"/groups/{world.a.slug}/members/add", data={"email": world.other.email, "role": "member"})
+    assert response.status_code == 302
+    assert world.other.membership_in(world.a) is None
+    invitation = db.session.scalar(select(GroupInvitation))
+    assert invitation.email == world.other.email and invitation.group_id == world.a.id
+
+
+def test_adding_an_invalid_email_is_a_field_error(app, login):
+    world = build_world()
+    response = client_for(app, login, world, "organizer").post(
+        f"/groups/{world.a.slug}/members/add", data={"email": "ikke-en-adresse", "role": "member"})
     assert response.status_code == 422
-    assert "No member has this e-mail address" in response.get_data(as_text=True)
+    assert "valid e-mail address" in response.get_data(as_text=True)
+    assert db.session.scalar(select(GroupInvitation)) is None
 
 
 def test_organizer_changes_a_role_and_removes_a_member(app, login):
@@ -253,7 +265,10 @@ def test_membership_posts_by_role(app, login, role, expected):
     ]
     assert [r.status_code for r in responses] == [expected] * 3
     changed = expected == 302 and role != "anonymous"
-    assert (target.membership_in(world.a) is not None) is changed
+    # Admins add directly; an organizer's "add" of someone outside their groups is an invitation.
+    assert (target.membership_in(world.a) is not None) is (changed and role == "admin")
+    invited = db.session.scalar(select(GroupInvitation).where(GroupInvitation.email == target.email))
+    assert (invited is not None) is (role == "organizer")
     assert (db.session.get(Membership, membership_id) is None) is changed
 
 
