@@ -149,9 +149,6 @@ def register_blueprints(app: Flask) -> None:
     from app.mail.admin_routes import bp as mail_admin_bp
 
     app.register_blueprint(mail_admin_bp)
-    from app.mail.admin_routes import bp as mail_admin_bp
-
-    app.register_blueprint(mail_admin_bp)
 
 def register_errorhandlers(app: Flask) -> None:
     from app.errors import register_errorhandlers as register
