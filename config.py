@@ -67,7 +67,19 @@ class Config:
     # Login.
     LOGIN_LINK_MINUTES = 15
     WELCOME_LINK_DAYS = 7
-    REMEMBER_COOKIE_DURATION_DAYS = 30
+    REMEMBER_COOKIE_DURATION_DAYS = 30  # also the server-side end of a remembered login
+    # A login without "remember me" ends on the server after this long without a request.
+    SESSION_IDLE_HOURS = int(os.environ.get("SESSION_IDLE_HOURS", "12"))
+    # Setting or changing the password without the current one needs a login this recent.
+    FRESH_LOGIN_MINUTES = int(os.environ.get("FRESH_LOGIN_MINUTES", "10"))
+    # At most this many login mails per address per window; further requests send nothing.
+    LOGIN_MAILS_PER_ADDRESS = int(os.environ.get("LOGIN_MAILS_PER_ADDRESS", "5"))
+    LOGIN_MAIL_WINDOW_MINUTES = int(os.environ.get("LOGIN_MAIL_WINDOW_MINUTES", "60"))
+    # Wrong passwords per address and client: this many are free, then each further one doubles
+    # the wait (from PASSWORD_BACKOFF_SECONDS up to PASSWORD_BACKOFF_MAX_SECONDS).
+    PASSWORD_FREE_FAILURES = int(os.environ.get("PASSWORD_FREE_FAILURES", "5"))
+    PASSWORD_BACKOFF_SECONDS = int(os.environ.get("PASSWORD_BACKOFF_SECONDS", "30"))
+    PASSWORD_BACKOFF_MAX_SECONDS = int(os.environ.get("PASSWORD_BACKOFF_MAX_SECONDS", "900"))
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
@@ -76,7 +88,6 @@ class Config:
     # Rate limits (Flask-Limiter). Use a shared store (e.g. redis://) with several workers.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
-    LOGIN_RATE_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_RATE_LIMIT_PER_ADDRESS", "5 per 15 minutes")
     LOGIN_RATE_LIMIT_PER_IP = os.environ.get("LOGIN_RATE_LIMIT_PER_IP", "30 per 15 minutes")
     # Failed API token authentications per client address before every token request gets 429.
     API_TOKEN_FAILURE_LIMIT = os.environ.get("API_TOKEN_FAILURE_LIMIT", "20 per 10 minutes")

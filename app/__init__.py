@@ -87,15 +87,10 @@ def register_extensions(app: Flask) -> None:
         "REMEMBER_COOKIE_DURATION", timedelta(days=app.config["REMEMBER_COOKIE_DURATION_DAYS"])
     )
 
-    @login_manager.user_loader
-    def load_member(member_id: str):
-        from app.models import Member
+    from app.auth.sessions import load_member
 
-        try:
-            member = db.session.get(Member, int(member_id))
-        except (TypeError, ValueError):
-            return None
-        return member if member is not None and member.active else None
+    # The id Flask-Login keeps (session and remember cookie) is a login's token: app/auth/sessions.py.
+    login_manager.user_loader(load_member)
 
     from flask_babel import lazy_gettext as _l
 

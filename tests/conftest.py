@@ -140,9 +140,13 @@ def login(client):
     """login(member): make the test client's session belong to `member` (skips the mail link)."""
 
     def do_login(member, *, test_client=None):
+        from app.auth.sessions import create_session
+
         target = test_client or client
+        _, token = create_session(member, remember=False)  # a real login record (app/auth/sessions.py)
+        db.session.commit()
         with target.session_transaction() as session:
-            session["_user_id"] = str(member.id)
+            session["_user_id"] = token
             session["_fresh"] = True
         return member
 

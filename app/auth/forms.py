@@ -59,3 +59,13 @@ class PasswordForm(FlaskForm):
     confirm_password = PasswordField(_l("Repeat the new password"))
     submit = SubmitField(_l("Save password"))
     remove = SubmitField(_l("Remove password"))
+
+
+class ConfirmByLinkForm(FlaskForm):
+    """Confirm it is you by a new login link (for setting a password without a recent login)."""
+
+    submit = SubmitField(_l("Send me a login link to confirm"))
+
+
+class EndLoginForm(FlaskForm):
+    """Log out one device (only the CSRF token)."""

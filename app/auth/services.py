@@ -6,10 +6,18 @@ from urllib.parse import urlencode
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select, update
 
-from app.auth import passwords
-from app.auth.tokens import hash_token, issue_login_link
+from app.auth import attempts, passwords
+from app.auth.sessions import revoke_sessions
+from app.auth.tokens import (
+    cancel_unused_login_links,
+    external_url,
+    hash_token,
+    issue_login_link,
+    new_login_token,
+)
 from app.errors import DomainError, NotFound, ValidationFailed
 from app.extensions import db
 from app.mail.services import enqueue_mail
@@ -40,17 +48,31 @@ def _active_member_by_email(email: str) -> Member | None:
 
 
 def request_login_link(email: str, *, ip: str = "", next_url: str | None = None) -> None:
-    """Mail a login link if the address belongs to an active member; silently do nothing otherwise.
+    """Mail a login link if the address belongs to an active member and its mail cap allows;
+    silently do nothing otherwise.
 
-    The caller shows the same page either way, so the form cannot be used to find out who is a member.
+    The caller shows the same page either way, and both ways do the same work before answering
+    (record the request, make and hash a token, render the mail), so neither the page nor its
+    timing tells whether an address belongs to a member. Only a member's request under the cap
+    keeps the token and the mail, and replaces the member's older unused links.
     """
-    member = _active_member_by_email(email)
-    if member is None:
-        return
-    link = issue_login_link(member, purpose="login", ip=ip or "")
+    address = normalize_email(email)
+    member = _active_member_by_email(address)
+    allowed = attempts.record_link_request(address, ip)
+    send = member is not None and allowed
+    row, token = new_login_token(member.id if member is not None else None, purpose="login", ip=ip or "")
+    link = external_url("auth.login_with_link", token=token)
     if next_url and is_safe_next(next_url) and next_url != "/":
         link = f"{link}?{urlencode({'next': next_url})}"
-    enqueue_mail(member, "login_link", link=link, minutes=current_app.config["LOGIN_LINK_MINUTES"])
+    cancel_unused_login_links(member.id if send else None)
+    # A stand-in recipient for an address that is no member's: the mail is rendered, never kept.
+    recipient = member if member is not None else Member(name=address.partition("@")[0], email=address)
+    outbox = enqueue_mail(recipient, "login_link", link=link,
+                          minutes=current_app.config["LOGIN_LINK_MINUTES"])
+    if send:
+        db.session.add(row)
+    else:
+        db.session.expunge(outbox)
     db.session.commit()
 
 
@@ -63,6 +85,8 @@ def find_login_token(token: str) -> LoginToken:
         raise LoginLinkInvalid("unknown")
     if row.used_at is not None:
         raise LoginLinkInvalid("used")
+    if row.revoked_at is not None:
+        raise LoginLinkInvalid("replaced")
     if row.expires_at <= utcnow():
         raise LoginLinkInvalid("expired")
     if not row.member.active:
@@ -81,7 +105,8 @@ def consume_login_link(token: str) -> Member:
     now = utcnow()
     result = db.session.execute(
         update(LoginToken)
-        .where(LoginToken.id == row.id, LoginToken.used_at.is_(None), LoginToken.expires_at > now)
+        .where(LoginToken.id == row.id, LoginToken.used_at.is_(None), LoginToken.revoked_at.is_(None),
+               LoginToken.expires_at > now)
         .values(used_at=now)
         .execution_options(synchronize_session=False)
     )
@@ -94,13 +119,36 @@ def consume_login_link(token: str) -> Member:
     return member
 
 
-def login_with_password(email: str, password: str) -> Member:
-    """The member with this email and password; one and the same error for every kind of failure."""
-    member = _active_member_by_email(email)
+class TooManyAttempts(DomainError):
+    """Too many wrong passwords for this address from this client: wait `retry_after` seconds."""
+
+    status = 429
+    title = "Too many attempts"
+
+    def __init__(self, retry_after: int):
+        minutes = max(1, -(-retry_after // 60))
+        super().__init__(ngettext(
+            "Too many wrong passwords. Try again in %(num)d minute, or log in with a link by email.",
+            "Too many wrong passwords. Try again in %(num)d minutes, or log in with a link by email.",
+            minutes))
+        self.retry_after = retry_after
+
+
+def login_with_password(email: str, password: str, *, ip: str = "") -> Member:
+    """The member with this email and password; one and the same error for every kind of failure.
+
+    Wrong passwords slow down only the client that makes them (see app.auth.attempts)."""
+    address = normalize_email(email)
+    wait = attempts.password_wait_seconds(address, ip)
+    if wait:
+        raise TooManyAttempts(wait)
+    member = _active_member_by_email(address)
     stored = member.password_hash if member is not None else None
     # verify_password spends the same time on a missing hash, so timing does not tell either.
     matches = passwords.verify_password(stored, password or "")
+    attempts.record_password_attempt(address, ip, succeeded=member is not None and matches)
     if member is None or not matches:
+        db.session.commit()
         raise ValidationFailed(_("The email address or the password is not correct."))
     if passwords.needs_rehash(stored):
         member.password_hash = passwords.hash_password(password)
@@ -109,8 +157,21 @@ def login_with_password(email: str, password: str) -> Member:
     return member
 
 
-def _check_current_password(member: Member, current_password: str | None) -> None:
-    if member.password_hash and not passwords.verify_password(member.password_hash, current_password or ""):
+class ConfirmationNeeded(DomainError):
+    """Setting or changing the password needs a recent login or the current password."""
+
+    status = 403
+    title = "Confirm it is you"
+
+
+def _check_current_password(member: Member, current_password: str | None, *, fresh: bool) -> None:
+    """A recent login (`fresh`) is enough; otherwise the current password, if there is one, is
+    needed, and without a password only a new login (by link) will do."""
+    if fresh:
+        return
+    if not member.password_hash:
+        raise ConfirmationNeeded(_("To set a password, first confirm that it is you with a login link."))
+    if not passwords.verify_password(member.password_hash, current_password or ""):
         raise ValidationFailed(
             _("Your current password is not correct."),
             fields={"current_password": [_("Your current password is not correct.")]},
@@ -118,9 +179,11 @@ def _check_current_password(member: Member, current_password: str | None) -> Non
 
 
 def change_password(member: Member, *, current_password: str | None, new_password: str | None,
-                    confirm_password: str | None) -> None:
-    """Set a first password or replace the existing one (which must then be given)."""
-    _check_current_password(member, current_password)
+                    confirm_password: str | None, fresh: bool = False, keep_session=None) -> None:
+    """Set a first password or replace the existing one; every other login of the member ends.
+
+    Needs a recent login (`fresh`) or the current password (see _check_current_password)."""
+    _check_current_password(member, current_password, fresh=fresh)
     new_password = new_password or ""
     errors: dict[str, list[str]] = {}
     if len(new_password) < passwords.MIN_LENGTH:
@@ -132,15 +195,18 @@ def change_password(member: Member, *, current_password: str | None, new_passwor
     if errors:
         raise ValidationFailed(_("The password was not saved."), fields=errors)
     member.password_hash = passwords.hash_password(new_password)
+    revoke_sessions(member, keep=keep_session)
     db.session.commit()
 
 
-def remove_password(member: Member, *, current_password: str | None) -> None:
-    """Go back to logging in by emailed link only."""
+def remove_password(member: Member, *, current_password: str | None, fresh: bool = False,
+                    keep_session=None) -> None:
+    """Go back to logging in by emailed link only; every other login of the member ends."""
     if not member.password_hash:
         return
-    _check_current_password(member, current_password)
+    _check_current_password(member, current_password, fresh=fresh)
     member.password_hash = None
+    revoke_sessions(member, keep=keep_session)
     db.session.commit()
 
 

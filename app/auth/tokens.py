@@ -7,6 +7,7 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app, has_request_context, url_for
+from sqlalchemy import update
 
 from app.extensions import db
 from app.models import LoginToken, Member, utcnow
@@ -31,18 +32,39 @@ def external_url(endpoint: str, **values) -> str:
         return url_for(endpoint, _external=True, **values)
 
 
+def login_link_lifetime(purpose: str) -> timedelta:
+    """Login links live LOGIN_LINK_MINUTES (15); welcome links WELCOME_LINK_DAYS, because a new
+    member may read the welcome mail days later."""
+    if purpose == "welcome":
+        return timedelta(days=current_app.config["WELCOME_LINK_DAYS"])
+    return timedelta(minutes=current_app.config["LOGIN_LINK_MINUTES"])
+
+
+def new_login_token(member_id: int | None, *, purpose: str = "login", ip: str = "") -> tuple[LoginToken, str]:
+    """A login token row (not added to the session) and its plaintext."""
+    token = new_token()
+    row = LoginToken(member_id=member_id, token_hash=hash_token(token), purpose=purpose,
+                     expires_at=utcnow() + login_link_lifetime(purpose), requested_ip=(ip or "")[:64])
+    return row, token
+
+
+def cancel_unused_login_links(member_id: int | None) -> None:
+    """Revoke the member's login links that are still unused: a new link replaces them."""
+    db.session.execute(
+        update(LoginToken)
+        .where(LoginToken.member_id == (member_id if member_id is not None else 0),
+               LoginToken.used_at.is_(None), LoginToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+        .execution_options(synchronize_session=False))
+
+
 def issue_login_link(member: Member, *, purpose: str = "login", ip: str = "") -> str:
     """Create a single-use login token for the member and return the absolute link.
 
-    Login links live LOGIN_LINK_MINUTES (15); welcome links WELCOME_LINK_DAYS, because a new
-    member may read the welcome mail days later. Not committed here: the caller commits it
+    The member's older unused links stop working. Not committed here: the caller commits it
     together with the mail that carries it.
     """
-    token = new_token()
-    if purpose == "welcome":
-        lifetime = timedelta(days=current_app.config["WELCOME_LINK_DAYS"])
-    else:
-        lifetime = timedelta(minutes=current_app.config["LOGIN_LINK_MINUTES"])
-    db.session.add(LoginToken(member_id=member.id, token_hash=hash_token(token), purpose=purpose,
-                              expires_at=utcnow() + lifetime, requested_ip=ip[:64]))
+    cancel_unused_login_links(member.id)
+    row, token = new_login_token(member.id, purpose=purpose, ip=ip)
+    db.session.add(row)
     return external_url("auth.login_with_link", token=token)

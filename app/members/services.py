@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.auth import permissions
+from app.auth.sessions import revoke_all_access
 from app.auth.tokens import issue_login_link
 from app.errors import NotFound, PermissionDenied, ValidationFailed
 from app.extensions import db
@@ -427,7 +428,7 @@ def deactivate_member(user, member_id: int) -> Member:
     if member.active:
         member.active = False
         record_member_event(member, "deactivated", actor=user)
-        # (engineer "sessions": revoke_all_access(member) goes here, in this transaction)
+        revoke_all_access(member)  # logins, API tokens, unused login links: none come back
     db.session.commit()
     return member
 

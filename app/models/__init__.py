@@ -1,5 +1,6 @@
 """Typed SQLAlchemy models, one module per aggregate."""
 
+from app.models.auth import ApiToken, LoginAttempt, LoginSession, LoginToken
 from app.models.group import Group, Membership, Role
 from app.models.history import MemberEvent
 from app.models.invitation import GroupInvitation
@@ -11,7 +12,7 @@ from app.models.meeting import (
     MeetingStatus,
     Venue,
 )
-from app.models.member import ApiToken, Competency, LoginToken, Member, normalize_email
+from app.models.member import Competency, Member, normalize_email
 from app.models.network import NetworkSettings
 from app.models.outbox import OutboxMessage, OutboxStatus
 from app.models.types import utcnow
@@ -22,6 +23,8 @@ __all__ = [
     "Competency",
     "Group",
     "GroupInvitation",
+    "LoginAttempt",
+    "LoginSession",
     "LoginToken",
     "Meeting",
     "MeetingChange",

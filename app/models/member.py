@@ -1,4 +1,4 @@
-"""Members, their competencies and their login and API tokens."""
+"""Members and their competencies (their login links and tokens are in app/models/auth.py)."""
 
 from __future__ import annotations
 
@@ -77,40 +77,3 @@ class Member(UserMixin, db.Model):
     def __repr__(self) -> str:
         return f"<Member {self.id} {self.email}>"
 
-
-class LoginToken(db.Model):
-    """A single-use login link; only the SHA-256 of the token is stored."""
-
-    __tablename__ = "login_tokens"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    purpose: Mapped[str] = mapped_column(String(20), default="login")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
-    requested_ip: Mapped[str] = mapped_column(String(64), default="")
-
-    member: Mapped[Member] = relationship()
-
-
-class ApiToken(db.Model):
-    """A personal access token for the JSON API; only the SHA-256 of the token is stored."""
-
-    __tablename__ = "api_tokens"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
-    name: Mapped[str] = mapped_column(String(100))
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    prefix: Mapped[str] = mapped_column(String(16))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
-    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
-
-    member: Mapped[Member] = relationship()
-
-    @property
-    def is_revoked(self) -> bool:
-        return self.revoked_at is not None

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from argon2 import PasswordHasher
+from sqlalchemy import update
 
 from app.auth import passwords
 from app.extensions import db
+from app.models import LoginSession, utcnow
 from tests.factories import create_admin, create_group, create_member, create_organizer
 
 # Assertions below read English page text; the Danish default is tested in test_locale_pages.py.
@@ -20,6 +23,13 @@ WRONG_LOGIN = "The email address or the password is not correct."
 
 def _set_password(member, password: str = GOOD) -> None:
     member.password_hash = passwords.hash_password(password)
+    db.session.commit()
+
+
+def _stale_login(member, minutes: int = 60) -> None:
+    """Make the member's logins older than FRESH_LOGIN_MINUTES (as if they logged in an hour ago)."""
+    db.session.execute(update(LoginSession).where(LoginSession.member_id == member.id)
+                       .values(created_at=utcnow() - timedelta(minutes=minutes)))
     db.session.commit()
 
 
@@ -148,6 +158,7 @@ def test_bad_new_passwords_are_refused_next_to_the_field(client, login, data, fi
 def test_changing_a_password_needs_the_current_one(client, login):
     member = login(create_member(email="change@example.test"))
     _set_password(member)
+    _stale_login(member)
     new = "en ny og bedre kode"
     response = client.post("/profile/password", data={"new_password": new, "confirm_password": new})
     assert response.status_code == 422
@@ -169,6 +180,7 @@ def test_changing_a_password_needs_the_current_one(client, login):
 def test_removing_the_password_needs_the_current_one(client, login):
     member = login(create_member(email="remove@example.test"))
     _set_password(member)
+    _stale_login(member)
     page = client.get("/profile/password").get_data(as_text=True)
     assert "Current password" in page and "Remove password" in page
     response = client.post("/profile/password", data={"current_password": "wrong one!", "remove": "y"})
