@@ -79,6 +79,7 @@ _PHONE_LIKE = re.compile(r"^[+\-]?[\d\s()./-]+$")
 class RowStatus(enum.StrEnum):
     OK = "ok"  # a new member will be created
     EXISTING = "existing"  # already in the network: not modified, only added to the group(s)
+    INVITE = "invite"  # gets an invitation and joins on accepting (organizers' imports)
     ERROR = "error"
 
 
@@ -106,12 +107,15 @@ class ImportRow:
     errors: list[Message] = field(default_factory=list)
     notes: list[Message] = field(default_factory=list)
     existing: bool = False
+    invite: bool = False
 
     @property
     def status(self) -> RowStatus:
         if self.errors:
             return RowStatus.ERROR
-        return RowStatus.EXISTING if self.existing else RowStatus.OK
+        if self.existing:
+            return RowStatus.EXISTING
+        return RowStatus.INVITE if self.invite else RowStatus.OK
 
 
 @dataclass
@@ -197,6 +201,7 @@ def parse_members_csv(
     languages: Iterable[str] = ("da", "en"),
     max_rows: int = MAX_ROWS,
     test_environment: bool = False,
+    invite_others: bool = False,
 ) -> ImportPreview:
     """Read a member list and say, row by row, what an import would do.
 
@@ -204,6 +209,9 @@ def parse_members_csv(
     already in the target group. `groups`: lower-cased slug or name -> slug of the groups the
     importer may add people to (for an optional "groups" column); None ignores that column.
     `test_environment` lets addresses under the special-use domain .test through (tests only).
+    `invite_others`: every address not in `existing_emails` is invited rather than created (an
+    organizer's import: `existing_emails` then holds only the members the organizer can see, and
+    every other address gets the same answer whether or not it belongs to a member).
     """
     if isinstance(data, bytes):
         text, encoding = decode_bytes(data)
@@ -262,7 +270,7 @@ def parse_members_csv(
                     values[key] = _unescape_cell(cells[index])
             row = _validate_row(line, values, existing=existing, in_group=in_group, groups=groups,
                                 languages=allowed_languages, seen_emails=seen_emails,
-                                test_environment=test_environment)
+                                test_environment=test_environment, invite_others=invite_others)
             preview.rows.append(row)
     except csv.Error as error:
         preview.file_errors.append(Message("unreadable", {"line": reader.line_num, "detail": str(error)}))
@@ -275,7 +283,8 @@ def parse_members_csv(
 
 def _validate_row(line: int, values: dict[str, str], *, existing: set[str], in_group: set[str],
                   groups: Mapping[str, str] | None, languages: frozenset[str],
-                  seen_emails: dict[str, int], test_environment: bool = False) -> ImportRow:
+                  seen_emails: dict[str, int], test_environment: bool = False,
+                  invite_others: bool = False) -> ImportRow:
     row = ImportRow(line=line)
     name = clean_text(values["name"]) or clean_text(f"{values['first_name']} {values['last_name']}")
     row.name = name
@@ -303,6 +312,9 @@ def _validate_row(line: int, values: dict[str, str], *, existing: set[str], in_g
                 row.existing = True
                 row.notes.append(Message("already_in_group" if row.email in in_group
                                          else "existing_member"))
+            elif invite_others:
+                row.invite = True
+                row.notes.append(Message("will_be_invited"))
 
     if groups is not None:
         for token in normalize_competencies(values["groups"]):

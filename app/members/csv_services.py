@@ -8,32 +8,46 @@ preview token, creating the members and their welcome mails.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
+from app.auth import permissions
+from app.auth.tokens import external_url, hash_token, new_token
 from app.errors import Conflict, PermissionDenied, ValidationFailed
 from app.extensions import db
+from app.groups.invitations import invite_to_group
+from app.mail.batch import BatchRecipient, enqueue_mail_batch
 from app.members import csv_io
 from app.members.services import (
-    CompetencyRows,
     default_language,
     field_error,
     list_members_for_admin,
     offered_languages,
     require_member_admin,
-    send_welcome,
 )
-from app.models import Group, Member, Membership, Role, normalize_email
+from app.models import (
+    Competency,
+    Group,
+    LoginToken,
+    Member,
+    MemberEvent,
+    Membership,
+    Role,
+    normalize_email,
+    utcnow,
+)
+from app.models.member import member_competencies
 
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
 IMPORT_TOKEN_MAX_AGE = 60 * 60  # seconds between preview and confirm
 _IMPORT_SALT = "kaffeklub.members.import"
+_LINK_MARKER = "kk-import-token"  # stands for each welcome link's token in one url_for result
 
 IMPORT_MESSAGES = {
     "empty_file": _l("The file is empty."),
@@ -48,6 +62,7 @@ IMPORT_MESSAGES = {
     "email_duplicate": _l("%(email)s appears twice in the file (first in line %(line)s)."),
     "existing_member": _l("Already a member of the network: will be added to the group, "
                           "the profile is not changed."),
+    "will_be_invited": _l("Will be invited by e-mail and join the group on accepting."),
     "already_in_group": _l("Already a member of this group: nothing changes."),
     "group_unknown": _l("Unknown group “%(group)s”, or not one of yours."),
     "too_long": _l("The field %(field)s is longer than %(max)s characters."),
@@ -76,8 +91,9 @@ class ImportPlan:
 @dataclass
 class ImportResult:
     group: Group
-    created: list[Member] = field(default_factory=list)
-    added: list[Member] = field(default_factory=list)  # existing members added to a group
+    created: list[int] = field(default_factory=list)  # ids of the new members
+    added: list[int] = field(default_factory=list)  # ids of existing members added to a group
+    invited: list[str] = field(default_factory=list)  # addresses invited (organizers' imports)
 
 
 def _import_target(user, group_id: object) -> tuple[Group, list[Group]]:
@@ -89,8 +105,18 @@ def _import_target(user, group_id: object) -> tuple[Group, list[Group]]:
     return group, groups
 
 
-def _preview(group: Group, groups: list[Group], text: str) -> csv_io.ImportPreview:
-    existing = set(db.session.scalars(select(func.lower(Member.email))))
+def _preview(user, group: Group, groups: list[Group], text: str) -> csv_io.ImportPreview:
+    """Parse and check the list against the database: one query per kind of lookup.
+
+    Admins see every member, so an address of any member is "already a member". An organizer
+    sees only the members of their own groups: every other address, a member's or not, is
+    invited, and the preview answers the same way for both (no way to probe who is a member).
+    """
+    admin = permissions.is_admin(user)
+    known = select(func.lower(Member.email))
+    if not admin:
+        known = known.where(Member.memberships.any(Membership.group_id.in_([g.id for g in groups])))
+    existing = set(db.session.scalars(known))
     in_group = set(db.session.scalars(
         select(func.lower(Member.email)).join(Membership).where(Membership.group_id == group.id)))
     lookup: dict[str, str] = {}
@@ -99,7 +125,7 @@ def _preview(group: Group, groups: list[Group], text: str) -> csv_io.ImportPrevi
         lookup[g.slug] = g.slug
     return csv_io.parse_members_csv(text, existing_emails=existing, emails_in_group=in_group,
                                     groups=lookup, languages=offered_languages(),
-                                    test_environment=current_app.testing)
+                                    test_environment=current_app.testing, invite_others=not admin)
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -119,7 +145,7 @@ def preview_import(user, group_id: object, data: bytes, filename: str = "") -> I
         raise field_error("file", _("The file is larger than %(max)s MB. Please split it.",
                                     max=MAX_IMPORT_BYTES // (1024 * 1024)))
     text, encoding = csv_io.decode_bytes(data)
-    plan = ImportPlan(group=group, preview=_preview(group, groups, text), filename=filename)
+    plan = ImportPlan(group=group, preview=_preview(user, group, groups, text), filename=filename)
     plan.preview.encoding = encoding
     if plan.preview.can_import:
         plan.token = _serializer().dumps({"u": user.id, "g": group.id, "t": text, "f": filename})
@@ -139,41 +165,18 @@ def confirm_import(user, token: str) -> ImportResult | ImportPlan:
     if not isinstance(payload, dict) or payload.get("u") != user.id:
         raise PermissionDenied()
     group, groups = _import_target(user, payload.get("g"))
-    preview = _preview(group, groups, str(payload.get("t", "")))
+    preview = _preview(user, group, groups, str(payload.get("t", "")))
     if not preview.can_import:
         return ImportPlan(group=group, preview=preview, filename=str(payload.get("f", "")))
 
-    groups_by_slug = {g.slug: g for g in groups}
-    existing = {m.email: m for m in db.session.scalars(
-        select(Member).where(Member.email.in_([r.email for r in preview.rows if r.existing])))}
-    language = default_language()
-    competencies = CompetencyRows()
     result = ImportResult(group=group)
-    new_members: list[Member] = []
+    targets_of = _targets(group, groups)
     try:
-        for row in preview.rows:
-            targets = [group] + [groups_by_slug[s] for s in row.groups if s != group.slug]
-            if row.existing:
-                member = existing[row.email]
-                added = False
-                for target in targets:
-                    if member.membership_in(target) is None:
-                        db.session.add(Membership(member=member, group=target, role=Role.MEMBER.value))
-                        added = True
-                if added:
-                    result.added.append(member)
-                continue
-            member = Member(email=normalize_email(row.email), name=row.name, phone=row.phone,
-                            company=row.company, title=row.title, industry=row.industry,
-                            website=row.website, language=row.language or language)
-            member.competencies = competencies.rows(row.competencies)
-            db.session.add(member)
-            for target in targets:
-                db.session.add(Membership(member=member, group=target, role=Role.MEMBER.value))
-            new_members.append(member)
-        db.session.flush()  # ids for the welcome tokens
-        for member in new_members:
-            send_welcome(member, group)
+        _add_existing(user, preview, targets_of, result)
+        if permissions.is_admin(user):
+            _create_members(user, group, preview, targets_of, result)
+        else:
+            _invite(user, preview, targets_of, result)
         db.session.commit()
     except IntegrityError as error:
         db.session.rollback()
@@ -182,8 +185,123 @@ def confirm_import(user, token: str) -> ImportResult | ImportPlan:
     except Exception:
         db.session.rollback()
         raise
-    result.created = new_members
     return result
+
+
+def _targets(group: Group, groups: list[Group]):
+    """row -> the groups it goes into: the chosen one first, then those of its "groups" column."""
+    by_slug = {g.slug: g for g in groups}
+
+    def targets_of(row: csv_io.ImportRow) -> list[Group]:
+        return [group] + [by_slug[s] for s in row.groups if s != group.slug]
+    return targets_of
+
+
+def _record_events(user, kind: str, events: list[tuple[int, Group | None]]) -> None:
+    """History rows ("created", "added") for many members, in one INSERT."""
+    if events:
+        db.session.execute(insert(MemberEvent), [
+            {"member_id": member_id, "actor_id": user.id, "actor_is_admin": permissions.is_admin(user),
+             "kind": kind, "group_id": getattr(group, "id", None), "detail": ""}
+            for member_id, group in events])
+
+
+def _add_existing(user, preview: csv_io.ImportPreview, targets_of, result: ImportResult) -> None:
+    """Put members who are already in the network (and visible to the user) into the target
+    groups they are not in yet; their profiles are not changed. One query for the members, one
+    for their memberships, one INSERT for the new memberships and one for their history."""
+    rows = [r for r in preview.rows if r.existing]
+    if not rows:
+        return
+    ids = dict(db.session.execute(select(func.lower(Member.email), Member.id)
+                                  .where(func.lower(Member.email).in_([r.email for r in rows]))).all())
+    have = set(db.session.execute(select(Membership.member_id, Membership.group_id)
+                                  .where(Membership.member_id.in_(list(ids.values())))).all())
+    admin = permissions.is_admin(user)
+    memberships: list[dict[str, object]] = []
+    events: list[tuple[int, Group | None]] = []
+    for row in rows:
+        member_id = ids[row.email]
+        missing = [g for g in targets_of(row) if (member_id, g.id) not in have]
+        for target in missing:
+            have.add((member_id, target.id))
+            if admin:
+                memberships.append({"member_id": member_id, "group_id": target.id,
+                                    "role": Role.MEMBER.value})
+                events.append((member_id, target))
+            else:
+                # An organizer only sees members of their own groups, whom the invitation rules
+                # add directly (and record in the member's history).
+                invite_to_group(user, target, email=row.email)
+        if missing:
+            result.added.append(member_id)
+    if memberships:
+        db.session.execute(insert(Membership), memberships)
+        _record_events(user, "added", events)
+
+
+def _create_members(user, group: Group, preview: csv_io.ImportPreview, targets_of,
+                    result: ImportResult) -> None:
+    """Create the new members with their competencies, memberships, history, welcome links and
+    welcome mails: a few executemany INSERTs (SQLAlchemy's insertmanyvalues), whatever the count."""
+    rows = [r for r in preview.rows if r.status == csv_io.RowStatus.OK]
+    if not rows:
+        return
+    language = default_language()
+    now = utcnow()
+    member_ids = list(db.session.scalars(
+        insert(Member).returning(Member.id, sort_by_parameter_order=True),
+        [{"email": normalize_email(r.email), "name": r.name, "phone": r.phone, "company": r.company,
+          "title": r.title, "industry": r.industry, "website": r.website,
+          "language": r.language or language, "created_at": now, "updated_at": now} for r in rows]))
+
+    names = sorted({name for r in rows for name in r.competencies})
+    competency_ids: dict[str, int] = {}
+    if names:
+        competency_ids.update(db.session.execute(
+            select(Competency.name, Competency.id).where(Competency.name.in_(names))).all())
+        missing = [n for n in names if n not in competency_ids]
+        if missing:
+            created = db.session.scalars(
+                insert(Competency).returning(Competency.id, sort_by_parameter_order=True),
+                [{"name": n} for n in missing])
+            competency_ids.update(zip(missing, created, strict=True))
+        links = [{"member_id": member_id, "competency_id": competency_ids[name]}
+                 for member_id, row in zip(member_ids, rows, strict=True) for name in row.competencies]
+        if links:
+            db.session.execute(insert(member_competencies), links)
+
+    db.session.execute(insert(Membership), [
+        {"member_id": member_id, "group_id": target.id, "role": Role.MEMBER.value, "joined_at": now}
+        for member_id, row in zip(member_ids, rows, strict=True) for target in targets_of(row)])
+    _record_events(user, "created", [(member_id, None) for member_id in member_ids])
+
+    # Welcome links (single use, WELCOME_LINK_DAYS) and the mails that carry them.
+    expires = now + timedelta(days=current_app.config["WELCOME_LINK_DAYS"])
+    tokens = [new_token() for _ in rows]
+    db.session.execute(insert(LoginToken), [
+        {"member_id": member_id, "token_hash": hash_token(token), "purpose": "welcome",
+         "created_at": now, "expires_at": expires}
+        for member_id, token in zip(member_ids, tokens, strict=True)])
+    link_base = external_url("auth.login_with_link", token=_LINK_MARKER)
+    enqueue_mail_batch("welcome", [
+        BatchRecipient(member_id=member_id, name=row.name, email=normalize_email(row.email),
+                       language=row.language or language,
+                       values={"link": link_base.replace(_LINK_MARKER, token)})
+        for member_id, row, token in zip(member_ids, rows, tokens, strict=True)],
+        group=group, days=current_app.config["WELCOME_LINK_DAYS"])
+    result.created = member_ids
+
+
+def _invite(user, preview: csv_io.ImportPreview, targets_of, result: ImportResult) -> None:
+    """An organizer's import: every address they cannot see gets an invitation per target group."""
+    for row in preview.rows:
+        if row.status != csv_io.RowStatus.INVITE:
+            continue
+        for target in targets_of(row):
+            invite_to_group(user, target, email=row.email, name=row.name, company=row.company,
+                            phone=row.phone)
+        result.invited.append(row.email)
 
 
 def export_members_csv(user, group_id: int | None = None) -> tuple[str, bytes]:

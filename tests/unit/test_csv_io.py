@@ -178,6 +178,23 @@ def test_existing_members_are_reported_not_errors_and_their_other_cells_ignored(
     assert preview.can_import
 
 
+def test_invite_others_gives_unknown_addresses_one_answer_whatever_they_are():
+    # An organizer's import: `existing_emails` holds only the members the organizer can see, so
+    # an address of a member they cannot see and a brand-new one must read exactly alike.
+    text = ("navn;e-mail;virksomhed;hjemmeside\nSkjult;skjult@example.dk;Firma;not a url\n"
+            "Synlig;synlig@example.dk;;\nNy;ny@example.dk;Firma;not a url\n")
+    preview = parse_members_csv(text.encode(), existing_emails={"synlig@example.dk"},
+                                invite_others=True)
+    hidden, visible, new = preview.rows
+    assert visible.status == RowStatus.EXISTING
+    assert hidden.status == new.status == RowStatus.ERROR  # both validated the same way
+    assert codes(hidden.errors) == codes(new.errors) == ["website_invalid"]
+    text = "navn;e-mail\nSkjult;skjult@example.dk\nNy;ny@example.dk\n"
+    hidden, new = parse_members_csv(text.encode(), existing_emails=set(), invite_others=True).rows
+    assert hidden.status == new.status == RowStatus.INVITE
+    assert codes(hidden.notes) == codes(new.notes) == ["will_be_invited"]
+
+
 def test_group_column_is_resolved_against_the_allowed_groups():
     text = "navn;e-mail;grupper\nA;a@example.dk;kaffeklub-vest, Kaffeklub Øst\nB;b@example.dk;hemmelig\n"
     lookup = {"kaffeklub-vest": "kaffeklub-vest", "kaffeklub øst": "kaffeklub-oest"}

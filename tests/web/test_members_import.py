@@ -12,9 +12,11 @@ import pytest
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import func, select
 
+from app.auth.tokens import hash_token
 from app.extensions import db
+from app.mail.preview import parse_raw
 from app.members import csv_services
-from app.models import Member, Membership, NetworkSettings, OutboxMessage
+from app.models import LoginToken, Member, Membership, NetworkSettings, OutboxMessage
 from tests.web.member_world import build_world, client_for
 
 # Assertions below read English page text; the Danish default is tested in test_locale_pages.py.
@@ -44,7 +46,7 @@ def _statuses(page: str) -> dict[int, str]:
 
 def test_valid_danish_excel_file_is_previewed_then_imported_with_welcome_mails(app, login):
     world = build_world()
-    client = client_for(app, login, world, "organizer")
+    client = client_for(app, login, world, "admin")
     response = _upload(client, world.a.id, (DATA / "members_da.csv").read_bytes())
     assert response.status_code == 200
     page = response.get_data(as_text=True)
@@ -69,6 +71,13 @@ def test_valid_danish_excel_file_is_previewed_then_imported_with_welcome_mails(a
         assert member.membership_in(world.a) is not None
         mail = db.session.scalar(select(OutboxMessage).where(OutboxMessage.member_id == member.id))
         assert mail.kind == "welcome" and mail.recipients == member.email
+        # The mail's link is the member's own single-use welcome link.
+        parsed = parse_raw(mail.raw)
+        assert member.name in parsed.header("To") and member.name in parsed.text
+        token = re.search(r"/login/([\w-]{20,})", parsed.text).group(1)
+        login_token = db.session.scalar(select(LoginToken).where(LoginToken.token_hash == hash_token(token)))
+        assert login_token.member_id == member.id and login_token.purpose == "welcome"
+        assert f"/login/{token}" in parsed.html
 
     # The same token cannot import twice: everyone now exists, so nothing new is created.
     client.post("/admin/members/import/confirm", data={"payload": token})
@@ -207,6 +216,216 @@ def test_upload_and_confirm_work_with_csrf_enabled(app, login):
                                                                   "csrf_token": csrf_token})
     assert response.status_code == 302
     assert db.session.scalar(select(Member).where(Member.email == "ny@example.dk")) is not None
+
+
+# --- at the documented size, all or nothing ------------------------------------------------------
+
+def _big_list(count: int, prefix: str = "p", groups: str = "") -> bytes:
+    lines = ["navn;e-mail;virksomhed;kompetencer;sprog;grupper"]
+    for i in range(count):
+        tags = ", ".join(["bogføring", "moms", "webdesign", f"tag{i % 7}"][: i % 4])
+        language = "en" if i % 2 else "da"
+        lines.append(f"Ærlig Person {i};{prefix}{i}@example.dk;Firma {i};{tags};{language};{groups}")
+    return ("\n".join(lines) + "\n").encode()
+
+
+def test_many_rows_are_imported_with_the_right_details_for_each_member(app, login):
+    world = build_world()
+    from app.models import Competency
+
+    db.session.add(Competency(name="moms"))  # an existing competency is reused, not duplicated
+    db.session.commit()
+    client = client_for(app, login, world, "admin")
+    page = _upload(client, world.a.id, _big_list(300, groups=world.b.slug)).get_data(as_text=True)
+    assert set(_statuses(page).values()) == {"ok"}
+    response = client.post("/admin/members/import/confirm", data={"payload": _token(page)})
+    assert response.status_code == 302
+    assert _count(Member) == 5 + 300
+    assert _count(Membership) == 4 + 2 * 300
+    assert _count(OutboxMessage) == _count(LoginToken) == 300
+    moms = select(func.count()).select_from(Competency).where(Competency.name == "moms")
+    assert db.session.scalar(moms) == 1
+    for i in (0, 1, 2, 3, 150, 299):
+        member = db.session.scalar(select(Member).where(Member.email == f"p{i}@example.dk"))
+        assert member.name == f"Ærlig Person {i}" and member.company == f"Firma {i}"
+        assert member.language == ("en" if i % 2 else "da")
+        assert sorted(member.competency_names) == sorted(
+            ["bogføring", "moms", "webdesign", f"tag{i % 7}"][: i % 4])
+        assert {m.group_id for m in member.memberships} == {world.a.id, world.b.id}
+        outbox = db.session.scalar(select(OutboxMessage).where(OutboxMessage.member_id == member.id))
+        mail = parse_raw(outbox.raw)
+        assert mail.header("To") == f"{member.name} <{member.email}>"
+        assert f"{member.name}\r\n" in mail.text or f"{member.name}," in mail.text  # the greeting
+        assert ("Welcome to" if member.language == "en" else "Velkommen til") in mail.header("Subject")
+    tokens = list(db.session.scalars(select(LoginToken.member_id)))
+    assert len(set(tokens)) == 300  # one link per member
+
+
+def test_batch_mails_match_what_a_single_welcome_mail_looks_like(app):
+    """The fast path (one rendering per language, personal values filled in) produces the same
+    mail as enqueue_mail; a name that needs escaping is escaped in HTML and encoded in To."""
+    from app.mail.batch import BatchRecipient, enqueue_mail_batch
+    from app.mail.services import enqueue_mail
+    from tests.factories import create_group, create_member
+
+    group = create_group(name="Kaffeklub Ærø & Co")
+    member = create_member(name="Søren <Ærø> & Søn", language="da")
+    link = "https://kaffeklub.example/login/abc?x=1&y=2"
+    single = enqueue_mail(member, "welcome", link=link, group=group, days=7)
+    db.session.flush()
+    recipient = BatchRecipient(member_id=member.id, name=member.name, email=member.email, language="da",
+                               values={"link": link})
+    enqueue_mail_batch("welcome", [recipient], group=group, days=7)
+    batch = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()[-1]
+    assert batch.id != single.id and batch.message_id != single.message_id
+    one, many = parse_raw(single.raw), parse_raw(batch.raw)
+    for name in ("Subject", "From", "To", "Content-Type", "MIME-Version"):
+        assert one.header(name).split(";")[0] == many.header(name).split(";")[0], name
+    assert one.text == many.text and one.html == many.html
+    assert "Søren &lt;Ærø&gt; &amp; Søn" in many.html and "x=1&amp;y=2" in many.html
+    assert member.email in many.header("To") and "Søren" in many.header("To")
+    assert batch.subject == single.subject and batch.sender == single.sender
+
+
+def _fail_on(app, table: str):
+    """Make the database refuse the first INSERT into `table` (a failure midway through)."""
+    from sqlalchemy import event
+
+    def refuse(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith(f"INSERT INTO {table.upper()}"):
+            raise RuntimeError(f"the database refused {table}")
+    event.listen(db.engine, "before_cursor_execute", refuse)
+    return lambda: event.remove(db.engine, "before_cursor_execute", refuse)
+
+
+@pytest.mark.parametrize("table", ["member_competencies", "outbox_messages"])
+def test_a_failure_midway_imports_nothing(app, login, table):
+    world = build_world()
+    client = client_for(app, login, world, "admin")
+    text = (f"navn;e-mail;kompetencer\nNy;ny@example.dk;moms\nKendt;{world.other.email};\n"
+            f"Anden;anden@example.dk;bogføring\n").encode()
+    token = _token(_upload(client, world.a.id, text).get_data(as_text=True))
+    before = {model: _count(model) for model in (Member, Membership, LoginToken, OutboxMessage)}
+    undo = _fail_on(app, table)
+    try:
+        with app.test_request_context():
+            admin = db.session.get(Member, world.admin.id)
+            with pytest.raises(RuntimeError):
+                csv_services.confirm_import(admin, token)
+    finally:
+        undo()
+    db.session.rollback()
+    assert {model: _count(model) for model in before} == before
+    assert db.session.scalar(select(Member).where(Member.email == "ny@example.dk")) is None
+    assert db.session.get(Member, world.other.id).membership_in(world.a) is None
+    # Once the database works again the same preview imports everything.
+    assert client.post("/admin/members/import/confirm", data={"payload": token}).status_code == 302
+    assert _count(Member) == before[Member] + 2
+
+
+def test_an_address_taken_meanwhile_is_a_conflict_and_imports_nothing(app, login):
+    world = build_world()
+    client = client_for(app, login, world, "admin")
+    token = _token(_upload(client, world.a.id, b"navn;e-mail\nEn;en@example.dk\nTo;to@example.dk\n")
+                   .get_data(as_text=True))
+    from sqlalchemy import event
+
+    raced: list[bool] = []
+
+    # Someone creates "to@example.dk" in the instant between the confirm's check and its INSERT.
+    def race(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("INSERT INTO MEMBERS") and not raced:
+            raced.append(True)
+            conn.exec_driver_sql("INSERT INTO members (email, name, phone, company, title, industry, bio, "
+                                 "website, language, active, is_admin, created_at, updated_at) VALUES "
+                                 "('to@example.dk', 'Hurtig', '', '', '', '', '', '', 'da', true, false, "
+                                 "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)")
+    event.listen(db.engine, "before_cursor_execute", race)
+    try:
+        response = client.post("/admin/members/import/confirm", data={"payload": token})
+    finally:
+        event.remove(db.engine, "before_cursor_execute", race)
+    assert raced and response.status_code == 409
+    assert "Nothing was imported" in response.get_data(as_text=True)
+    db.session.rollback()
+    assert db.session.scalar(select(Member).where(Member.email == "en@example.dk")) is None
+    assert _count(OutboxMessage) == 0
+
+
+def test_a_list_over_the_maximum_is_refused_with_a_clear_message(app, login):
+    world = build_world()
+    client = client_for(app, login, world, "admin")
+    response = _upload(client, world.a.id, _big_list(5001))
+    page = response.get_data(as_text=True)
+    assert "more than 5000 rows" in page and "split it" in page
+    assert _token(page) is None
+    assert _count(Member) == 5
+
+
+# --- organizers invite; the preview does not tell who is a member ---------------------------------
+
+def _rows_html(page: str) -> dict[int, str]:
+    rows = re.finditer(r'<tr[^>]*data-line="(\d+)".*?</tr>', page, re.S)
+    return {int(m.group(1)): m.group(0) for m in rows}
+
+
+def test_organizer_preview_answers_alike_for_hidden_members_and_new_addresses(app, login):
+    world = build_world()
+    client = client_for(app, login, world, "organizer")
+    # Line 2: Olga, a member of group B (which the organizer does not run); line 3: nobody.
+    text = (f"navn;e-mail;virksomhed\nPerson;{world.other.email};Firma\nPerson;nobody@example.dk;Firma\n"
+            f"Mads;{world.member.email};\n")
+    page = _upload(client, world.a.id, text.encode()).get_data(as_text=True)
+    assert _statuses(page) == {2: "invite", 3: "invite", 4: "existing"}
+    rows = _rows_html(page)
+    assert rows[2].replace(world.other.email, "X").replace('data-line="2"', "").replace(">2<", "><") == \
+        rows[3].replace("nobody@example.dk", "X").replace('data-line="3"', "").replace(">3<", "><")
+    assert "Already a member of the network" not in page
+    assert "Will be invited" in page and "2 will be invited" in page
+    # The hidden member's own details never show: only what the file says.
+    assert "Olga" not in page and "Bornholm Bolcher" not in page
+
+
+def test_organizer_import_sends_invitations_and_adds_nobody_they_cannot_see(app, login):
+    world = build_world()
+    from app.models import GroupInvitation
+
+    client = client_for(app, login, world, "organizer")
+    text = (f"navn;e-mail;virksomhed;telefon\nPerson;{world.other.email};Firma;12345678\n"
+            f"Ny Person;ny@example.dk;Ny ApS;87654321\nMads;{world.member.email};;\n")
+    page = _upload(client, world.a.id, text.encode()).get_data(as_text=True)
+    response = client.post("/admin/members/import/confirm", data={"payload": _token(page)})
+    assert response.status_code == 302
+    assert db.session.get(Member, world.other.id).membership_in(world.a) is None  # not without consent
+    assert db.session.scalar(select(Member).where(Member.email == "ny@example.dk")) is None
+    invitations = {i.email: i for i in db.session.scalars(select(GroupInvitation))}
+    assert set(invitations) == {world.other.email, "ny@example.dk"}
+    assert all(i.group_id == world.a.id and i.invited_by_id == world.organizer.id
+               for i in invitations.values())
+    new = invitations["ny@example.dk"]
+    assert new.name == "Ny Person" and new.company == "Ny ApS" and new.phone == "87654321"
+    mails = {m.recipients for m in db.session.scalars(select(OutboxMessage))}
+    assert mails == {world.other.email, "ny@example.dk"}
+    assert {m.kind for m in db.session.scalars(select(OutboxMessage))} == {"group_invitation"}
+    follow = client.get(response.headers["Location"])
+    assert "2 invitations were sent" in "".join(follow.get_data(as_text=True).split("\n"))
+
+
+def test_organizer_adds_someone_from_another_of_their_groups_directly(app, login):
+    world = build_world()
+    from tests.factories import add_membership
+
+    add_membership(world.organizer, world.c, role="organizer")
+    client = client_for(app, login, world, "organizer")
+    text = f"navn;e-mail\nUlla;{world.outsider.email}\n"
+    page = _upload(client, world.a.id, text.encode()).get_data(as_text=True)
+    assert _statuses(page) == {2: "existing"}
+    assert client.post("/admin/members/import/confirm", data={"payload": _token(page)}).status_code == 302
+    assert db.session.get(Member, world.outsider.id).membership_in(world.a) is not None
+    from app.models import MemberEvent
+
+    kinds = db.session.scalars(select(MemberEvent.kind).where(MemberEvent.member_id == world.outsider.id))
+    assert list(kinds) == ["added"]
 
 
 # --- export -------------------------------------------------------------------------------------
