@@ -140,9 +140,12 @@ class _SMTPBatch:
             if isinstance(exc, smtplib.SMTPRecipientsRefused):
                 error = _refusal(exc.recipients)
             else:
-                # A 5xx answer to this message (sender refused, 552 too big, 554 rejected) is
-                # permanent: sending it again gives the same answer.
-                permanent = isinstance(exc, smtplib.SMTPResponseException) and 500 <= exc.smtp_code < 600
+                # A 5xx answer to this message (552 too big, 554 rejected) is permanent: sending it
+                # again gives the same answer. A refused *sender* is our setup (the network's
+                # address, the relay's login), the same for every mail: retried while it is fixed.
+                permanent = (isinstance(exc, smtplib.SMTPResponseException)
+                             and not isinstance(exc, smtplib.SMTPSenderRefused)
+                             and 500 <= exc.smtp_code < 600)
                 error = _DeliveryError(_describe(exc), permanent=permanent)
             # A 4xx/5xx answer leaves the session usable (smtplib sent RSET), unless the server
             # hung up (421 closes it) or the socket failed: then this batch is over.

@@ -13,7 +13,7 @@ from app.mail.outbox import backoff_delay, send_pending
 from app.mail.services import enqueue_mail
 from app.models import OutboxMessage, utcnow
 from tests.factories import create_member
-from tests.smtp import free_port
+from tests.smtp import SMTPServer, SMTPSink, free_port
 
 
 def enqueue_notice(to, body: str = "The breakfast moves to Friday.") -> OutboxMessage:
@@ -340,3 +340,24 @@ def test_a_claimed_message_is_left_alone_until_its_lease_ends(app, smtp_server):
     db.session.expire_all()
     assert message.status == "sent" and message.attempts == 2
     assert [m.message_id for m in smtp_server.sink.messages] == [message.message_id]
+
+
+class SenderRefusingSink(SMTPSink):
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):  # noqa: N802
+        return "553 5.7.1 Sender address rejected: not owned by user"
+
+
+def test_a_refused_sender_is_a_setup_problem_and_is_retried_not_failed(app, smtp_server):
+    server = SMTPServer()
+    server.sink = server.controller.handler = SenderRefusingSink()
+    server.start()
+    try:
+        app.config.update(MAIL_PORT=server.port, OUTBOX_BACKOFF_SECONDS=60)
+        message = enqueue_notice("anyone@example.test")
+
+        result = send_pending()
+
+        assert (result.sent, result.retried, result.failed) == (0, 1, 0)
+        assert message.status == "pending" and "553" in message.last_error
+    finally:
+        server.stop()
