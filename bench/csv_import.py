@@ -24,6 +24,7 @@ from app import create_app
 from app.extensions import db
 
 ROWS = 5000
+INVITATIONS = 300  # an organizer's import invites; MAX_IMPORT_INVITATIONS per file
 COMPETENCIES = ["bogføring", "moms", "årsregnskab", "webdesign", "facademaling", "rådgivning",
                 "ejendomshandel", "forsikring", "rekruttering", "grafisk design", "it-drift", "catering"]
 INDUSTRIES = ["Revision", "Maler", "VVS", "Design", "IT", "Advokat", "Bager", "Tømrer"]
@@ -57,6 +58,16 @@ def _login_session(member) -> str:
     return token
 
 
+def _client_for(app, member) -> object:
+    with app.app_context():
+        session_id = _login_session(db.session.merge(member))
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = session_id
+        session["_fresh"] = True
+    return client
+
+
 def _make_app(tmp: Path):
     url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{tmp / 'bench_import.db'}"
     if url.startswith("postgresql://"):
@@ -68,16 +79,16 @@ def _make_app(tmp: Path):
         from app.seed import DEMO_ADMIN_EMAIL, seed_demo
 
         seed_demo()
-        from app.models import Group, Member
+        from app.models import Group, Member, Membership, Role
 
         admin = db.session.scalar(select(Member).where(Member.email == DEMO_ADMIN_EMAIL))
         group_id = db.session.scalar(select(Group.id).where(Group.slug == "kaffeklub-vest"))
-        session_id = _login_session(admin)
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = session_id
-        session["_fresh"] = True
-    return app, client, group_id
+        organizer = db.session.scalar(select(Member).join(Membership).where(
+            Membership.group_id == group_id, Membership.role == Role.ORGANIZER.value,
+            Member.is_admin.is_(False)).order_by(Member.id))
+        assert organizer is not None, "the demo network has a non-admin organizer"
+    app.bench_organizer = _client_for(app, organizer)  # type: ignore[attr-defined]
+    return app, _client_for(app, admin), group_id
 
 
 def run(tmp: Path, *, repeat: int, measure, with_baseline: bool = False) -> list[tuple[str, float]]:
@@ -88,8 +99,8 @@ def run(tmp: Path, *, repeat: int, measure, with_baseline: bool = False) -> list
     runs = iter(range(10_000))
     confirm_tokens: list[str] = []
 
-    def upload(data: bytes) -> str:
-        response = client.post("/admin/members/import", content_type="multipart/form-data",
+    def upload(data: bytes, as_client=client) -> str:
+        response = as_client.post("/admin/members/import", content_type="multipart/form-data",
                                data={"group_id": str(group_id), "file": (io.BytesIO(data), "medlemmer.csv")})
         assert response.status_code == 200, response.status_code
         return response.get_data(as_text=True)
@@ -105,15 +116,26 @@ def run(tmp: Path, *, repeat: int, measure, with_baseline: bool = False) -> list
         response = client.post("/admin/members/import/confirm", data={"payload": confirm_tokens.pop()})
         assert response.status_code == 302, response.get_data(as_text=True)[:2000]
 
+    organizer = app.bench_organizer
+    invitation_tokens: list[str] = []
+
+    def invite():
+        response = organizer.post("/admin/members/import/confirm", data={"payload": invitation_tokens.pop()})
+        assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+
     # Each confirm needs its own list; the previews for them are made outside the timed part.
     # At most 5 runs of each: a run imports 5,000 members and takes seconds.
     times = max(1, min(repeat, 5))
     warmup = 1
     for _ in range(times + warmup):
         confirm_tokens.append(_token(upload(member_list(f"ny{next(runs)}-"))))
+        invitation_tokens.append(_token(upload(member_list(f"inv{next(runs)}-", INVITATIONS),
+                                               as_client=organizer)))
     rows = [
         (f"CSV import preview, {ROWS} new rows (admin)", measure(preview, repeat=times, warmup=warmup)),
         (f"CSV import confirm, {ROWS} new rows (admin)", measure(confirm, repeat=times, warmup=warmup)),
+        (f"CSV import confirm, {INVITATIONS} invitations (organizer)",
+         measure(invite, repeat=times, warmup=warmup)),
     ]
     if with_baseline:
         rows.insert(0, ("baseline: GET /healthz", measure(healthz, repeat=repeat)))

@@ -47,6 +47,9 @@ from app.models.member import member_competencies
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
 IMPORT_TOKEN_MAX_AGE = 60 * 60  # seconds between preview and confirm
 _IMPORT_SALT = "kaffeklub.members.import"
+# Each invitation is mailed through invite_to_group, about 10 ms apiece (see docs/benchmarks.md):
+# 300 keep an organizer's confirm within about 5 s, far from the worker timeout.
+MAX_IMPORT_INVITATIONS = 300
 _LINK_MARKER = "kk-import-token"  # stands for each welcome link's token in one url_for result
 
 IMPORT_MESSAGES = {
@@ -55,6 +58,8 @@ IMPORT_MESSAGES = {
     "missing_columns": _l("The file lacks required columns: %(columns)s. "
                           "The first row must name the columns, e.g. navn;e-mail."),
     "too_many_rows": _l("The file has more than %(max)s rows. Please split it."),
+    "too_many_invitations": _l("As an organizer you can send at most %(max)s invitations from one file. "
+                               "Please split the list, or ask an admin to import it."),
     "unreadable": _l("The file could not be read as CSV near line %(line)s."),
     "name_missing": _l("Name is missing."),
     "email_missing": _l("E-mail is missing."),
@@ -123,9 +128,14 @@ def _preview(user, group: Group, groups: list[Group], text: str) -> csv_io.Impor
     for g in groups:
         lookup[g.name.casefold()] = g.slug
         lookup[g.slug] = g.slug
-    return csv_io.parse_members_csv(text, existing_emails=existing, emails_in_group=in_group,
-                                    groups=lookup, languages=offered_languages(),
-                                    test_environment=current_app.testing, invite_others=not admin)
+    preview = csv_io.parse_members_csv(text, existing_emails=existing, emails_in_group=in_group,
+                                       groups=lookup, languages=offered_languages(),
+                                       test_environment=current_app.testing, invite_others=not admin)
+    invitations = sum(1 + len([s for s in r.groups if s != group.slug])
+                      for r in preview.rows if r.status == csv_io.RowStatus.INVITE)
+    if invitations > MAX_IMPORT_INVITATIONS:
+        preview.file_errors.append(csv_io.Message("too_many_invitations", {"max": MAX_IMPORT_INVITATIONS}))
+    return preview
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -294,14 +304,19 @@ def _create_members(user, group: Group, preview: csv_io.ImportPreview, targets_o
 
 
 def _invite(user, preview: csv_io.ImportPreview, targets_of, result: ImportResult) -> None:
-    """An organizer's import: every address they cannot see gets an invitation per target group."""
-    for row in preview.rows:
-        if row.status != csv_io.RowStatus.INVITE:
-            continue
-        for target in targets_of(row):
-            invite_to_group(user, target, email=row.email, name=row.name, company=row.company,
-                            phone=row.phone)
-        result.invited.append(row.email)
+    """An organizer's import: every address they cannot see gets an invitation per target group.
+
+    No autoflush: each invitation's lookups need not write the previous invitations first (an
+    address occurs once in a list, so no lookup can miss a pending row it would have found).
+    """
+    with db.session.no_autoflush:
+        for row in preview.rows:
+            if row.status != csv_io.RowStatus.INVITE:
+                continue
+            for target in targets_of(row):
+                invite_to_group(user, target, email=row.email, name=row.name, company=row.company,
+                                phone=row.phone)
+            result.invited.append(row.email)
 
 
 def export_members_csv(user, group_id: int | None = None) -> tuple[str, bytes]:

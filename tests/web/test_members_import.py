@@ -411,6 +411,17 @@ def test_organizer_import_sends_invitations_and_adds_nobody_they_cannot_see(app,
     assert "2 invitations were sent" in "".join(follow.get_data(as_text=True).split("\n"))
 
 
+def test_organizer_invitations_per_file_are_limited_with_a_clear_message(app, login):
+    world = build_world()
+    client = client_for(app, login, world, "organizer")
+    limit = csv_services.MAX_IMPORT_INVITATIONS
+    page = _upload(client, world.a.id, _big_list(limit)).get_data(as_text=True)
+    assert _token(page) and "at most" not in page
+    page = _upload(client, world.a.id, _big_list(limit + 1)).get_data(as_text=True)
+    assert f"at most {limit} invitations from one file" in page
+    assert _token(page) is None
+
+
 def test_organizer_adds_someone_from_another_of_their_groups_directly(app, login):
     world = build_world()
     from tests.factories import add_membership
