@@ -11,6 +11,7 @@ group they run add directly.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -59,7 +60,18 @@ def invitation_days() -> int:
     return int(current_app.config.get("GROUP_INVITATION_DAYS", DEFAULT_INVITATION_DAYS))
 
 
+# Text no database column can hold (PostgreSQL refuses NUL; nobody takes a lone surrogate).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _unstorable_error(field: str) -> ValidationFailed:
+    return ValidationFailed(_("Please correct the marked fields."),
+                            fields={field: [_("The field contains characters that cannot be saved.")]})
+
+
 def _clean_address(raw: str) -> str:
+    if _UNSTORABLE.search(str(raw or "")):
+        raise _unstorable_error("email")
     try:
         # test_environment admits the reserved .test domain, which the test suite uses.
         checked = validate_email(str(raw or "").strip(), check_deliverability=False,
@@ -76,6 +88,9 @@ def _clean_address(raw: str) -> str:
 
 def _clean_details(**values: str) -> dict[str, str]:
     cleaned = {key: clean_text(str(value or "")) for key, value in values.items()}
+    for key, value in cleaned.items():
+        if _UNSTORABLE.search(value):
+            raise _unstorable_error(key)
     errors = {key: [_("At most %(max)s characters.", max=LIMITS[key])]
               for key, value in cleaned.items() if len(value) > LIMITS[key]}
     if errors:
@@ -150,7 +165,7 @@ def invite_to_group(actor, group: Group, *, email: str, name: str = "", company:
 def find_invitation(token: str) -> GroupInvitation:
     """The open invitation behind a link, or InvitationInvalid saying why not. Changes nothing."""
     row = None
-    if token and len(token) <= _MAX_TOKEN_LENGTH:
+    if token and len(token) <= _MAX_TOKEN_LENGTH and not _UNSTORABLE.search(token):
         row = db.session.scalar(
             select(GroupInvitation).where(GroupInvitation.token_hash == hash_token(token)))
     if row is None:
@@ -214,6 +229,8 @@ def accept_invitation(token: str, *, name: str = "", language: str | None = None
     invitation = find_invitation(token)
     member = _member_for(invitation)
     new_name = clean_text(str(name or "")) or invitation.name
+    if _UNSTORABLE.search(new_name):
+        raise _unstorable_error("name")
     if member is None:
         if not new_name:
             raise ValidationFailed(_("Please correct the marked fields."),

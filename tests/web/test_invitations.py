@@ -326,3 +326,37 @@ def test_invite_to_group_refuses_outsiders_and_bad_input(app):
         assert field in error.value.fields
     with pytest.raises(ValidationFailed):  # visible to the organizer already: no secret told
         invite_to_group(world.organizer, world.a, email=world.member.email)
+
+
+def _hostile_post(client, url, data):
+    """A urlencoded body; a lone surrogate goes as its (invalid) UTF-8 bytes, as a hostile client sends."""
+    from urllib.parse import quote_plus
+
+    body = "&".join(f"{quote_plus(k)}={quote_plus(v.encode('utf-8', 'surrogatepass'))}"
+                    for k, v in data.items())
+    return client.post(url, data=body, content_type="application/x-www-form-urlencoded")
+
+
+@pytest.mark.parametrize("value", ["a\x00b", "\ud800", "x" * 100_000])
+def test_hostile_input_is_a_form_error_not_a_crash(app, login, value):
+    # Werkzeug reads a lone surrogate's bytes as U+FFFD, which can be stored: then any answer
+    # below 500 is right. NUL and oversize text are refused with a form error.
+    expected = {422} if value != "\ud800" else {302, 422}
+    world = build_world()
+    organizer = client_for(app, login, world, "organizer")
+    for data in ({"email": value, "name": "N", "role": "member"},
+                 {"email": "nina@example.dk", "name": value, "role": "member"}):
+        response = _hostile_post(organizer, f"/groups/{world.a.slug}/members/add", data)
+        assert response.status_code in expected, data
+    for field in ("email", "name", "company", "phone"):
+        data = {"name": "Nina", "email": "nina@example.dk", "company": "", "phone": "",
+                "group_id": str(world.a.id), "role": "member"}
+        data[field] = value
+        response = _hostile_post(organizer, "/admin/members/new", data)
+        assert response.status_code in expected, field
+    if value != "\ud800":
+        assert _count(GroupInvitation) == 0
+    _invite(app, login, world, "nina@example.dk", name="")
+    token = _token_for("nina@example.dk")
+    response = _hostile_post(app.test_client(), f"/invitations/{token}", {"name": value, "accept": "1"})
+    assert response.status_code in ({422} if value != "\ud800" else {302})
