@@ -190,12 +190,16 @@ def confirm_import(user, token: str) -> ImportResult | ImportPlan:
         db.session.commit()
     except IntegrityError as error:
         db.session.rollback()
-        raise Conflict(_("The members changed while you were importing. Nothing was imported; "
-                         "please upload the file again.")) from error
+        raise _changed_meanwhile() from error
     except Exception:
         db.session.rollback()
         raise
     return result
+
+
+def _changed_meanwhile() -> Conflict:
+    return Conflict(_("The members changed while you were importing. Nothing was imported; "
+                      "please upload the file again."))
 
 
 def _targets(group: Group, groups: list[Group]):
@@ -231,7 +235,9 @@ def _add_existing(user, preview: csv_io.ImportPreview, targets_of, result: Impor
     memberships: list[dict[str, object]] = []
     events: list[tuple[int, Group | None]] = []
     for row in rows:
-        member_id = ids[row.email]
+        member_id = ids.get(row.email)
+        if member_id is None:  # deleted since the check a moment ago
+            raise _changed_meanwhile()
         missing = [g for g in targets_of(row) if (member_id, g.id) not in have]
         for target in missing:
             have.add((member_id, target.id))
