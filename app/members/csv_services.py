@@ -287,10 +287,14 @@ def _create_members(user, group: Group, preview: csv_io.ImportPreview, targets_o
         if links:
             db.session.execute(insert(member_competencies), links)
 
+    placements = [(member_id, target) for member_id, row in zip(member_ids, rows, strict=True)
+                  for target in targets_of(row)]
     db.session.execute(insert(Membership), [
         {"member_id": member_id, "group_id": target.id, "role": Role.MEMBER.value, "joined_at": now}
-        for member_id, row in zip(member_ids, rows, strict=True) for target in targets_of(row)])
+        for member_id, target in placements])
+    # The same history as create_member writes: "created", then "added" per group.
     _record_events(user, "created", [(member_id, None) for member_id in member_ids])
+    _record_events(user, "added", placements)
 
     # Welcome links (single use, WELCOME_LINK_DAYS) and the mails that carry them.
     expires = now + timedelta(days=current_app.config["WELCOME_LINK_DAYS"])

@@ -142,6 +142,11 @@ def test_existing_members_are_added_to_the_group_but_not_modified(app, login):
     assert response.status_code == 302
     other = db.session.get(Member, world.other.id)
     assert other.membership_in(world.a) is not None
+    from app.models import MemberEvent
+
+    history = db.session.execute(select(MemberEvent.kind, MemberEvent.group_id, MemberEvent.actor_id)
+                                 .where(MemberEvent.member_id == other.id)).all()
+    assert history == [("added", world.a.id, world.admin.id)]
     assert other.name == "Olga Other" and other.company == "Bornholm Bolcher"
     assert db.session.get(Member, world.member.id).company == "Mads Maling ApS"
     # Only the new member is welcomed.
@@ -259,6 +264,14 @@ def test_many_rows_are_imported_with_the_right_details_for_each_member(app, logi
         assert ("Welcome to" if member.language == "en" else "Velkommen til") in mail.header("Subject")
     tokens = list(db.session.scalars(select(LoginToken.member_id)))
     assert len(set(tokens)) == 300  # one link per member
+    # History as for a member created by hand: created, then added to each group, by the admin.
+    from app.models import MemberEvent
+
+    events = db.session.execute(select(MemberEvent.kind, MemberEvent.group_id, MemberEvent.actor_id)
+                                .where(MemberEvent.member_id == member.id)).all()
+    expected = [("created", None, world.admin.id), ("added", world.a.id, world.admin.id),
+                ("added", world.b.id, world.admin.id)]
+    assert sorted(events, key=str) == sorted(expected, key=str)
 
 
 def test_batch_mails_match_what_a_single_welcome_mail_looks_like(app):
