@@ -300,6 +300,23 @@ def test_batch_mails_match_what_a_single_welcome_mail_looks_like(app):
     assert batch.subject == single.subject and batch.sender == single.sender
 
 
+def test_batch_falls_back_to_one_mail_at_a_time_when_markers_cannot_be_used(app):
+    """Recipients whose personal values differ in kind cannot share one skeleton: the batch then
+    renders each mail on its own, and every mail is still right."""
+    from app.mail.batch import BatchRecipient, enqueue_mail_batch
+    from tests.factories import create_group
+
+    group = create_group(name="Kaffeklub Vest")
+    people = [BatchRecipient(member_id=None, name="Åse Øberg", email="ase@example.dk", language="da",
+                             values={"link": "https://x.example/login/one"}),
+              BatchRecipient(member_id=None, name="Bo Bæk", email="bo@example.dk", language="da",
+                             values={"link": "https://x.example/login/two", "unused": "x"})]
+    assert enqueue_mail_batch("welcome", people, group=group, days=7) == 2
+    mails = {m.recipients: parse_raw(m.raw) for m in db.session.scalars(select(OutboxMessage))}
+    assert "Åse Øberg" in mails["ase@example.dk"].text and "/login/one" in mails["ase@example.dk"].text
+    assert "Bo Bæk" in mails["bo@example.dk"].header("To") and "/login/two" in mails["bo@example.dk"].html
+
+
 def _fail_on(app, table: str):
     """Make the database refuse the first INSERT into `table` (a failure midway through)."""
     from sqlalchemy import event
