@@ -37,6 +37,7 @@ def create_app(config: type[Config] | str | None = None, **overrides: Any) -> Fl
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
     register_extensions(app)
+    register_input_guard(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_template_helpers(app)
@@ -116,6 +117,16 @@ def register_extensions(app: Flask) -> None:
         },
         referrer_policy="strict-origin-when-cross-origin",
     )
+
+
+def register_input_guard(app: Flask) -> None:
+    """Ids in URLs only within the database's integer range (a bigger one is a 404), and no NUL
+    bytes or lone surrogates from paths or query strings (app/input_guard.py). Before the blueprints,
+    so their `<int:...>` rules use the bounded converter."""
+    from app.input_guard import DatabaseIntConverter, refuse_unstorable_request
+
+    app.url_map.converters["int"] = DatabaseIntConverter
+    app.before_request(refuse_unstorable_request)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -106,6 +106,11 @@ def register_errorhandlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):
         app.logger.exception("Unhandled error")
+        # A failed flush leaves the session unusable, and the error page itself reads the database
+        # (the network's name): without this the 500 page would crash too.
+        from app.extensions import db
+
+        db.session.rollback()
         return render_error(500)
 
 

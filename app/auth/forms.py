@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, Length, Regexp
 
 from app.auth.passwords import MAX_LENGTH
+from app.forms_base import AppForm as FlaskForm  # FlaskForm that refuses what cannot be stored
 
 
 def _strip(value: str | None) -> str | None:

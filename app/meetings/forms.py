@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -23,6 +22,8 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
+
+from app.forms_base import AppForm
 
 SCOPE_THIS = "this"
 SCOPE_FOLLOWING = "following"
@@ -81,7 +82,7 @@ def _host_field(label=None) -> SelectField:
     return SelectField(label or _l("Host"), choices=[], validate_choice=False, validators=[Optional()])
 
 
-class MeetingForm(FlaskForm):
+class MeetingForm(AppForm):
     title = StringField(
         _l("Title"), validators=[InputRequired(message=_l("Please enter a title.")), Length(max=200)]
     )
@@ -115,7 +116,7 @@ class MeetingForm(FlaskForm):
     )
 
 
-class CancelForm(FlaskForm):
+class CancelForm(AppForm):
     reason = TextAreaField(_l("Reason (shown to members)"), validators=[Length(max=2000)])
     scope = RadioField(
         _l("Which meetings to cancel"),
@@ -137,7 +138,7 @@ class RotationEntryForm(Form):
 ROTATION_ROWS = 8
 
 
-class SeriesForm(FlaskForm):
+class SeriesForm(AppForm):
     title = StringField(
         _l("Title"), validators=[InputRequired(message=_l("Please enter a title.")), Length(max=200)]
     )
@@ -176,6 +177,6 @@ class SeriesForm(FlaskForm):
     confirm = HiddenField()
 
 
-class HostRotationForm(FlaskForm):
+class HostRotationForm(AppForm):
     rotation = FieldList(FormField(RotationEntryForm), min_entries=ROTATION_ROWS, max_entries=40)
     from_date = DateField(_l("Starting with the meeting on"), validators=[Optional()])

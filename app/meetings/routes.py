@@ -87,8 +87,9 @@ def _host_choices(group) -> list[SelectChoice]:
 
 def _meeting_input(form: MeetingForm) -> dict:
     # The form's fields carry MeetingData's names; the zone is the group's.
+    # The host choice goes as sent: the service checks it is a member of the group (check_host).
     data = {name: form[name].data for name in svc.MEETING_FIELDS if name in form}
-    data["host_member_id"] = int(data["host_member_id"]) if data["host_member_id"] else None
+    data["host_member_id"] = data["host_member_id"] or None
     return data
 
 
@@ -311,7 +312,7 @@ def _series_input(form: SeriesForm) -> dict:
 def _rotation_input(form) -> list[dict]:
     return [
         {
-            "host_member_id": int(row.host_member_id.data) if row.host_member_id.data else None,
+            "host_member_id": row.host_member_id.data or None,  # checked by the service (check_host)
             "venue_name": row.venue_name.data or "",
             "venue_address": row.venue_address.data or "",
         }

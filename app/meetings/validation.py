@@ -17,6 +17,14 @@ from sqlalchemy import select
 
 from app.errors import ValidationFailed
 from app.extensions import db
+from app.input_guard import (
+    NUMBER_RANGE_MESSAGE,
+    UNSTORABLE_MESSAGE,
+    date_in_range,
+    date_range_message,
+    has_unstorable,
+    int_in_range,
+)
 from app.meetings.zones import local_days_before, local_naive_to_utc, local_to_utc, zone_or_none
 from app.models import Group, Membership
 
@@ -48,14 +56,19 @@ def parse_date(value: Any, field: str, errors: FieldErrors, *, required: bool = 
             errors.add(field, _("Please enter a date."))
         return None
     if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value).strip())
-    except ValueError:
-        errors.add(field, _("Please enter a valid date (YYYY-MM-DD)."))
+        day = value.date()
+    elif isinstance(value, date):
+        day = value
+    else:
+        try:
+            day = date.fromisoformat(str(value).strip())
+        except ValueError:
+            errors.add(field, _("Please enter a valid date (YYYY-MM-DD)."))
+            return None
+    if not date_in_range(day):
+        errors.add(field, date_range_message())
         return None
+    return day
 
 
 def parse_time(value: Any, field: str, errors: FieldErrors, *, required: bool = True) -> time | None:
@@ -80,10 +93,14 @@ def parse_whole(value: Any, field: str, errors: FieldErrors, *, default: int | N
         errors.add(field, _("Please enter a whole number."))
         return None
     try:
-        return int(str(value).strip())
+        number = int(str(value).strip())
     except ValueError:
         errors.add(field, _("Please enter a whole number."))
         return None
+    if not int_in_range(number):
+        errors.add(field, str(NUMBER_RANGE_MESSAGE))
+        return None
+    return number
 
 
 def parse_capacity(value: Any, errors: FieldErrors, field: str = "capacity") -> int | None:
@@ -179,6 +196,9 @@ def clean_text(
     value: Any, field: str, errors: FieldErrors, *, max_length: int = MAX_TEXT, required: bool = False
 ) -> str:
     text = "" if value is None else str(value).strip()
+    if has_unstorable(text):
+        errors.add(field, str(UNSTORABLE_MESSAGE))
+        return ""
     if required and not text:
         errors.add(field, _("This field is required."))
     if len(text) > max_length:
@@ -202,6 +222,9 @@ def check_host(
     try:
         member_id = int(member_id)
     except (TypeError, ValueError):
+        member_id = None
+    if member_id is None or not int_in_range(member_id):
+        # Not a number, or no id a member could have: not one of the choices either way.
         errors.add(field, _("Please choose a member of the group."))
         return None
     membership = db.session.scalar(
@@ -238,6 +261,9 @@ def validate_meeting(group: Group, raw: Mapping[str, Any]) -> dict[str, Any]:
                 deadline = datetime.fromisoformat(str(deadline_raw).strip())
             except ValueError:
                 errors.add("rsvp_deadline", _("Please enter a valid date and time."))
+        if deadline is not None and not date_in_range(deadline):
+            errors.add("rsvp_deadline", date_range_message())
+            deadline = None
     values: dict[str, Any] = {}
     if zone is not None and day is not None and start is not None and end is not None:
         starts_at = local_to_utc(day, start, zone)

@@ -4,12 +4,13 @@ every problem is reported at once, and the same way for every caller."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, SubmitField
 from wtforms.validators import Length
 
+from app.forms_base import AppForm
 
-class NetworkSettingsForm(FlaskForm):
+
+class NetworkSettingsForm(AppForm):
     name = StringField(_l("Network name"), validators=[Length(max=200)])
     default_timezone = StringField(_l("Time zone"), validators=[Length(max=64)],
                                    description=_l("Used where a group has none, e.g. Europe/Copenhagen."))

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
+from app.forms_base import AppForm as FlaskForm  # FlaskForm that refuses what cannot be stored
 from app.tokens.services import NAME_MAX_LENGTH
 
 
