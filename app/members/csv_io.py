@@ -74,6 +74,8 @@ MAX_LENGTHS = {"name": 200, "email": 254, "phone": 40, "company": 200, "title": 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _PHONE_LIKE = re.compile(r"^[+\-]?[\d\s()./-]+$")
+# C0 control characters other than tab and line breaks (NUL above all: PostgreSQL refuses it).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class RowStatus(enum.StrEnum):
@@ -147,6 +149,10 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
         return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16", errors="replace"), "utf-16"
+    if len(data) >= 4 and data.count(b"\x00") * 3 > len(data):
+        # UTF-16 without a byte order mark: every other byte of ASCII text is NUL.
+        encoding = "utf-16-le" if data[1] == 0 else "utf-16-be"
+        return data.decode(encoding, errors="replace"), encoding
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -286,6 +292,9 @@ def _validate_row(line: int, values: dict[str, str], *, existing: set[str], in_g
                   seen_emails: dict[str, int], test_environment: bool = False,
                   invite_others: bool = False) -> ImportRow:
     row = ImportRow(line=line)
+    if any(_CONTROL.search(value) for value in values.values()):
+        # Nothing a spreadsheet writes; refused rather than stored (or silently altered).
+        row.errors.append(Message("control_characters"))
     name = clean_text(values["name"]) or clean_text(f"{values['first_name']} {values['last_name']}")
     row.name = name
     if not name:

@@ -61,6 +61,8 @@ IMPORT_MESSAGES = {
     "too_many_invitations": _l("As an organizer you can send at most %(max)s invitations from one file. "
                                "Please split the list, or ask an admin to import it."),
     "unreadable": _l("The file could not be read as CSV near line %(line)s."),
+    "control_characters": _l("The row contains invisible control characters (such as NUL). "
+                             "Please remove them, or save the file again as CSV UTF-8."),
     "name_missing": _l("Name is missing."),
     "email_missing": _l("E-mail is missing."),
     "email_invalid": _l("“%(email)s” is not a valid e-mail address."),

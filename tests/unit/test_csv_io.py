@@ -195,6 +195,22 @@ def test_invite_others_gives_unknown_addresses_one_answer_whatever_they_are():
     assert codes(hidden.notes) == codes(new.notes) == ["will_be_invited"]
 
 
+def test_control_characters_are_a_row_error_not_a_database_failure():
+    text = ("navn;e-mail;virksomhed\nNul;nul@example.dk;Fi\x00rma\nGod;god@example.dk;Firma\x1b\n"
+            "Ok;ok@example.dk;A\tB\n")
+    nul, escape, ok = parse_members_csv(text).rows
+    assert codes(nul.errors) == codes(escape.errors) == ["control_characters"]
+    assert ok.status == RowStatus.OK
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_byte_order_mark_is_recognised(encoding):
+    data = f"{HEADER}\r\n{ROW}\r\n".encode(encoding)
+    text, found = decode_bytes(data)
+    assert found == encoding and "Søren Ærø" in text
+    assert parse_members_csv(data).rows[0].status == RowStatus.OK
+
+
 def test_group_column_is_resolved_against_the_allowed_groups():
     text = "navn;e-mail;grupper\nA;a@example.dk;kaffeklub-vest, Kaffeklub Øst\nB;b@example.dk;hemmelig\n"
     lookup = {"kaffeklub-vest": "kaffeklub-vest", "kaffeklub øst": "kaffeklub-oest"}

@@ -392,6 +392,24 @@ def test_a_list_over_the_maximum_is_refused_with_a_clear_message(app, login):
     assert _count(Member) == 5
 
 
+@pytest.mark.parametrize("role", ["admin", "organizer"])
+def test_nul_bytes_in_a_file_are_a_row_error_not_a_500(app, login, role):
+    world = build_world()
+    client = client_for(app, login, world, role)
+    text = "navn;e-mail;virksomhed;kompetencer\nN\x00ul;nul@example.dk;Fi\x00rma;mo\x00ms\n"
+    response = _upload(client, world.a.id, text.encode())
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and _statuses(page) == {2: "error"}
+    assert "invisible control characters" in page and _token(page) is None
+    # Even a correctly signed list with NUL bytes imports nothing and answers 422.
+    with app.test_request_context():
+        forged = URLSafeTimedSerializer(app.secret_key, salt="kaffeklub.members.import").dumps(
+            {"u": world.person(role).id, "g": world.a.id, "t": text, "f": "x.csv"})
+    response = client.post("/admin/members/import/confirm", data={"payload": forged})
+    assert response.status_code == 422
+    assert _count(Member) == 5 and _count(OutboxMessage) == 0
+
+
 # --- organizers invite; the preview does not tell who is a member ---------------------------------
 
 def _rows_html(page: str) -> dict[int, str]:
