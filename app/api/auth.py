@@ -83,8 +83,25 @@ def authenticate_request() -> None:
     g.api_user = member
 
 
+def refuse_anonymous_writes() -> None:
+    """before_request, after authenticate_request: an anonymous call to an endpoint that needs a
+    token is answered 401 here, before flask-smorest reads and validates its query and body (which
+    would otherwise answer 422 to a caller who could not have made the call anyway)."""
+    if g.get("api_user") is None and _needs_token(current_app.view_functions.get(request.endpoint)):
+        raise TokenRequired(_("This endpoint needs an access token: 'Authorization: Bearer <token>'."))
+
+
+def _needs_token(view) -> bool:
+    view_class = getattr(view, "view_class", None)
+    if view_class is not None:  # a MethodView: the method's own function
+        view = getattr(view_class, request.method.lower(), None)
+    # functools.wraps copies __dict__, so the mark survives flask-smorest's outer decorators.
+    return bool(getattr(view, "token_required", False))
+
+
 def token_required(view):
-    """Refuse anonymous calls with 401 (place it below @blp.response)."""
+    """Refuse anonymous calls with 401 (place it below @blp.response); refuse_anonymous_writes
+    sees the mark and answers before the arguments are parsed."""
 
     @wraps(view)
     def wrapper(*args, **kwargs):
@@ -92,6 +109,7 @@ def token_required(view):
             raise TokenRequired(_("This endpoint needs an access token: 'Authorization: Bearer <token>'."))
         return view(*args, **kwargs)
 
+    wrapper.token_required = True
     return wrapper
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import g
 
-from app.api.auth import authenticate_request, no_store, token_required
+from app.api.auth import authenticate_request, no_store, refuse_anonymous_writes, token_required
 from app.api.schemas import GroupMemberSchema, GroupSchema
 from app.api.spec import TOKEN_OPTIONAL, TOKEN_REQUIRED, TaggedBlueprint
 from app.groups import services as group_services
@@ -12,6 +12,7 @@ from app.groups import services as group_services
 blp = TaggedBlueprint("api_groups", __name__, url_prefix="/api/v1", tag="Groups",
                       description="Groups (kaffeklubber) and their members")
 blp.before_request(authenticate_request)
+blp.before_request(refuse_anonymous_writes)
 blp.after_request(no_store)
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from flask import g
 
-from app.api.auth import authenticate_request, no_store, token_required
+from app.api.auth import authenticate_request, no_store, refuse_anonymous_writes, token_required
 from app.api.schemas import MeSchema
 from app.api.spec import TOKEN_REQUIRED, TaggedBlueprint
 
 blp = TaggedBlueprint("api_me", __name__, url_prefix="/api/v1", tag="Me",
                       description="The member who owns the access token")
 blp.before_request(authenticate_request)
+blp.before_request(refuse_anonymous_writes)
 blp.after_request(no_store)
 
 

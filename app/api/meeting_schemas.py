@@ -1,86 +1,307 @@
 """Marshmallow schemas of the meetings API: what /api/v1 takes and returns for meetings and series.
 
-Input schemas only check JSON types (a string is a string, a number a whole number); every rule
-about the values (required fields, dates and times, end after start, capacity, deadlines, time
-zones, series rules) is checked by app.meetings.services, so the web forms and the API share them.
+The input schemas are the API's contract, and the OpenAPI document is generated from them, so
+they say what the services will refuse anyway: required fields, JSON types, text lengths, number
+ranges, date and time formats and the range of dates (MIN_DATE..MAX_DATE), enumerations, and text
+that cannot be stored (NUL bytes, lone surrogates). Rules between fields (end after start, a
+deadline before the start, a host who belongs to the group, a series' rule) stay in
+app.meetings.services, which the web forms share. Every message is translated when it is raised
+(?lang, else Accept-Language), and every field's errors come back at once, named by field.
 Dates and times in the input are LOCAL to the group's time zone (or the given `timezone`).
 """
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+from flask_babel import gettext as _
+from marshmallow import Schema, ValidationError, fields, validate
+
+from app.input_guard import (
+    DB_INT_MAX,
+    MAX_YEAR,
+    MIN_YEAR,
+    UNSTORABLE_MESSAGE,
+    date_range_message,
+    has_unstorable,
+)
 
 LANGUAGES = ("da", "en")
 SCOPE_THIS = "this"
 SCOPE_FOLLOWING = "following"
 SCOPE_REST = "rest_of_series"
 
+INT32_MAX = DB_INT_MAX  # the database's INTEGER columns
+MIN_DATE = date(MIN_YEAR, 1, 1)  # the services' range of dates (app.input_guard)
+MAX_DATE = date(MAX_YEAR, 12, 31)
+MAX_TITLE = 200
+MAX_TEXT = 500
+MAX_AGENDA = 20000
+MAX_REASON = 2000
+MAX_ZONE = 64
+MAX_RSVP_DAYS_BEFORE = 60
+FREQUENCIES = ("weekly", "every_n_weeks", "monthly_nth_weekday", "monthly_day", "rrule")
+HOLIDAY_POLICIES = ("skip", "move", "ignore")
+DATE_RANGE = f"{MIN_DATE.isoformat()} to {MAX_DATE.isoformat()}"
 
-def _text(description: str, **kwargs) -> fields.String:
-    return fields.String(allow_none=True, metadata={"description": description}, **kwargs)
+# --- validators with translated messages (and the attributes apispec documents) ----------------
 
 
-def _whole(description: str) -> fields.Integer:
-    return fields.Integer(strict=True, allow_none=True, metadata={"description": description})
+def storable(value: str) -> None:
+    """No NUL (PostgreSQL text refuses it) and no lone surrogate (not encodable as UTF-8)."""
+    if has_unstorable(value):
+        raise ValidationError(str(UNSTORABLE_MESSAGE))
+
+
+class TextLength(validate.Length):
+    """minLength/maxLength in the document; the services' own message."""
+
+    def __call__(self, value: str) -> str:
+        if self.max is not None and len(value) > self.max:
+            raise ValidationError(_("Please use at most %(n)d characters.", n=self.max))
+        if self.min is not None and len(value) < self.min:
+            raise ValidationError(_("This field is required."))
+        return value
+
+
+class NotBlank(validate.Regexp):
+    """At least one character that is not white space (pattern \\S)."""
+
+    def __init__(self) -> None:
+        super().__init__(r"\S")
+
+    def __call__(self, value: str) -> str:
+        if not self.regex.search(value):
+            raise ValidationError(_("This field is required."))
+        return value
+
+
+class Between(validate.Range):
+    """minimum/maximum in the document."""
+
+    def __init__(self, min: int, max: int, *, message: Callable[[], str] | None = None,
+                 low_message: Callable[[], str] | None = None) -> None:
+        super().__init__(min=min, max=max)
+        self.message = message
+        self.low_message = low_message
+
+    def __call__(self, value: int) -> int:
+        if value < self.min and self.low_message:
+            raise ValidationError(self.low_message())
+        if not self.min <= value <= self.max:
+            raise ValidationError(self.message() if self.message else _(
+                "Please enter a number from %(min)d to %(max)d.", min=self.min, max=self.max))
+        return value
+
+
+class Choice(validate.OneOf):
+    """enum in the document."""
+
+    def __init__(self, choices, message: Callable[[], str] | None = None) -> None:
+        super().__init__(choices)
+        self.message = message
+
+    def __call__(self, value: Any) -> Any:
+        if value not in self.choices:
+            raise ValidationError(self.message() if self.message else _(
+                "Please choose one of: %(choices)s.", choices=", ".join(map(str, self.choices))))
+        return value
+
+
+def _in_range(day: date) -> bool:
+    return MIN_DATE <= day <= MAX_DATE
+
+
+def _out_of_range() -> str:
+    return date_range_message()
+
+
+class DateText(validate.Regexp):
+    """YYYY-MM-DD, a real day from MIN_DATE to MAX_DATE."""
+
+    def __init__(self) -> None:
+        super().__init__(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+    def __call__(self, value: str) -> str:
+        try:
+            day = date.fromisoformat(value) if self.regex.match(value) else None
+        except ValueError:
+            day = None
+        if day is None:
+            raise ValidationError(_("Please enter a valid date (YYYY-MM-DD)."))
+        if not _in_range(day):
+            raise ValidationError(_out_of_range())
+        return value
+
+
+class TimeText(validate.Regexp):
+    """HH:MM (or HH:MM:SS), a wall-clock time; with `optional`, "" too (no time, like null)."""
+
+    def __init__(self, *, optional: bool = False) -> None:
+        time_pattern = r"([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?"
+        super().__init__(f"^({time_pattern})?$" if optional else f"^{time_pattern}$")
+
+    def __call__(self, value: str) -> str:
+        if not self.regex.match(value):
+            raise ValidationError(_("Please enter a valid time (HH:MM)."))
+        return value
+
+
+class DateTimeText(validate.Regexp):
+    """An ISO 8601 date and time (naive = local), on a day from MIN_DATE to MAX_DATE.
+    With `date_only`, a bare date is accepted too (the list window)."""
+
+    def __init__(self, *, date_only: bool = False, optional: bool = False) -> None:
+        moment = r"[0-9]{4}-[0-9]{2}-[0-9]{2}" + ("" if date_only else r"[T ][0-9]{2}:[0-9]{2}")
+        super().__init__(f"^($|{moment})" if optional else f"^{moment}")
+        self.date_only = date_only
+        self.optional = optional
+
+    def __call__(self, value: str) -> str:
+        if self.optional and value == "":
+            return value
+        try:
+            moment = datetime.fromisoformat(value) if self.regex.match(value) else None
+        except ValueError:
+            moment = None
+        if moment is None:
+            raise ValidationError(_("Please enter a date (YYYY-MM-DD) or a date and time (ISO 8601).")
+                                  if self.date_only else _("Please enter a valid date and time."))
+        if not _in_range(moment.date()):
+            raise ValidationError(_out_of_range())
+        return value
+
+
+# --- fields ----------------------------------------------------------------------------------
+
+
+class _TranslatedErrors:
+    """Field mixin: the messages marshmallow raises itself (required, null, wrong type), translated."""
+
+    invalid_message: Callable[[], str] = staticmethod(lambda: _("Please enter text."))
+
+    def make_error(self, key: str, **kwargs) -> ValidationError:
+        if key in ("required", "null"):
+            return ValidationError(_("This field is required."))
+        if key in ("invalid", "invalid_utf8"):
+            return ValidationError(self.invalid_message())
+        if key == "too_large":
+            return ValidationError(_("Please enter a whole number."))
+        return super().make_error(key, **kwargs)
+
+
+class Text(_TranslatedErrors, fields.String):
+    pass
+
+
+class Whole(_TranslatedErrors, fields.Integer):
+    invalid_message = staticmethod(lambda: _("Please enter a whole number."))
+
+
+class Flag(_TranslatedErrors, fields.Boolean):
+    invalid_message = staticmethod(lambda: _("Please enter true or false."))
+
+
+def _text(description: str, max_length: int = MAX_TEXT, *, required: bool = False, nullable: bool = True,
+          blank: bool = True, validators: list | None = None, data_key: str | None = None,
+          **metadata) -> Text:
+    checks = [storable, TextLength(max=max_length), *(validators or [])]
+    if not blank:
+        checks.append(NotBlank())
+    return Text(required=required, allow_none=nullable and not required, validate=checks, data_key=data_key,
+                metadata={"description": description, **metadata})
+
+
+def _whole(description: str, minimum: int, maximum: int, *, low_message: Callable[[], str] | None = None,
+           nullable: bool = True) -> Whole:
+    return Whole(strict=True, allow_none=nullable, metadata={"description": description},
+                 validate=Between(minimum, maximum, low_message=low_message))
+
+
+def _date(description: str, **kwargs) -> Text:
+    return _text(f"{description}: YYYY-MM-DD, {DATE_RANGE}", 10, validators=[DateText()], format="date",
+                 **kwargs)
+
+
+def _time(description: str, *, optional: bool = False, **kwargs) -> Text:
+    return _text(f"{description}: HH:MM" + ("; empty or null for none" if optional else ""), 8,
+                 validators=[TimeText(optional=optional)], **kwargs)
+
+
+def _capacity_message() -> str:
+    return _("The capacity must be a positive number (or empty for no limit).")
 
 
 # --- query strings ----------------------------------------------------------------------------
 
 
 class LangQuerySchema(Schema):
-    lang = fields.String(
-        validate=validate.OneOf(LANGUAGES),
+    lang = Text(
+        validate=Choice(LANGUAGES),
         metadata={"description": "Language of messages (validation errors, skip reasons); "
                                  "otherwise Accept-Language, else Danish"},
     )
 
 
 class MeetingListQuerySchema(LangQuerySchema):
-    from_ = fields.String(
-        data_key="from",
-        metadata={"description": "Meetings starting at or after this ISO 8601 date or date-time "
-                                 "(a date or naive time is local to the group). Default: today",
-                  "examples": ["2027-01-01", "2027-01-01T00:00:00+01:00"]},
+    from_ = _text(
+        "Meetings starting at or after this ISO 8601 date or date-time (a date or naive time is "
+        f"local to the group), on a day from {DATE_RANGE}. Default: today",
+        40, nullable=False, validators=[DateTimeText(date_only=True)], data_key="from",
+        examples=["2027-01-01", "2027-01-01T00:00:00+01:00"],
     )
-    to = fields.String(
-        metadata={"description": "Meetings starting before this date-time; a date counts "
-                                 "inclusively (the whole day). Default: no limit",
-                  "examples": ["2027-12-31"]},
+    to = _text(
+        "Meetings starting before this date-time; a date counts inclusively (the whole day). "
+        f"A day from {DATE_RANGE}; after `from`. Default: no limit",
+        40, nullable=False, validators=[DateTimeText(date_only=True)], examples=["2027-12-31"],
     )
 
 
 class SeriesQuerySchema(LangQuerySchema):
-    dry_run = fields.Boolean(metadata={"description": "Only compute the dates; create nothing"})
+    dry_run = Flag(metadata={"description": "Only compute the dates; create nothing"})
 
 
 # --- input --------------------------------------------------------------------------------------
 
 
-class MeetingInputSchema(Schema):
-    """One meeting as an organizer enters it. Required to create: title, date, start_time, end_time."""
+class MeetingFieldsSchema(Schema):
+    """The fields of a meeting as an organizer enters them; none required (PATCH)."""
 
-    title = _text("Required when creating")
-    date = fields.String(allow_none=True,
-                         metadata={"description": "Local date (YYYY-MM-DD)", "format": "date"})
-    start_time = _text("Local wall-clock time, HH:MM")
-    end_time = _text("Local wall-clock time, HH:MM; after start_time")
-    doors_open_time = _text("Doors open / coffee from, HH:MM; not after start_time")
-    venue_name = _text("Venue name")
+    title = _text("Title", MAX_TITLE, nullable=False, blank=False)
+    date = _date("Local date", nullable=False)
+    start_time = _time("Local wall-clock time", nullable=False)
+    end_time = _time("Local wall-clock time; after start_time", nullable=False)
+    doors_open_time = _time("Doors open / coffee from; not after start_time", optional=True)
+    venue_name = _text("Venue name", MAX_TITLE)
     venue_address = _text("Street address (a map link is built from it)")
-    host_member_id = _whole("Id of the hosting member (must belong to the group); null for none")
+    host_member_id = _whole("Id of the hosting member (must belong to the group); 0 or null for none",
+                            0, INT32_MAX)
     online_url = _text("Online link, https://...")
-    capacity = _whole("Seats (positive); null for no limit")
-    rsvp_deadline = _text("Sign-up deadline, ISO 8601 date-time (naive = local); before the start")
-    guests_welcome = fields.Boolean(metadata={"description": "Guests are welcome (default true)"})
-    agenda = _text("Agenda / programme, plain text; blank lines separate paragraphs")
-    timezone = _text("IANA time zone the times are entered in; default the group's")
+    capacity = _whole("Seats; null for no limit", 1, INT32_MAX, low_message=_capacity_message)
+    rsvp_deadline = _text(f"Sign-up deadline, ISO 8601 date-time (naive = local), on a day from "
+                          f"{DATE_RANGE}; before the start; empty or null for none", 40,
+                          validators=[DateTimeText(optional=True)])
+    guests_welcome = Flag(metadata={"description": "Guests are welcome (default true)"})
+    agenda = _text("Agenda / programme, plain text; blank lines separate paragraphs", MAX_AGENDA)
+    timezone = _text("IANA time zone the times are entered in; default the group's", MAX_ZONE)
 
 
-class MeetingPatchSchema(MeetingInputSchema):
+class MeetingInputSchema(MeetingFieldsSchema):
+    """One meeting as an organizer enters it. Required: title, date, start_time, end_time."""
+
+    title = _text("Title", MAX_TITLE, required=True, blank=False)
+    date = _date("Local date", required=True)
+    start_time = _time("Local wall-clock time", required=True)
+    end_time = _time("Local wall-clock time; after start_time", required=True)
+
+
+class MeetingPatchSchema(MeetingFieldsSchema):
     """Only the given fields change."""
 
-    scope = fields.String(
-        validate=validate.OneOf([SCOPE_THIS, SCOPE_FOLLOWING]),
+    scope = Text(
+        validate=Choice([SCOPE_THIS, SCOPE_FOLLOWING]),
         metadata={"description": "For series meetings: `this` (default) changes this meeting only; "
                                  "`following` also gives the later meetings of the series the given "
                                  "times, venue, host and capacity"},
@@ -88,63 +309,72 @@ class MeetingPatchSchema(MeetingInputSchema):
 
 
 class CancelInputSchema(Schema):
-    reason = _text("Reason, shown to members")
-    scope = fields.String(
-        validate=validate.OneOf([SCOPE_THIS, SCOPE_REST]),
+    reason = _text("Reason, shown to members", MAX_REASON)
+    scope = Text(
+        validate=Choice([SCOPE_THIS, SCOPE_REST]),
         metadata={"description": "`this` (default) or `rest_of_series`: this and every later "
                                  "meeting of its series"},
     )
 
 
 class RotationEntrySchema(Schema):
-    host_member_id = _whole("Hosting member (a member of the group)")
-    venue_name = _text("Venue; default the host's company")
+    host_member_id = _whole("Hosting member (a member of the group); 0 or null for none", 0, INT32_MAX)
+    venue_name = _text("Venue; default the host's company", MAX_TITLE)
     venue_address = _text("Street address")
 
 
 class SeriesInputSchema(Schema):
-    """A series from friendly choices or an RRULE, over a date range (local dates and times)."""
+    """A series from friendly choices or an RRULE, over a date range (local dates and times).
 
-    title = _text("Required")
-    frequency = fields.String(
-        metadata={"description": "How the meetings repeat",
-                  "enum": ["weekly", "every_n_weeks", "monthly_nth_weekday", "monthly_day", "rrule"]},
+    Required: title, frequency, starts_on, ends_on, start_time, end_time; and what the frequency
+    needs (weekly and every_n_weeks: weekday; monthly_nth_weekday: nth and weekday; monthly_day:
+    day_of_month; rrule: rrule)."""
+
+    title = _text("Title of every meeting", MAX_TITLE, required=True, blank=False)
+    frequency = Text(
+        required=True,
+        validate=Choice(FREQUENCIES, lambda: _("Please choose how the meetings repeat.")),
+        metadata={"description": "How the meetings repeat"},
     )
-    interval = _whole("every_n_weeks: the number of weeks")
-    weekday = _whole("0 = Monday ... 6 = Sunday (weekly, every_n_weeks, monthly_nth_weekday)")
-    nth = _whole("monthly_nth_weekday: 1-4, or -1 for the last")
-    day_of_month = _whole("monthly_day: 1-31 (short months use their last day)")
+    interval = _whole("every_n_weeks: the number of weeks", 1, 9999)  # the RRULE takes up to 4 digits
+    weekday = _whole("0 = Monday ... 6 = Sunday (weekly, every_n_weeks, monthly_nth_weekday)", 0, 6)
+    nth = Whole(strict=True, allow_none=True,
+                validate=Choice([1, 2, 3, 4, -1]),
+                metadata={"description": "monthly_nth_weekday: 1-4, or -1 for the last"})
+    day_of_month = _whole("monthly_day: 1-31 (short months use their last day)", 1, 31)
     rrule = _text("frequency rrule: the RRULE, e.g. FREQ=MONTHLY;BYDAY=WE;BYSETPOS=3")
-    starts_on = fields.String(allow_none=True,
-                              metadata={"description": "First day (YYYY-MM-DD)", "format": "date"})
-    ends_on = fields.String(allow_none=True,
-                            metadata={"description": "Last day (YYYY-MM-DD)", "format": "date"})
-    start_time = _text("Local wall-clock time, HH:MM (stays the same across daylight saving)")
-    end_time = _text("Local wall-clock time, HH:MM")
-    doors_open_time = _text("Doors open / coffee from, HH:MM")
-    timezone = _text("IANA time zone; default the group's")
-    skip_months = fields.List(fields.Integer(strict=True),
-                              metadata={"description": "Months 1-12 without meetings"})
-    holiday_policy = fields.String(
-        metadata={"description": "Public holidays: skip, move (to the next working day) or ignore",
-                  "enum": ["skip", "move", "ignore"]},
+    starts_on = _date("First day", required=True)
+    ends_on = _date("Last day (at most 200 meetings in the range)", required=True)
+    start_time = _time("Local wall-clock time (stays the same across daylight saving)", required=True)
+    end_time = _time("Local wall-clock time; after start_time", required=True)
+    doors_open_time = _time("Doors open / coffee from; not after start_time", optional=True)
+    timezone = _text("IANA time zone; default the group's", MAX_ZONE)
+    skip_months = fields.List(
+        Whole(strict=True, validate=Between(1, 12, message=lambda: _("Please choose months from the list."))),
+        allow_none=True, metadata={"description": "Months 1-12 without meetings"},
     )
-    venue_name = _text("Venue of every meeting (unless a host rotation is given)")
+    holiday_policy = Text(
+        allow_none=True,
+        validate=Choice(HOLIDAY_POLICIES, lambda: _("Please choose what happens on public holidays.")),
+        metadata={"description": "Public holidays: skip, move (to the next working day) or ignore"},
+    )
+    venue_name = _text("Venue of every meeting (unless a host rotation is given)", MAX_TITLE)
     venue_address = _text("Street address")
     online_url = _text("Online link, https://...")
-    capacity = _whole("Seats (positive); null for no limit")
-    guests_welcome = fields.Boolean()
-    agenda = _text("Agenda / programme")
-    rsvp_days_before = _whole("Sign-up deadline of each meeting: this many days before it (0-60; "
-                              "0 = the same day), at rsvp_time. Give both or neither")
-    rsvp_time = _text("Sign-up deadline: local wall-clock time, HH:MM, on that day; the deadline "
-                      "must come before each meeting's start")
+    capacity = _whole("Seats; null for no limit", 1, INT32_MAX, low_message=_capacity_message)
+    guests_welcome = Flag()
+    agenda = _text("Agenda / programme", MAX_AGENDA)
+    rsvp_days_before = _whole("Sign-up deadline of each meeting: this many days before it (0 = the same "
+                              "day), at rsvp_time. Give both or neither", 0, MAX_RSVP_DAYS_BEFORE)
+    rsvp_time = _time("Sign-up deadline: local wall-clock time on that day; the deadline must come "
+                      "before each meeting's start", optional=True)
     rotation = fields.List(
         fields.Nested(RotationEntrySchema),
+        allow_none=True,
         metadata={"description": "Hosts in turn: the first meeting gets the first entry, and so on "
                                  "(checked and applied when creating, not in a dry run)"},
     )
-    dry_run = fields.Boolean(metadata={"description": "Only compute the dates (same as ?dry_run=true)"})
+    dry_run = Flag(metadata={"description": "Only compute the dates (same as ?dry_run=true)"})
 
 
 # --- output -------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from webargs.flaskparser import FlaskParser, abort
 
-from app.api.auth import authenticate_request, no_store, token_required
+from app.api.auth import authenticate_request, no_store, refuse_anonymous_writes, token_required
 from app.api.meeting_schemas import (
     SCOPE_FOLLOWING,
     SCOPE_REST,
@@ -47,7 +47,8 @@ def flatten_errors(messages: Any, prefix: str = "") -> dict[str, list[str]]:
     """{"json": {"rotation": {0: {"host_member_id": [..]}}}} -> {"rotation-0-host_member_id": [..]}.
 
     The same `{field: [messages]}` shape (and the same "rotation-0-..." naming) as the services'
-    ValidationFailed, whether JSON types or values were wrong.
+    ValidationFailed, whether JSON types or values were wrong. Errors of the items of a list of
+    plain values ({"skip_months": {0: [..]}}) belong to the list: "skip_months", as the services say.
     """
     if isinstance(messages, Mapping):
         flat: dict[str, list[str]] = {}
@@ -55,7 +56,11 @@ def flatten_errors(messages: Any, prefix: str = "") -> dict[str, list[str]]:
             name = str(key) if not prefix else f"{prefix}-{key}"
             if not prefix and key in ("json", "query") and isinstance(value, Mapping):
                 name = ""  # drop the location level
-            flat.update(flatten_errors(value, name))
+            if prefix and isinstance(key, int) and not isinstance(value, Mapping):
+                name = prefix  # an item of a list of plain values
+            for field, field_messages in flatten_errors(value, name).items():
+                known = flat.setdefault(field, [])
+                known.extend(m for m in field_messages if m not in known)
         return flat
     if isinstance(messages, list | tuple) and all(isinstance(m, str) for m in messages):
         return {prefix or "_schema": list(messages)}
@@ -63,7 +68,19 @@ def flatten_errors(messages: Any, prefix: str = "") -> dict[str, list[str]]:
 
 
 class FlatErrorsParser(FlaskParser):
-    """webargs parser whose 422 answers carry flat {field: [messages]} errors."""
+    """webargs parser whose 422 answers carry flat {field: [messages]} errors, and whose 400 for a
+    body that is not JSON covers every way Python's json can fail (too many digits, too deep)."""
+
+    def _raw_load_json(self, req):
+        try:
+            return super()._raw_load_json(req)
+        except (ValueError, RecursionError) as error:  # JSONDecodeError is a ValueError
+            if isinstance(error, ValueError) and getattr(error, "doc", None) == "":
+                raise  # an empty body: webargs treats it as no body
+            return self._handle_invalid_json_error(error, req)
+
+    def _handle_invalid_json_error(self, error, req, *args, **kwargs):
+        abort(400, exc=error, messages={"json": [_("The request body is not valid JSON.")]})
 
     def handle_error(self, error, req, schema, *, error_status_code, error_headers):
         abort(error_status_code or self.DEFAULT_VALIDATION_STATUS, exc=error,
@@ -77,6 +94,7 @@ class MeetingsBlueprint(TaggedBlueprint):
 blp = MeetingsBlueprint("api_meetings", __name__, url_prefix="/api/v1", tag="Meetings",
                         description="Meetings of the groups, and series of meetings")
 blp.before_request(authenticate_request)
+blp.before_request(refuse_anonymous_writes)
 blp.after_request(no_store)
 
 WRITE_ERRORS = ("Unauthorized", "Forbidden", "NotFound", "TooManyRequests")
@@ -204,7 +222,7 @@ def _parse_bound(value: str | None, zone: ZoneInfo, name: str, *, end: bool) -> 
                 day += timedelta(days=1)
             return datetime.combine(day, time(), tzinfo=zone)
         moment = datetime.fromisoformat(text)
-    except ValueError:
+    except (ValueError, OverflowError):
         raise ValidationFailed(
             _("Please correct the marked fields."),
             fields={name: [_("Please enter a date (YYYY-MM-DD) or a date and time (ISO 8601).")]},
