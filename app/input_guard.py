@@ -19,6 +19,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.routing import IntegerConverter
 
+from app.errors import DomainError
+
 # Every integer column is a 32-bit INTEGER (ids, capacity, counters).
 DB_INT_MIN = -(2**31)
 DB_INT_MAX = 2**31 - 1
@@ -71,4 +73,6 @@ def refuse_unstorable_request() -> None:
         abort(404)
     for key, values in request.args.lists():
         if has_unstorable(key) or any(has_unstorable(v) for v in values):
-            abort(400)
+            raise DomainError(
+                _("The address contains something the app cannot use. Please check the link and try again.")
+            )

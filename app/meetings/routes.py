@@ -356,7 +356,7 @@ def series_new(slug: str):
                 return redirect(url_for("meetings.group_upcoming", slug=group.slug))
             if request.form.get("action") == "create":
                 flash(_("The choices changed since the preview. Please check the dates again."), "warning")
-            plan = svc.preview_series(current_user, group, series_input)
+            plan = svc.preview_series(current_user, group, series_input, rotation)
             form.confirm.data = digest
         except ValidationFailed as error:
             _attach_errors(form, error)

@@ -375,13 +375,20 @@ def _remember_venue(group: Group, entry: HostAssignment) -> None:
 # --- use cases -----------------------------------------------------------------------------------
 
 
-def preview_series(user, group: Group, data: SeriesData | Mapping[str, Any]) -> SeriesPlan:
-    """The dates the series would get, the skipped ones with reasons; writes nothing."""
+def preview_series(
+    user,
+    group: Group,
+    data: SeriesData | Mapping[str, Any],
+    hosts: Sequence[HostAssignment | Mapping] | None = None,
+) -> SeriesPlan:
+    """The dates the series would get, the skipped ones with reasons; writes nothing. Hosts, if
+    given, are checked as create_series checks them, so the preview shows their mistakes too."""
     from app.meetings.services import require_manage
 
     require_manage(user, group)
     raw = _as_series_dict(data)
     spec, _values, canonical = _build(group, raw)
+    _clean_hosts(group, hosts)
     expanded = _expand(spec, raw.get("frequency") or "")
     _check_rsvp(spec, expanded, canonical)
     existing = _find_same_series(group, expanded.rrule_text, spec, canonical)

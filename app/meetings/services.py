@@ -28,7 +28,7 @@ from app.errors import NotFound, PermissionDenied, ValidationFailed
 from app.extensions import db
 from app.meetings import history
 from app.meetings.history import HistoryEntry
-from app.meetings.validation import FieldErrors, validate_meeting
+from app.meetings.validation import FieldErrors, clean_text, validate_meeting
 from app.models import (
     ChangeAction,
     Group,
@@ -296,9 +296,7 @@ def ensure_editable(meeting: Meeting, *, now: datetime | None = None) -> None:
 
 def clean_reason(reason: str | None) -> str:
     errors = FieldErrors()
-    reason = (reason or "").strip()
-    if len(reason) > 2000:
-        errors.add("reason", _("Please use at most %(n)d characters.", n=2000))
+    reason = clean_text(reason, "reason", errors, max_length=2000)
     errors.raise_if_any()
     return reason
 

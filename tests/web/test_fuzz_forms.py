@@ -90,7 +90,7 @@ class FormParser(HTMLParser):
         a = dict(attrs)
         if tag == "form":
             if (a.get("method") or "get").lower() == "post":
-                self.forms.append({"action": a.get("action") or "", "fields": {}, "enctype": a.get("enctype")})
+                self.forms.append({"action": a.get("action") or "", "fields": {}})
             else:
                 self.forms.append({"action": None, "fields": {}})
             return
@@ -228,7 +228,9 @@ class World:
         )
         self.token, _plain = create_token(self.admin, "fuzz")
         membership = db.session.scalar(
-            select(Membership).where(Membership.member_id == self.member.id, Membership.group_id == self.group.id)
+            select(Membership).where(
+                Membership.member_id == self.member.id, Membership.group_id == self.group.id
+            )
         )
         # Plain values only from here on: the test's own session must hold no transaction while a
         # request writes (SQLite would answer "database is locked").
@@ -473,9 +475,10 @@ def test_every_form_class_inherits_the_guarded_base():
     import importlib
     import pkgutil
 
+    from flask_wtf import FlaskForm
+
     import app as app_package
     from app.forms_base import AppForm
-    from flask_wtf import FlaskForm
 
     for module in pkgutil.walk_packages(app_package.__path__, "app."):
         if module.name.endswith(".forms"):
@@ -490,7 +493,28 @@ def test_every_form_class_inherits_the_guarded_base():
     assert not unguarded, unguarded
 
 
-@pytest.mark.parametrize("path", ["/meetings/3000000000", "/meetings/9223372036854775808", "/members/99999999999"])
+@pytest.mark.parametrize(
+    "path", ["/meetings/3000000000", "/meetings/9223372036854775808", "/members/99999999999"]
+)
 def test_ids_beyond_the_integer_range_are_not_found(app, client, login, path):
     login(create_admin())
     assert client.get(path).status_code == 404
+
+
+def test_the_reported_examples_are_clear_answers(app, client, login):
+    """The cases issue 6 lists, each with the answer a person (or a script) gets."""
+    from app.input_guard import UNSTORABLE_MESSAGE
+
+    group = create_group(slug="herning")
+    response = client.post("/login", data={"email": "a\x00b@x.dk"})
+    assert response.status_code in (200, 422)
+    assert str(UNSTORABLE_MESSAGE) in response.get_data(as_text=True)
+    assert client.get("/groups/x%00y/meetings").status_code == 404
+    assert client.get("/groups/x%ED%A0%80y/meetings").status_code == 404
+    login(create_organizer(group))
+    response = client.get("/groups/herning/meetings?view=month&month=%00")
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "cannot use" in page or "ikke kan bruge" in page
+    response = client.get("/api/v1/meetings/3000000000")
+    assert response.status_code == 404 and response.mimetype == "application/problem+json"

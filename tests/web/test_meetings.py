@@ -235,6 +235,62 @@ def test_create_with_bad_input_shows_error_next_to_field_and_creates_nothing(
     assert meeting_count() == 1
 
 
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        ({"title": "Morgen\x00møde"}, "title", "The field contains characters that cannot be saved."),
+        ({"agenda": "Kaffe\x00"}, "agenda", "The field contains characters that cannot be saved."),
+        ({"venue_name": "\x00"}, "venue_name", "The field contains characters that cannot be saved."),
+        ({"host_member_id": "abc"}, "host_member_id", "Please choose a member of the group."),
+        ({"host_member_id": str(2**63)}, "host_member_id", "Please choose a member of the group."),
+        ({"host_member_id": str(2**31)}, "host_member_id", "Please choose a member of the group."),
+        ({"capacity": str(2**31)}, "capacity", "The number is too large."),
+        ({"capacity": str(2**63)}, "capacity", "The number is too large."),
+        ({"rsvp_deadline": "0001-01-01T00:00"}, "rsvp_deadline", "between the years 1900 and 2200"),
+        ({"date": "0001-01-01"}, "date", "between the years 1900 and 2200"),
+        ({"date": "9999-12-31"}, "date", "between the years 1900 and 2200"),
+    ],
+)
+def test_hostile_input_is_a_field_error_not_a_500(client, login, world, change, field, message):
+    """Issue 6: these gave 500 (NUL on PostgreSQL, ids and numbers beyond the integer range, a
+    non-numeric host, a deadline in year 1). On create and on edit; an edit changes nothing."""
+    login(world.organizer)
+    for url in (f"/groups/{world.group.slug}/meetings/new", f"/meetings/{world.meeting.id}/edit"):
+        response = client.post(url, data={**FORM, **change})
+        assert response.status_code == 422, url
+        page = response.get_data(as_text=True)
+        assert f'id="{field}-error"' in page
+        assert message in page.split(f'id="{field}-error"', 1)[1][:300]
+    assert meeting_count() == 1
+    assert world.meeting.title == "Morgenmøde i marts" and world.meeting.capacity is None
+    assert db.session.scalar(select(func.count(MeetingChange.id))) == 0
+
+
+def test_service_refuses_unstorable_text_and_numbers_for_every_caller(app, world):
+    """The API calls the same service: a lone surrogate (JSON can carry one) or a NUL byte is a
+    field error there too, as are numbers and dates out of range."""
+    from app.errors import ValidationFailed
+    from app.meetings import services
+
+    data = {k: v for k, v in FORM.items() if k in services.MEETING_FIELDS}
+    cases = {
+        "title": "Morgen\ud800møde",
+        "agenda": "a\x00b",
+        "venue_address": "\udfff",
+        "capacity": 2**63,
+        "host_member_id": 10**30,
+        "rsvp_deadline": "0001-01-01T00:00",
+    }
+    for field, value in cases.items():
+        with pytest.raises(ValidationFailed) as caught:
+            services.create_meeting(world.organizer, world.group, {**data, field: value})
+        assert field in caught.value.fields
+    with pytest.raises(ValidationFailed) as caught:
+        services.cancel_meeting(world.organizer, world.meeting, "Syg\x00")
+    assert "reason" in caught.value.fields
+    assert meeting_count() == 1 and not world.meeting.is_cancelled
+
+
 def test_host_must_be_a_member_of_the_group(client, login, world):
     login(world.organizer)
     response = client.post(

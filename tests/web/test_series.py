@@ -489,6 +489,48 @@ def test_host_rotation_refuses_a_host_from_outside_the_group(client, login, worl
     assert all(m.host_member_id is None for m in series_meetings())
 
 
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"title": "Kaffe\x00klub"}, "title"),
+        ({"agenda": "\x00"}, "agenda"),
+        ({"capacity": str(2**31)}, "capacity"),
+        ({"day_of_month": str(2**63), "frequency": "monthly_day"}, "day_of_month"),
+        ({"interval": str(10**30), "frequency": "every_n_weeks"}, "interval"),
+        ({"starts_on": "0001-01-01"}, "starts_on"),
+        ({"ends_on": "9999-12-31"}, "ends_on"),
+        ({"rotation-0-host_member_id": "abc"}, "rotation-0-host_member_id"),
+        ({"rotation-0-host_member_id": str(2**63)}, "rotation-0-host_member_id"),
+        ({"rotation-0-venue_name": "a\x00b"}, "rotation-0-venue_name"),
+    ],
+)
+def test_hostile_series_input_is_a_field_error_not_a_500(client, login, world, change, field):
+    """Issue 6: a non-numeric host choice, numbers beyond the integer range, NUL bytes and far dates
+    gave 500s; now each is an error next to its field and nothing is created."""
+    login(world.organizer)
+    response = preview(client, world.group.slug, {**SERIES, **change})
+    assert response.status_code == 422
+    assert f'id="{field}-error"' in response.get_data(as_text=True)
+    assert series_meetings() == []
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"rotation-0-host_member_id": "abc"},
+        {"rotation-0-host_member_id": str(2**31)},
+        {"rotation-0-venue_name": "Kontor\x00et"},
+        {"rotation-0-venue_name": "Kontoret", "from_date": "0001-01-01"},
+    ],
+)
+def test_host_rotation_refuses_hostile_input_and_changes_nothing(client, login, world, data):
+    meetings = make_series(client, login, world)
+    response = client.post(f"/series/{meetings[0].series_id}/hosts", data=data)
+    assert response.status_code == 422
+    assert "-error" in response.get_data(as_text=True)
+    assert all(m.host_member_id is None and m.venue_name == "Erhvervshuset" for m in series_meetings())
+
+
 # --- permissions -----------------------------------------------------------------------------------
 
 
