@@ -29,11 +29,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=50)
     args = parser.parse_args(argv)
-    from bench import csv_import, web_pages
+    from bench import csv_import, login_timing, web_pages
 
     with tempfile.TemporaryDirectory() as tmp:
         rows = web_pages.run(Path(tmp), repeat=args.repeat, measure=measure)
         rows += csv_import.run(Path(tmp), repeat=args.repeat, measure=measure)
+        rows += login_timing.run(Path(tmp), repeat=args.repeat)
     baseline = rows[0][1]
     print(f"{'benchmark':55} {'median ms':>10} {'x baseline':>11}")
     for name, ms in rows:

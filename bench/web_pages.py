@@ -33,10 +33,14 @@ def run(tmp: Path, *, repeat: int, measure) -> list[tuple[str, float]]:
         meeting_id = db.session.scalar(select(Meeting.id).order_by(Meeting.starts_at.desc()))
         year_start = f"{date.today().year - 1}-01-01"
 
+    with app.app_context():
+        from app.auth.sessions import create_session
+
+        _, login_token = create_session(db.session.get(Member, admin_id), remember=False)
+        db.session.commit()
     client = app.test_client()
     with client.session_transaction() as session:
-        session["_user_id"] = str(admin_id)
-        session["_fresh"] = True
+        session["_user_id"] = login_token  # a real login record (app/auth/sessions.py)
     anonymous = app.test_client()
     bearer = {"Authorization": f"Bearer {api_token}"}
 

@@ -19,13 +19,20 @@ from flask import current_app
 from sqlalchemy import delete, func, select
 
 from app.extensions import db
-from app.models import LoginAttempt, utcnow
+from app.models import LoginAttempt, LoginToken, utcnow
 
 KEEP_FOR = timedelta(days=1)  # rows older than this no longer matter to any limit
 
 
 def _forget_old() -> None:
-    db.session.execute(delete(LoginAttempt).where(LoginAttempt.created_at < utcnow() - KEEP_FOR))
+    now = utcnow()
+    db.session.execute(delete(LoginAttempt).where(LoginAttempt.created_at < now - KEEP_FOR))
+
+
+def _forget_inert_tokens() -> None:
+    # The tokens stored for addresses that are no member's (see request_login_link), once expired.
+    db.session.execute(
+        delete(LoginToken).where(LoginToken.member_id.is_(None), LoginToken.expires_at < utcnow()))
 
 
 def record_link_request(address: str, ip: str) -> bool:
@@ -34,6 +41,7 @@ def record_link_request(address: str, ip: str) -> bool:
     Called for every request whatever the address, so members and non-members cost the same.
     Not committed here."""
     _forget_old()
+    _forget_inert_tokens()
     window = timedelta(minutes=current_app.config["LOGIN_MAIL_WINDOW_MINUTES"])
     sent = db.session.scalar(
         select(func.count(LoginAttempt.id)).where(

@@ -8,6 +8,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import select, update
+from sqlalchemy.orm import lazyload
 
 from app.auth import attempts, passwords
 from app.auth.sessions import revoke_sessions
@@ -44,7 +45,10 @@ def _active_member_by_email(email: str) -> Member | None:
     address = normalize_email(email)
     if not address:
         return None
-    return db.session.scalar(select(Member).where(Member.email == address, Member.active.is_(True)))
+    # lazyload: not the memberships and competencies the model loads eagerly. Logging in needs
+    # neither, and loading them only when the address is a member's would make that answer slower.
+    return db.session.scalar(select(Member).options(lazyload("*"))
+                             .where(Member.email == address, Member.active.is_(True)))
 
 
 def request_login_link(email: str, *, ip: str = "", next_url: str | None = None) -> None:
@@ -52,9 +56,10 @@ def request_login_link(email: str, *, ip: str = "", next_url: str | None = None)
     silently do nothing otherwise.
 
     The caller shows the same page either way, and both ways do the same work before answering
-    (record the request, make and hash a token, render the mail), so neither the page nor its
-    timing tells whether an address belongs to a member. Only a member's request under the cap
-    keeps the token and the mail, and replaces the member's older unused links.
+    (record the request, make, hash and store a token, render the mail), so neither the page nor
+    its timing tells whether an address belongs to a member. A non-member's token is inert (no
+    member). Only a member's request under the cap queues the mail, and replaces the member's
+    older unused links.
     """
     address = normalize_email(email)
     member = _active_member_by_email(address)
@@ -69,9 +74,11 @@ def request_login_link(email: str, *, ip: str = "", next_url: str | None = None)
     recipient = member if member is not None else Member(name=address.partition("@")[0], email=address)
     outbox = enqueue_mail(recipient, "login_link", link=link,
                           minutes=current_app.config["LOGIN_LINK_MINUTES"])
-    if send:
+    if member is None:
+        db.session.add(row)  # inert (no member): it only makes this answer cost what a member's does
+    elif send:
         db.session.add(row)
-    else:
+    if not send:
         db.session.expunge(outbox)
     db.session.commit()
 
@@ -81,7 +88,7 @@ def find_login_token(token: str) -> LoginToken:
     row = None
     if token and len(token) <= _MAX_TOKEN_LENGTH:
         row = db.session.scalar(select(LoginToken).where(LoginToken.token_hash == hash_token(token)))
-    if row is None or row.purpose not in LOGIN_PURPOSES:
+    if row is None or row.member_id is None or row.purpose not in LOGIN_PURPOSES:
         raise LoginLinkInvalid("unknown")
     if row.used_at is not None:
         raise LoginLinkInvalid("used")

@@ -13,12 +13,15 @@ from app.models.types import UTCDateTime, utcnow
 
 
 class LoginToken(db.Model):
-    """A single-use login link; only the SHA-256 of the token is stored."""
+    """A single-use login link; only the SHA-256 of the token is stored.
+
+    A request for an address that is no member's stores an inert token too (member_id NULL: it
+    logs nobody in and is deleted once expired), so both answers cost the same writes."""
 
     __tablename__ = "login_tokens"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     purpose: Mapped[str] = mapped_column(String(20), default="login")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -28,7 +31,7 @@ class LoginToken(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     requested_ip: Mapped[str] = mapped_column(String(64), default="")
 
-    member: Mapped[Member] = relationship()
+    member: Mapped[Member | None] = relationship()
 
 
 class ApiToken(db.Model):

@@ -4,7 +4,8 @@ Every login gets a row in login_sessions whose random token the session and reme
 cookies carry, so logout, "log out everywhere", a password change and deactivation can end it.
 login_attempts counts link requests and password attempts for the limits per address and per
 address and client, across all workers. login_tokens.revoked_at marks links replaced by a newer
-one or cancelled by deactivation.
+one or cancelled by deactivation; login_tokens.member_id may be NULL for the inert token a request
+for a non-member's address stores (so that both answers cost the same).
 
 Revision ID: c6a1f0e2d102
 Revises: c6a1f0e2d101
@@ -64,10 +65,13 @@ def upgrade():
 
     with op.batch_alter_table('login_tokens', schema=None) as batch_op:
         batch_op.add_column(sa.Column('revoked_at', _utc(), nullable=True))
+        batch_op.alter_column('member_id', existing_type=sa.Integer(), nullable=True)
 
 
 def downgrade():
+    op.execute('DELETE FROM login_tokens WHERE member_id IS NULL')
     with op.batch_alter_table('login_tokens', schema=None) as batch_op:
+        batch_op.alter_column('member_id', existing_type=sa.Integer(), nullable=False)
         batch_op.drop_column('revoked_at')
     with op.batch_alter_table('login_attempts', schema=None) as batch_op:
         batch_op.drop_index('ix_login_attempts_created_at')

@@ -344,4 +344,22 @@ def test_login_requests_do_the_same_work_for_members_and_others(client, app):
     assert "email/login_link.html" in for_member
     assert for_member == for_stranger
     assert len(outbox()) == 1
-    assert db.session.scalar(select(LoginToken.id).where(LoginToken.member_id.is_(None))) is None
+    # The stranger's token is stored too, inert: it belongs to nobody and logs nobody in...
+    inert = db.session.scalars(select(LoginToken).where(LoginToken.member_id.is_(None))).all()
+    assert len(inert) == 1 and inert[0].used_at is None
+    # ...and expired ones are cleared by later requests.
+    inert[0].expires_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    client.post("/login", data={"email": "another-stranger@example.test"})
+    assert len(db.session.scalars(select(LoginToken).where(LoginToken.member_id.is_(None))).all()) == 1
+
+
+def test_an_inert_token_logs_nobody_in(client, app):
+    from app.auth.tokens import new_login_token
+
+    row, token = new_login_token(None)
+    db.session.add(row)
+    db.session.commit()
+    assert client.get(f"/login/{token}").status_code == 404
+    assert client.post(f"/login/{token}").status_code == 404
+    assert not _is_logged_in(client)
