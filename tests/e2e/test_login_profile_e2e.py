@@ -67,8 +67,8 @@ def _log_in_by_link(live_server, page, email: str, *, remember: bool) -> str:
     page.goto(base + "/dev/mail")
     _assert_clean(page)
     rows = page.locator("main .list-group-item").filter(has_text=email)
-    expect(rows).to_have_count(1)
-    rows.first.get_by_role("link").click()
+    expect(rows.first).to_be_visible()
+    rows.first.get_by_role("link").click()  # newest first: earlier links no longer work
     page.wait_for_url(re.compile(r".*/dev/mail/\d+$"))
     _assert_clean(page)
 
@@ -141,7 +141,8 @@ def test_login_by_mail_link_edit_profile_switch_language_and_log_out(live_server
     page.locator("#website").fill("https://www.nytfirma.dk")
     page.locator("#title").fill("Indehaver")
     page.locator("#industry").fill("Revision")
-    page.locator("main form button[type=submit]").click()
+    # (The page has more forms: the list of logins with its log-out buttons.)
+    page.get_by_role("button", name=_translated(live_server, "Save profile", "da")).click()
     page.wait_for_url(base + "/profile")
     _assert_clean(page)
     expect(page.locator("main .alert-success")).to_have_text(
@@ -281,3 +282,55 @@ def test_phone_menu_of_a_logged_in_member_reaches_profile_and_logout(live_server
     page.wait_for_url(base + "/")
     _assert_clean(page)
     expect(page.locator("#user-menu")).to_have_count(0)
+
+
+def _new_page(browser):
+    context = browser.new_context(locale="da-DK", timezone_id="Europe/Copenhagen")
+    page = context.new_page()
+    page.errors = []  # type: ignore[attr-defined]
+    page.on("console", lambda msg: msg.type == "error" and page.errors.append(msg.text))
+    page.on("pageerror", lambda exc: page.errors.append(str(exc)))
+    return page
+
+
+def _is_logged_in(page, base: str) -> bool:
+    page.goto(base + "/")
+    return page.locator("#user-menu").count() == 1
+
+
+def test_logins_listed_on_the_profile_end_per_device_and_copied_cookies_die_with_logout(
+        live_server, page, browser, world):
+    """Two devices; a thief's copy of the phone's cookies. Logging the phone out from the laptop's
+    list ends the copy too; then the laptop's own logout ends the laptop's login."""
+    base = live_server.url
+    phone = _new_page(browser)
+    try:
+        _log_in_by_link(live_server, phone, world["email"], remember=True)
+        thief = _new_page(browser)
+        thief.context.add_cookies(phone.context.cookies())
+        assert _is_logged_in(thief, base)
+
+        _log_in_by_link(live_server, page, world["email"], remember=False)
+        page.goto(base + "/profile")
+        _assert_clean(page)
+        logins = page.locator("#logins + ul > li")
+        expect(logins).to_have_count(2)
+        this_device = _translated(live_server, "This device", "da")
+        expect(logins.first).to_contain_text(this_device)
+        expect(logins.nth(1)).not_to_contain_text(this_device)
+        logins.nth(1).get_by_role("button").click()
+        page.wait_for_url(base + "/profile#logins")
+        _assert_clean(page)
+        expect(page.locator("#logins + ul > li")).to_have_count(1)
+
+        assert not _is_logged_in(phone, base)
+        assert not _is_logged_in(thief, base)
+        assert _is_logged_in(page, base)
+
+        page.goto(base + "/profile")
+        page.get_by_role("button", name=_translated(live_server, "Log out everywhere", "da")).click()
+        page.wait_for_url(base + "/login")
+        _assert_clean(page)
+        assert not _is_logged_in(page, base)
+    finally:
+        phone.context.close()
