@@ -45,6 +45,10 @@ MAX_RSVP_DAYS_BEFORE = 60
 FREQUENCIES = ("weekly", "every_n_weeks", "monthly_nth_weekday", "monthly_day", "rrule")
 HOLIDAY_POLICIES = ("skip", "move", "ignore")
 DATE_RANGE = f"{MIN_DATE.isoformat()} to {MAX_DATE.isoformat()}"
+# YYYY-MM-DD with the years MIN_YEAR..MAX_YEAR (1900-2200), months 01-12 and days 01-31, so that
+# what the document's pattern allows is (short months aside) what the services accept.
+DATE_PATTERN = r"(19[0-9]{2}|2[01][0-9]{2}|2200)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+TIME_PATTERN = r"([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?"
 
 # --- validators with translated messages (and the attributes apispec documents) ----------------
 
@@ -122,7 +126,7 @@ class DateText(validate.Regexp):
     """YYYY-MM-DD, a real day from MIN_DATE to MAX_DATE."""
 
     def __init__(self) -> None:
-        super().__init__(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+        super().__init__(f"^{DATE_PATTERN}$")
 
     def __call__(self, value: str) -> str:
         try:
@@ -140,8 +144,7 @@ class TimeText(validate.Regexp):
     """HH:MM (or HH:MM:SS), a wall-clock time; with `optional`, "" too (no time, like null)."""
 
     def __init__(self, *, optional: bool = False) -> None:
-        time_pattern = r"([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?"
-        super().__init__(f"^({time_pattern})?$" if optional else f"^{time_pattern}$")
+        super().__init__(f"^({TIME_PATTERN})?$" if optional else f"^{TIME_PATTERN}$")
 
     def __call__(self, value: str) -> str:
         if not self.regex.match(value):
@@ -154,8 +157,9 @@ class DateTimeText(validate.Regexp):
     With `date_only`, a bare date is accepted too (the list window)."""
 
     def __init__(self, *, date_only: bool = False, optional: bool = False) -> None:
-        moment = r"[0-9]{4}-[0-9]{2}-[0-9]{2}" + ("" if date_only else r"[T ][0-9]{2}:[0-9]{2}")
-        super().__init__(f"^($|{moment})" if optional else f"^{moment}")
+        clock = TIME_PATTERN + r"(\.[0-9]{1,6})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?"
+        moment = DATE_PATTERN + (f"([T ]{clock})?" if date_only else f"[T ]{clock}")
+        super().__init__(f"^($|{moment})$" if optional else f"^{moment}$")
         self.date_only = date_only
         self.optional = optional
 
@@ -254,7 +258,8 @@ class MeetingListQuerySchema(LangQuerySchema):
     )
     to = _text(
         "Meetings starting before this date-time; a date counts inclusively (the whole day). "
-        f"A day from {DATE_RANGE}; after `from`. Default: no limit",
+        f"A day from {DATE_RANGE}; after `from` if that is given (else before today means no meetings). "
+        "Default: no limit",
         40, nullable=False, validators=[DateTimeText(date_only=True)], examples=["2027-12-31"],
     )
 

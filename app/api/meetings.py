@@ -231,11 +231,12 @@ def _parse_bound(value: str | None, zone: ZoneInfo, name: str, *, end: bool) -> 
 
 
 def meeting_window(query: Mapping[str, Any], zone: ZoneInfo) -> tuple[datetime, datetime | None]:
-    start = _parse_bound(query.get("from_"), zone, "from", end=False)
+    """[from, to): `from` defaults to today. A `to` before an explicit `from` is a 422; a `to` before
+    the default (today) is simply an empty window, as the caller asked nothing contradictory."""
+    given_start = _parse_bound(query.get("from_"), zone, "from", end=False)
     stop = _parse_bound(query.get("to"), zone, "to", end=True)
-    if start is None:
-        start = datetime.combine(utcnow().astimezone(zone).date(), time(), tzinfo=zone)
-    if stop is not None and stop <= start:
+    start = given_start or datetime.combine(utcnow().astimezone(zone).date(), time(), tzinfo=zone)
+    if stop is not None and given_start is not None and stop <= start:
         raise ValidationFailed(
             _("Please correct the marked fields."), fields={"to": [_("This must be after “from”.")]}
         )

@@ -10,6 +10,7 @@ stored data exactly as it was.
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
@@ -400,3 +401,20 @@ def test_every_bad_field_is_named_at_once_in_the_callers_language(client, scene)
     assert errors["host_member_id"] == ["Skriv et helt tal."]
     assert errors["end_time"] == ["Dette felt skal udfyldes."]
     assert snapshot() == before
+
+
+def test_the_date_pattern_is_the_services_range_of_years():
+    from app.api.meeting_schemas import DATE_PATTERN
+    from app.input_guard import MAX_YEAR, MIN_YEAR
+
+    pattern = re.compile(f"^{DATE_PATTERN}$")
+    assert pattern.match(f"{MIN_YEAR}-01-01") and pattern.match(f"{MAX_YEAR}-12-31")
+    assert not pattern.match(f"{MIN_YEAR - 1}-12-31") and not pattern.match(f"{MAX_YEAR + 1}-01-01")
+    assert not any(pattern.match(day) for day in ("2031-13-01", "2031-00-10", "2031-01-32"))
+
+
+def test_a_to_before_today_without_from_is_an_empty_window_not_an_error(client, scene):
+    response = client.get(f"/api/v1/groups/{scene.group.slug}/meetings?to=2000-01-01")
+    assert response.status_code == 200 and response.get_json() == []
+    response = client.get(f"/api/v1/groups/{scene.group.slug}/meetings?from=2031-01-01&to=2000-01-01")
+    assert response.status_code == 422 and "to" in response.get_json()["errors"]

@@ -12,6 +12,7 @@ so a run is repeatable and takes about a minute per backend.
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 
 import pytest
@@ -31,7 +32,8 @@ from app.extensions import db
 from tests.factories import create_admin, create_group, create_meeting, create_member, create_organizer
 from tests.web.test_api import token_for
 
-MAX_EXAMPLES = 30  # per operation, role and mode
+# Per operation, role and mode; raise it for a deeper run: KAFFEKLUB_SCHEMATHESIS_EXAMPLES=500 pytest ...
+MAX_EXAMPLES = int(os.environ.get("KAFFEKLUB_SCHEMATHESIS_EXAMPLES", "30"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 ROLES = ("anonymous", "member", "organizer", "admin")
 
