@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app, g, has_request_context
-from sqlalchemy import select, update
+from sqlalchemy import delete, or_, select, update
 
 from app.auth.tokens import hash_token, new_token
 from app.extensions import db
@@ -24,6 +24,7 @@ from app.models import ApiToken, LoginSession, LoginToken, Member, utcnow
 LAST_SEEN_RESOLUTION = timedelta(minutes=5)
 _MAX_TOKEN_LENGTH = 128  # ours are 43 characters
 USER_AGENT_LENGTH = 200
+KEEP_ENDED_FOR = timedelta(days=7)  # ended logins are deleted this long after they ended
 
 
 def _lifetime(remember: bool) -> timedelta:
@@ -40,11 +41,20 @@ def create_session(member: Member, *, remember: bool, user_agent: str = "",
     SESSION_IDLE_HOURS without a request. Not committed here."""
     token = new_token()
     now = utcnow()
+    _prune(member, now)
     row = LoginSession(member_id=member.id, token_hash=hash_token(token), created_at=now, last_seen_at=now,
                        expires_at=now + _lifetime(remember), remember=remember,
                        user_agent=(user_agent or "")[:USER_AGENT_LENGTH], ip=(ip or "")[:64])
     db.session.add(row)
     return row, token
+
+
+def _prune(member: Member, now: datetime) -> None:
+    # Ended logins are kept a while (they explain "why was I logged out?"), then forgotten.
+    cutoff = now - KEEP_ENDED_FOR
+    db.session.execute(delete(LoginSession).where(
+        LoginSession.member_id == member.id,
+        or_(LoginSession.expires_at < cutoff, LoginSession.revoked_at < cutoff)))
 
 
 def load_member(token: str | None) -> Member | None:

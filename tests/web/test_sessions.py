@@ -363,3 +363,17 @@ def test_an_inert_token_logs_nobody_in(client, app):
     assert client.get(f"/login/{token}").status_code == 404
     assert client.post(f"/login/{token}").status_code == 404
     assert not _is_logged_in(client)
+
+
+def test_logins_that_ended_a_week_ago_are_forgotten_at_the_next_login(app):
+    member = create_member()
+    browser = _log_in(app, member)
+    browser.post("/logout")
+    _log_in(app, member, remember=True)
+    old, recent = _sessions(member)
+    assert old.revoked_at is not None
+    old.revoked_at -= timedelta(days=8)
+    recent.expires_at = utcnow() - timedelta(days=8)
+    db.session.commit()
+    _log_in(app, member)
+    assert len(_sessions(member)) == 1
