@@ -42,6 +42,10 @@ def record_link_request(address: str, ip: str) -> bool:
     Not committed here."""
     _forget_old()
     _forget_inert_tokens()
+    if db.session.get_bind().dialect.name == "postgresql":
+        # Two requests at once for one address must not both see room under the cap: take a lock
+        # on the address for the rest of the transaction. (SQLite serialises writers anyway.)
+        db.session.execute(select(func.pg_advisory_xact_lock(func.hashtext("login-mail:" + address))))
     window = timedelta(minutes=current_app.config["LOGIN_MAIL_WINDOW_MINUTES"])
     sent = db.session.scalar(
         select(func.count(LoginAttempt.id)).where(

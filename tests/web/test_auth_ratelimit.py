@@ -95,6 +95,29 @@ def test_the_cap_is_kept_in_the_database_not_in_one_process(client, app):
     assert db.session.scalar(select(func.count(LoginAttempt.id)).where(LoginAttempt.kind == "link")) == 6
 
 
+def test_simultaneous_requests_cannot_exceed_the_cap(app):
+    """Ten requests at once for one address (as from ten workers) send at most the cap."""
+    import threading
+
+    create_member(email="burst@example.test")
+    app.config["LOGIN_MAILS_PER_ADDRESS"] = 3
+    start = threading.Barrier(10)
+    statuses: list[int] = []
+
+    def ask(n: int) -> None:
+        browser = app.test_client()
+        start.wait(timeout=30)
+        statuses.append(_ask(browser, "burst@example.test", ip=f"10.8.0.{n}").status_code)
+
+    threads = [threading.Thread(target=ask, args=(n,)) for n in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(statuses) == [302] * 10
+    assert len(outbox()) == 3
+
+
 def test_old_attempts_are_forgotten_after_a_day(client):
     _ask(client, "someone@example.test")
     _age_attempts(days=2)
