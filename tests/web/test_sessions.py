@@ -377,3 +377,14 @@ def test_logins_that_ended_a_week_ago_are_forgotten_at_the_next_login(app):
     db.session.commit()
     _log_in(app, member)
     assert len(_sessions(member)) == 1
+
+
+def test_ending_logins_and_asking_for_a_confirmation_link_need_the_csrf_token(app):
+    member = create_member()
+    browser = _log_in(app, member)
+    row = _sessions(member)[0]
+    app.config["WTF_CSRF_ENABLED"] = True
+    for path in ("/profile/logins/end-all", f"/profile/logins/{row.id}/end", "/profile/password/confirm"):
+        assert browser.post(path).status_code == 400, path
+    assert _is_logged_in(browser)
+    assert outbox() == []
