@@ -12,6 +12,7 @@ Dates and times in the input are LOCAL to the group's time zone (or the given `t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
@@ -48,6 +49,11 @@ DATE_RANGE = f"{MIN_DATE.isoformat()} to {MAX_DATE.isoformat()}"
 # YYYY-MM-DD with the years MIN_YEAR..MAX_YEAR (1900-2200), months 01-12 and days 01-31, so that
 # what the document's pattern allows is (short months aside) what the services accept.
 DATE_PATTERN = r"(19[0-9]{2}|2[01][0-9]{2}|2200)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+# The document's pattern also knows the length of the months. It leaves out 29 February (a regular
+# expression cannot tell leap years), which the API accepts nonetheless: stricter than the server
+# is harmless, a schema-valid date that is refused would not be.
+DOCUMENTED_DATE_PATTERN = (r"(19[0-9]{2}|2[01][0-9]{2}|2200)-((0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])"
+                           r"|(0[469]|11)-(0[1-9]|[12][0-9]|30)|02-(0[1-9]|1[0-9]|2[0-8]))")
 TIME_PATTERN = r"([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?"
 
 # --- validators with translated messages (and the attributes apispec documents) ----------------
@@ -70,14 +76,27 @@ class TextLength(validate.Length):
         return value
 
 
-class NotBlank(validate.Regexp):
-    """At least one character that is not white space (pattern \\S)."""
+# The document can only say "no NUL": a pattern naming lone surrogates is not portable (Rust's and
+# ECMA-262's regex engines refuse it), and valid UTF-8 cannot carry one anyway (only a JSON escape).
+_STORABLE_CHAR = r"[^\x00]"  # a regex escape, the same in Python and ECMA-262
 
-    def __init__(self) -> None:
-        super().__init__(r"\S")
+
+class Storable(validate.Regexp):
+    """The document's pattern for free text: no NUL (lone surrogates are refused too); with `blank=False` at
+    least one character that is not white space. (The check itself is `storable`, and the
+    "required" message for blank text, so each failure has its own message.)"""
+
+    def __init__(self, *, blank: bool = True) -> None:
+        if blank:
+            super().__init__(f"^{_STORABLE_CHAR}*$")
+        else:
+            super().__init__(f"^{_STORABLE_CHAR}*[^\\x00\\s]{_STORABLE_CHAR}*$")
+        self.blank = blank
 
     def __call__(self, value: str) -> str:
-        if not self.regex.search(value):
+        if has_unstorable(value):
+            raise ValidationError(str(UNSTORABLE_MESSAGE))
+        if not self.blank and not value.strip():
             raise ValidationError(_("This field is required."))
         return value
 
@@ -126,11 +145,12 @@ class DateText(validate.Regexp):
     """YYYY-MM-DD, a real day from MIN_DATE to MAX_DATE."""
 
     def __init__(self) -> None:
-        super().__init__(f"^{DATE_PATTERN}$")
+        super().__init__(f"^{DOCUMENTED_DATE_PATTERN}$")
+        self.shape = re.compile(f"^{DATE_PATTERN}$")
 
     def __call__(self, value: str) -> str:
         try:
-            day = date.fromisoformat(value) if self.regex.match(value) else None
+            day = date.fromisoformat(value) if self.shape.match(value) else None
         except ValueError:
             day = None
         if day is None:
@@ -158,8 +178,13 @@ class DateTimeText(validate.Regexp):
 
     def __init__(self, *, date_only: bool = False, optional: bool = False) -> None:
         clock = TIME_PATTERN + r"(\.[0-9]{1,6})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?"
-        moment = DATE_PATTERN + (f"([T ]{clock})?" if date_only else f"[T ]{clock}")
-        super().__init__(f"^($|{moment})$" if optional else f"^{moment}$")
+
+        def pattern(day: str) -> str:
+            moment = day + (f"([T ]{clock})?" if date_only else f"[T ]{clock}")
+            return f"^($|{moment})$" if optional else f"^{moment}$"
+
+        super().__init__(pattern(f"({DOCUMENTED_DATE_PATTERN})"))
+        self.shape = re.compile(pattern(DATE_PATTERN))
         self.date_only = date_only
         self.optional = optional
 
@@ -167,7 +192,7 @@ class DateTimeText(validate.Regexp):
         if self.optional and value == "":
             return value
         try:
-            moment = datetime.fromisoformat(value) if self.regex.match(value) else None
+            moment = datetime.fromisoformat(value) if self.shape.match(value) else None
         except ValueError:
             moment = None
         if moment is None:
@@ -201,7 +226,15 @@ class Text(_TranslatedErrors, fields.String):
 
 
 class Whole(_TranslatedErrors, fields.Integer):
+    """A JSON integer. 5.0 is one too (JSON Schema says so, and JSON clients send it); 5.5 and
+    "5" are not."""
+
     invalid_message = staticmethod(lambda: _("Please enter a whole number."))
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        return super()._deserialize(value, attr, data, **kwargs)
 
 
 class Flag(_TranslatedErrors, fields.Boolean):
@@ -211,9 +244,9 @@ class Flag(_TranslatedErrors, fields.Boolean):
 def _text(description: str, max_length: int = MAX_TEXT, *, required: bool = False, nullable: bool = True,
           blank: bool = True, validators: list | None = None, data_key: str | None = None,
           **metadata) -> Text:
-    checks = [storable, TextLength(max=max_length), *(validators or [])]
-    if not blank:
-        checks.append(NotBlank())
+    # One pattern per field in the document: a date or time pattern already leaves NUL out.
+    text_check = storable if validators else Storable(blank=blank)
+    checks = [text_check, TextLength(max=max_length), *(validators or [])]
     return Text(required=required, allow_none=nullable and not required, validate=checks, data_key=data_key,
                 metadata={"description": description, **metadata})
 
