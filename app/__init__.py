@@ -146,15 +146,15 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(members_bp)
     app.register_blueprint(tokens_bp)
     app.register_blueprint(network_bp)
+    from app.mail.admin_routes import bp as mail_admin_bp
+
+    app.register_blueprint(mail_admin_bp)
     if app.config.get("DEV_MAIL_PAGE"):
         from app.mail.routes import bp as devmail_bp
 
         app.register_blueprint(devmail_bp)
     register_api(app)
 
-    from app.mail.admin_routes import bp as mail_admin_bp
-
-    app.register_blueprint(mail_admin_bp)
 
 def register_errorhandlers(app: Flask) -> None:
     from app.errors import register_errorhandlers as register
