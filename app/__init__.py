@@ -136,7 +136,7 @@ def register_blueprints(app: Flask) -> None:
     from app.main.routes import bp as main_bp
     from app.meetings.routes import bp as meetings_bp
     from app.members.routes import bp as members_bp
-    from app.network.routes import bp as network_bp
+    from app.settings.routes import bp as settings_bp
     from app.tokens.routes import bp as tokens_bp
 
     app.register_blueprint(main_bp)
@@ -145,7 +145,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(meetings_bp)
     app.register_blueprint(members_bp)
     app.register_blueprint(tokens_bp)
-    app.register_blueprint(network_bp)
+    app.register_blueprint(settings_bp)
     from app.mail.admin_routes import bp as mail_admin_bp
 
     app.register_blueprint(mail_admin_bp)

@@ -288,7 +288,7 @@ ACCEPTED = {
     "meetings.series_hosts": 302,
     "meetings.cancel": 302,
     "groups.edit": 302,
-    "network.settings": 200,
+    "settings.settings": 200,
 }
 
 # Rows a rejected post must leave alone: endpoint -> (model, how to find the row's id).
@@ -298,7 +298,7 @@ GUARDED = {
     "groups.edit": (Group, "group"),
     "members.edit": (Member, "id"),
     "members.profile": (Member, "admin"),
-    "network.settings": (NetworkSettings, "settings"),
+    "settings.settings": (NetworkSettings, "settings"),
 }
 
 

@@ -7,10 +7,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.errors import ValidationFailed
-from app.network import services
-from app.network.forms import NetworkSettingsForm
+from app.settings import services
+from app.settings.forms import NetworkSettingsForm
 
-bp = Blueprint("network", __name__)
+bp = Blueprint("settings", __name__)
 
 
 @bp.route("/admin/network", methods=["GET", "POST"])
@@ -31,5 +31,5 @@ def settings():
                 getattr(form, name).errors = list(messages)
         else:
             flash(_("The network settings were saved."), "success")
-            return redirect(url_for("network.settings"))
-    return render_template("network/settings.html", form=form)
+            return redirect(url_for("settings.settings"))
+    return render_template("settings/settings.html", form=form)
