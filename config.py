@@ -1,42 +1,45 @@
-"""Configuration classes, read from the environment (and `.env` when present)."""
+"""Configuration: classes hold the defaults; `from_env()` reads the environment (and `.env`) when
+an app is created (`create_app`), not when this module is imported, so a test can set a variable
+and create an app."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
-from dotenv import load_dotenv
+from dotenv import dotenv_values
 
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = BASE_DIR / "instance"
+DEFAULT_DATABASE_URL = f"sqlite:///{INSTANCE_DIR / 'kaffeklub.db'}"
 
-load_dotenv(BASE_DIR / ".env")
 
-
-def _bool(name: str, default: bool = False) -> bool:
-    value = os.environ.get(name)
-    if value is None:
-        return default
+def _bool(value: str) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _database_url() -> str:
-    url = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'kaffeklub.db'}")
-    # Hosting providers hand out postgres:// URLs; SQLAlchemy wants the psycopg 3 driver named.
+def _optional(value: str) -> str | None:
+    return value or None
+
+
+def database_url(url: str) -> str:
+    """Hosting providers hand out postgres:// URLs; SQLAlchemy wants the psycopg 3 driver named."""
     if url.startswith("postgres://"):
-        url = "postgresql+psycopg://" + url.removeprefix("postgres://")
-    elif url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+        return "postgresql+psycopg://" + url.removeprefix("postgres://")
+    if url.startswith("postgresql://"):
+        return "postgresql+psycopg://" + url.removeprefix("postgresql://")
     return url
 
 
 class Config:
-    SECRET_KEY = os.environ.get("SECRET_KEY", "")
-    SQLALCHEMY_DATABASE_URI = _database_url()
+    SECRET_KEY = ""
+    SQLALCHEMY_DATABASE_URI = DEFAULT_DATABASE_URL
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
 
     # Public base address used in links inside emails sent from the command line.
-    BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
+    BASE_URL = "http://127.0.0.1:5000"
 
     # Language and time.
     BABEL_DEFAULT_LOCALE = "da"
@@ -45,55 +48,58 @@ class Config:
     LANGUAGES = {"da": "Dansk", "en": "English"}
 
     # Mail. With no MAIL_SERVER the outbox is captured and shown at /dev/mail (development only).
-    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
-    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
-    MAIL_USE_TLS = _bool("MAIL_USE_TLS")
-    MAIL_USE_SSL = _bool("MAIL_USE_SSL")
-    MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
-    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
-    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "kaffeklub@localhost")
+    MAIL_SERVER = ""
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False
+    MAIL_USE_SSL = False
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_DEFAULT_SENDER = "kaffeklub@localhost"
     # A failing message is retried (backoff doubling from OUTBOX_BACKOFF_SECONDS, at most
     # OUTBOX_MAX_BACKOFF_SECONDS) until it has failed for OUTBOX_GIVE_UP_AFTER_HOURS; a 5xx refusal
     # fails it at once. OUTBOX_MAX_ATTEMPTS > 0 adds a limit by count (0: none).
-    OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "0"))
-    OUTBOX_BACKOFF_SECONDS = int(os.environ.get("OUTBOX_BACKOFF_SECONDS", "60"))
-    OUTBOX_MAX_BACKOFF_SECONDS = int(os.environ.get("OUTBOX_MAX_BACKOFF_SECONDS", "3600"))
-    OUTBOX_GIVE_UP_AFTER_HOURS = float(os.environ.get("OUTBOX_GIVE_UP_AFTER_HOURS", "48"))
+    OUTBOX_MAX_ATTEMPTS = 0
+    OUTBOX_BACKOFF_SECONDS = 60
+    OUTBOX_MAX_BACKOFF_SECONDS = 3600
+    OUTBOX_GIVE_UP_AFTER_HOURS = 48.0
     # How long a worker's claim on a message lasts: a worker that dies mid-send leaves its message
     # to be sent again after this. Longer than a slow SMTP exchange (several OUTBOX_SMTP_TIMEOUTs).
-    OUTBOX_LEASE_SECONDS = int(os.environ.get("OUTBOX_LEASE_SECONDS", "600"))
-    OUTBOX_SMTP_TIMEOUT = int(os.environ.get("OUTBOX_SMTP_TIMEOUT", "60"))
+    OUTBOX_LEASE_SECONDS = 600
+    OUTBOX_SMTP_TIMEOUT = 60
 
     # Login.
     LOGIN_LINK_MINUTES = 15
     WELCOME_LINK_DAYS = 7
     REMEMBER_COOKIE_DURATION_DAYS = 30  # also the server-side end of a remembered login
     # A login without "remember me" ends on the server after this long without a request.
-    SESSION_IDLE_HOURS = int(os.environ.get("SESSION_IDLE_HOURS", "12"))
+    SESSION_IDLE_HOURS = 12
     # Setting or changing the password without the current one needs a login this recent.
-    FRESH_LOGIN_MINUTES = int(os.environ.get("FRESH_LOGIN_MINUTES", "10"))
+    FRESH_LOGIN_MINUTES = 10
     # At most this many login mails per address per window; further requests send nothing.
-    LOGIN_MAILS_PER_ADDRESS = int(os.environ.get("LOGIN_MAILS_PER_ADDRESS", "5"))
-    LOGIN_MAIL_WINDOW_MINUTES = int(os.environ.get("LOGIN_MAIL_WINDOW_MINUTES", "60"))
+    LOGIN_MAILS_PER_ADDRESS = 5
+    LOGIN_MAIL_WINDOW_MINUTES = 60
     # Wrong passwords per address and client: this many are free, then each further one doubles
     # the wait (from PASSWORD_BACKOFF_SECONDS up to PASSWORD_BACKOFF_MAX_SECONDS).
-    PASSWORD_FREE_FAILURES = int(os.environ.get("PASSWORD_FREE_FAILURES", "5"))
-    PASSWORD_BACKOFF_SECONDS = int(os.environ.get("PASSWORD_BACKOFF_SECONDS", "30"))
-    PASSWORD_BACKOFF_MAX_SECONDS = int(os.environ.get("PASSWORD_BACKOFF_MAX_SECONDS", "900"))
+    PASSWORD_FREE_FAILURES = 5
+    PASSWORD_BACKOFF_SECONDS = 30
+    PASSWORD_BACKOFF_MAX_SECONDS = 900
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
 
+    # Group invitations can be accepted for this many days.
+    GROUP_INVITATION_DAYS = 14
+
     # Rate limits (Flask-Limiter). Use a shared store (e.g. redis://) with several workers.
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
-    LOGIN_RATE_LIMIT_PER_IP = os.environ.get("LOGIN_RATE_LIMIT_PER_IP", "30 per 15 minutes")
+    LOGIN_RATE_LIMIT_PER_IP = "30 per 15 minutes"
     # Failed API token authentications per client address before every token request gets 429.
-    API_TOKEN_FAILURE_LIMIT = os.environ.get("API_TOKEN_FAILURE_LIMIT", "20 per 10 minutes")
+    API_TOKEN_FAILURE_LIMIT = "20 per 10 minutes"  # noqa: S105 (a rate, not a password)
 
     # Behind a reverse proxy: how many proxies set X-Forwarded-For/-Proto (0 = none, trust nothing).
-    TRUST_PROXY_HOPS = int(os.environ.get("TRUST_PROXY_HOPS", "0"))
+    TRUST_PROXY_HOPS = 0
 
     # Security headers.
     FORCE_HTTPS = False
@@ -110,10 +116,15 @@ class Config:
     DEV_MAIL_PAGE = False
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
 
+    # Environment variables this configuration does not take (the class fixes the value).
+    ENV_IGNORED: frozenset[str] = frozenset({"FORCE_HTTPS"})
+    # Used when neither the class nor the environment gives a SECRET_KEY (development only).
+    FALLBACK_SECRET_KEY = ""
+
 
 class DevelopmentConfig(Config):
     DEBUG = True
-    SECRET_KEY = Config.SECRET_KEY or "dev-only-not-secret"
+    FALLBACK_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 (development only)
     DEV_MAIL_PAGE = True
 
 
@@ -131,17 +142,88 @@ class TestingConfig(Config):
     # Most web tests post forms without a token; tests/web/test_csrf.py turns it on and checks
     # that every form refuses a post without one.
     WTF_CSRF_ENABLED = False
+    # What the tests fix stays fixed whatever the environment of the machine running them says.
+    ENV_IGNORED = frozenset({
+        "FORCE_HTTPS", "SECRET_KEY", "DATABASE_URL", "MAIL_SERVER", "MAIL_DEFAULT_SENDER",
+        "BASE_URL", "RATELIMIT_STORAGE_URI", "OUTBOX_BACKOFF_SECONDS",
+    })
 
 
 class ProductionConfig(Config):
-    FORCE_HTTPS = _bool("FORCE_HTTPS", True)
+    FORCE_HTTPS = True
     HSTS = True
-    SESSION_COOKIE_SECURE = _bool("FORCE_HTTPS", True)
-    REMEMBER_COOKIE_SECURE = _bool("FORCE_HTTPS", True)
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    ENV_IGNORED = frozenset()
 
 
-CONFIGS = {
+CONFIGS: dict[str, type[Config]] = {
     "development": DevelopmentConfig,
     "testing": TestingConfig,
     "production": ProductionConfig,
 }
+
+# Environment variable -> (config keys it sets, how its text is read).
+ENV_SETTINGS: dict[str, tuple[tuple[str, ...], Callable[[str], Any]]] = {
+    "SECRET_KEY": (("SECRET_KEY",), str),
+    "DATABASE_URL": (("SQLALCHEMY_DATABASE_URI",), database_url),
+    "BASE_URL": (("BASE_URL",), str),
+    "MAIL_SERVER": (("MAIL_SERVER",), str),
+    "MAIL_PORT": (("MAIL_PORT",), int),
+    "MAIL_USE_TLS": (("MAIL_USE_TLS",), _bool),
+    "MAIL_USE_SSL": (("MAIL_USE_SSL",), _bool),
+    "MAIL_USERNAME": (("MAIL_USERNAME",), _optional),
+    "MAIL_PASSWORD": (("MAIL_PASSWORD",), _optional),
+    "MAIL_DEFAULT_SENDER": (("MAIL_DEFAULT_SENDER",), str),
+    "OUTBOX_MAX_ATTEMPTS": (("OUTBOX_MAX_ATTEMPTS",), int),
+    "OUTBOX_BACKOFF_SECONDS": (("OUTBOX_BACKOFF_SECONDS",), int),
+    "OUTBOX_MAX_BACKOFF_SECONDS": (("OUTBOX_MAX_BACKOFF_SECONDS",), int),
+    "OUTBOX_GIVE_UP_AFTER_HOURS": (("OUTBOX_GIVE_UP_AFTER_HOURS",), float),
+    "OUTBOX_LEASE_SECONDS": (("OUTBOX_LEASE_SECONDS",), int),
+    "OUTBOX_SMTP_TIMEOUT": (("OUTBOX_SMTP_TIMEOUT",), int),
+    "REMEMBER_COOKIE_DURATION_DAYS": (("REMEMBER_COOKIE_DURATION_DAYS",), int),
+    "SESSION_IDLE_HOURS": (("SESSION_IDLE_HOURS",), int),
+    "FRESH_LOGIN_MINUTES": (("FRESH_LOGIN_MINUTES",), int),
+    "LOGIN_MAILS_PER_ADDRESS": (("LOGIN_MAILS_PER_ADDRESS",), int),
+    "LOGIN_MAIL_WINDOW_MINUTES": (("LOGIN_MAIL_WINDOW_MINUTES",), int),
+    "PASSWORD_FREE_FAILURES": (("PASSWORD_FREE_FAILURES",), int),
+    "PASSWORD_BACKOFF_SECONDS": (("PASSWORD_BACKOFF_SECONDS",), int),
+    "PASSWORD_BACKOFF_MAX_SECONDS": (("PASSWORD_BACKOFF_MAX_SECONDS",), int),
+    "GROUP_INVITATION_DAYS": (("GROUP_INVITATION_DAYS",), int),
+    "RATELIMIT_STORAGE_URI": (("RATELIMIT_STORAGE_URI",), str),
+    "LOGIN_RATE_LIMIT_PER_IP": (("LOGIN_RATE_LIMIT_PER_IP",), str),
+    "API_TOKEN_FAILURE_LIMIT": (("API_TOKEN_FAILURE_LIMIT",), str),
+    "TRUST_PROXY_HOPS": (("TRUST_PROXY_HOPS",), int),
+    "FORCE_HTTPS": (("FORCE_HTTPS", "SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"), _bool),
+}
+
+
+def environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The process environment over the project's `.env` file (a variable set in the process wins)."""
+    values = {k: v for k, v in dotenv_values(BASE_DIR / ".env").items() if v is not None}
+    values.update(os.environ if environ is None else environ)
+    return values
+
+
+def config_class(name: str | None = None, environ: Mapping[str, str] | None = None) -> type[Config]:
+    """The class named `name`, else by KAFFEKLUB_ENV (development)."""
+    name = name or environment(environ).get("KAFFEKLUB_ENV", "development")
+    return CONFIGS.get(name, DevelopmentConfig)
+
+
+def from_env(config: type[Config], environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The settings the environment gives for `config` (called by create_app). A value that cannot
+    be read (e.g. MAIL_PORT=abc) stops the start with a message naming the variable."""
+    values = environment(environ)
+    settings: dict[str, Any] = {}
+    for variable, (keys, parse) in ENV_SETTINGS.items():
+        if variable in getattr(config, "ENV_IGNORED", ()) or variable not in values:
+            continue
+        try:
+            value = parse(values[variable])
+        except ValueError as error:
+            raise RuntimeError(f"{variable}={values[variable]!r} is not valid: {error}") from None
+        settings.update(dict.fromkeys(keys, value))
+    if not settings.get("SECRET_KEY", getattr(config, "SECRET_KEY", "")):
+        settings["SECRET_KEY"] = getattr(config, "FALLBACK_SECRET_KEY", "")
+    return settings

@@ -3,28 +3,27 @@
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
 
-from config import BASE_DIR, CONFIGS, Config
+from config import BASE_DIR, CONFIGS, Config, config_class, from_env
 
 TEMPLATE_DIR = BASE_DIR / "templates"
 
 
 def create_app(config: type[Config] | str | None = None, **overrides: Any) -> Flask:
     """Build the app from a config class or its name ("development", "testing", "production");
-    by default the one named by KAFFEKLUB_ENV (development). Keyword overrides win."""
+    by default the one named by KAFFEKLUB_ENV (development). The class gives the defaults, the
+    environment (and `.env`) is read here (config.from_env), keyword overrides win."""
     app = Flask(__name__, template_folder=str(TEMPLATE_DIR), instance_path=str(BASE_DIR / "instance"))
     if isinstance(config, str):
-        app.config.from_object(CONFIGS[config])
-    elif isinstance(config, type):
-        app.config.from_object(config)
-    else:
-        env = os.environ.get("KAFFEKLUB_ENV", "development")
-        app.config.from_object(CONFIGS.get(env, CONFIGS["development"]))
+        config = CONFIGS[config]
+    elif not isinstance(config, type):
+        config = config_class()
+    app.config.from_object(config)
+    app.config.update(from_env(config))  # the environment is read now, not when config.py is imported
     app.config.update(overrides)
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY must be set (environment variable or .env)")
