@@ -9,7 +9,7 @@ from sqlalchemy import Boolean, Column, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
-from app.models.types import UTCDateTime, utcnow
+from app.models.types import LANGUAGE_CODES, UTCDateTime, one_of, utcnow
 
 member_competencies = Table(
     "member_competencies",
@@ -45,7 +45,8 @@ class Member(UserMixin, db.Model):
     industry: Mapped[str] = mapped_column(String(200), default="")
     bio: Mapped[str] = mapped_column(Text, default="")
     website: Mapped[str] = mapped_column(String(300), default="")
-    language: Mapped[str] = mapped_column(String(8), default="da")
+    language: Mapped[str] = mapped_column(String(8), one_of("language", LANGUAGE_CODES), default="da",
+                                          server_default="da")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     password_hash: Mapped[str | None] = mapped_column(String(255), default=None)
