@@ -310,9 +310,9 @@ class MeetingResource(MethodView):
         with api_locale(query):
             meeting = svc.get_meeting_to_manage(user, meeting_id)
             if scope == SCOPE_FOLLOWING:
-                svc.update_following(user, meeting, data)
+                svc.update_following(user, meeting_id, data)
             else:
-                svc.update_meeting(user, meeting, data)
+                svc.update_meeting(user, meeting_id, data)
             return _payload_for(user, meeting)
 
 
@@ -331,9 +331,9 @@ def cancel_meeting(query, data, meeting_id):
     with api_locale(query):
         meeting = svc.get_meeting_to_manage(user, meeting_id)
         if data.get("scope") == SCOPE_REST:
-            svc.cancel_rest_of_series(user, meeting, data.get("reason") or "")
+            svc.cancel_rest_of_series(user, meeting_id, data.get("reason") or "")
         else:
-            svc.cancel_meeting(user, meeting, data.get("reason") or "")
+            svc.cancel_meeting(user, meeting_id, data.get("reason") or "")
         return _payload_for(user, meeting)
 
 
