@@ -176,6 +176,9 @@ def register_template_helpers(app: Flask) -> None:
         network=NetworkSettings.current,  # called by the template, so only pages that show it query
     )
     app.jinja_env.filters["in_zone"] = format_in_zone
+    from app.auth.viewers import register_template_globals
+
+    register_template_globals(app)  # visible_meeting_fields / visible_member_fields
 
 
 def register_commands(app: Flask) -> None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import g
 
-from app.api.pagination import PAGE_HEADERS_DOC, PAGINATION_DOC, PageQuerySchema, page_headers
 from app.api.auth import authenticate_request, no_store, refuse_anonymous_writes, token_required
 from app.api.schemas import GroupMemberSchema, GroupSchema
 from app.api.spec import TOKEN_OPTIONAL, TOKEN_REQUIRED, TaggedBlueprint
+from app.auth.viewers import member_fields_for
 from app.groups import services as group_services
 
 blp = TaggedBlueprint("api_groups", __name__, url_prefix="/api/v1", tag="Groups",
@@ -33,20 +33,41 @@ def list_groups():
 @blp.get("/groups/<string:slug>/members")
 @blp.doc(security=TOKEN_REQUIRED, summary="A group's members",
          description="For the group's members and organizers, and admins. A members-only group "
-                     "that the caller may not see answers 404, a public one 403. Ordered by name."
-                     + PAGINATION_DOC)
-@blp.arguments(PageQuerySchema, location="query")
-@blp.response(200, GroupMemberSchema(many=True), headers=PAGE_HEADERS_DOC)
+                     "that the caller may not see answers 404, a public one 403. Each entry has "
+                     "only the fields the caller may see (contact details: members of the group, "
+                     "its organizers, admins and the member themself).")
+@blp.response(200, GroupMemberSchema(many=True))
 @blp.alt_response(401, response="Unauthorized")
 @blp.alt_response(403, response="Forbidden")
 @blp.alt_response(404, response="NotFound")
 @blp.alt_response(429, response="TooManyRequests")
 @token_required
-def list_members(paging, slug: str):
+def list_members(slug: str):
     group = group_services.get_group(g.api_user, slug)
-    page = group_services.list_group_members(g.api_user, group, page=paging["page"],
-                                             per_page=paging["per_page"], clamp=False)
-    return page.items, page_headers(page)
+    memberships = group_services.list_group_members(g.api_user, group)
+    return [member_payload(g.api_user, membership, group) for membership in memberships]
+
+
+# Output key -> the member field of app.visibility that decides it, and how to read it.
+_MEMBER_KEYS = {
+    "id": ("id", lambda m: m.id),
+    "name": ("name", lambda m: m.name),
+    "company": ("company", lambda m: m.company),
+    "title": ("title", lambda m: m.title),
+    "industry": ("industry", lambda m: m.industry),
+    "competencies": ("competencies", lambda m: m.competency_names),
+    "email": ("email", lambda m: m.email),
+    "phone": ("phone", lambda m: m.phone),
+}
+
+
+def member_payload(user, membership, group) -> dict:
+    """A membership of the group as this caller may see it: the keys the rule hides are left out."""
+    member = membership.member
+    shown = member_fields_for(user, member, group=group)
+    payload = {key: read(member) for key, (field, read) in _MEMBER_KEYS.items() if field in shown}
+    payload["role"] = membership.role
+    return payload
 
 
 def _with_role(user, group) -> dict:

@@ -7,6 +7,7 @@ from flask import g
 from app.api.auth import authenticate_request, no_store, refuse_anonymous_writes, token_required
 from app.api.schemas import MeSchema
 from app.api.spec import TOKEN_REQUIRED, TaggedBlueprint
+from app.visibility import Viewer, member_fields
 
 blp = TaggedBlueprint("api_me", __name__, url_prefix="/api/v1", tag="Me",
                       description="The member who owns the access token")
@@ -23,4 +24,25 @@ blp.after_request(no_store)
 @blp.alt_response(429, response="TooManyRequests")
 @token_required
 def me():
-    return g.api_user
+    member = g.api_user
+    shown = member_fields(Viewer.SELF)  # the owner of the token sees their whole record
+    payload = {key: getattr(member, attribute) for key, (field, attribute) in _ME_KEYS.items()
+               if field in shown}
+    return payload
+
+
+# Output key -> (the member field of app.visibility, the Member attribute that holds it).
+_ME_KEYS = {
+    "id": ("id", "id"),
+    "name": ("name", "name"),
+    "email": ("email", "email"),
+    "phone": ("phone", "phone"),
+    "company": ("company", "company"),
+    "title": ("title", "title"),
+    "industry": ("industry", "industry"),
+    "competencies": ("competencies", "competency_names"),
+    "bio": ("bio", "bio"),
+    "website": ("website", "website"),
+    "language": ("language", "language"),
+    "groups": ("groups", "memberships"),
+}

@@ -419,8 +419,14 @@ class SeriesInputSchema(Schema):
 
 
 class HostRefSchema(Schema):
+    """The hosting member, for the group's members, organizers and admins (app.visibility). A key
+    the caller may not see is left out (today all of them are shown to those who see the host)."""
+
     id = fields.Integer(required=True)
     name = fields.String(required=True)
+    company = fields.String(metadata={"description": "Left out unless the caller may see it"})
+    email = fields.Email(metadata={"description": "Left out unless the caller may see it"})
+    phone = fields.String(allow_none=True, metadata={"description": "Left out unless the caller may see it"})
 
 
 class MeetingVenueSchema(Schema):
@@ -428,7 +434,10 @@ class MeetingVenueSchema(Schema):
     address = fields.String()
     map_url = fields.String(allow_none=True, metadata={"description": "OpenStreetMap search for the address"})
     host = fields.Nested(HostRefSchema, allow_none=True,
-                         metadata={"description": "The hosting member; only shown to the group's members"})
+                         metadata={"description": "The hosting member; null if there is none or the caller "
+                                                  "is not a member or organizer of the group or an admin "
+                                                  "(anonymous callers and members of other groups see the "
+                                                  "venue, not who hosts)"})
 
 
 class MeetingSchema(Schema):
@@ -443,7 +452,9 @@ class MeetingSchema(Schema):
     doors_open_at = fields.DateTime(allow_none=True)
     timezone = fields.String(required=True, metadata={"description": "IANA time zone of the group"})
     venue = fields.Nested(MeetingVenueSchema, required=True)
-    online_url = fields.String(allow_none=True, metadata={"description": "Only shown to the group's members"})
+    online_url = fields.String(allow_none=True,
+                               metadata={"description": "Null unless the caller is a member or organizer of "
+                                                        "the group or an admin"})
     capacity = fields.Integer(allow_none=True)
     rsvp_deadline = fields.DateTime(allow_none=True)
     guests_welcome = fields.Boolean()

@@ -34,14 +34,15 @@ from app.api.meeting_schemas import (
     SeriesPlanSchema,
     SeriesQuerySchema,
 )
-from app.api.pagination import PAGE_HEADERS_DOC, PAGINATION_DOC, PageQuerySchema, page_headers
 from app.api.spec import TOKEN_OPTIONAL, TOKEN_REQUIRED, TaggedBlueprint
 from app.auth.tokens import external_url
+from app.auth.viewers import meeting_fields_for, viewer_of_group
 from app.errors import ValidationFailed
 from app.i18n import supported_languages
 from app.meetings import services as svc
 from app.meetings.messages import reason_label
-from app.models import Meeting, utcnow
+from app.models import Meeting, Member, utcnow
+from app.visibility import meeting_fields
 
 
 def flatten_errors(messages: Any, prefix: str = "") -> dict[str, list[str]]:
@@ -136,10 +137,25 @@ def _local(value: datetime | None, zone: ZoneInfo) -> datetime | None:
     return value.astimezone(zone).replace(microsecond=0) if value is not None else None
 
 
-def meeting_payload(meeting: Meeting, *, details: bool) -> dict[str, Any]:
-    """The API's view of a meeting; host and online link only for the group's members (`details`)."""
+def host_payload(host: Member | None, shown: frozenset[str]) -> dict[str, Any] | None:
+    """The hosting member as this viewer may see them: null unless the host's name is visible,
+    company, email and phone only if visible (app.visibility)."""
+    if host is None or "host_name" not in shown:
+        return None
+    payload: dict[str, Any] = {"id": host.id, "name": host.name}
+    if "host_company" in shown:
+        payload["company"] = host.company
+    if "host_email" in shown:
+        payload["email"] = host.email
+    if "host_phone" in shown:
+        payload["phone"] = host.phone or None
+    return payload
+
+
+def meeting_payload(meeting: Meeting, *, shown: frozenset[str]) -> dict[str, Any]:
+    """The API's view of a meeting: only the fields in `shown` (app.visibility.meeting_fields);
+    the host and the online link are null where the viewer may not see them."""
     zone = ZoneInfo(meeting.group.timezone)
-    host = meeting.host if details else None
     return {
         "id": meeting.id,
         "group": meeting.group.slug,
@@ -153,9 +169,9 @@ def meeting_payload(meeting: Meeting, *, details: bool) -> dict[str, Any]:
             "name": meeting.venue_name,
             "address": meeting.venue_address,
             "map_url": meeting.map_url,
-            "host": {"id": host.id, "name": host.name} if host is not None else None,
+            "host": host_payload(meeting.host, shown),
         },
-        "online_url": (meeting.online_url or None) if details else None,
+        "online_url": (meeting.online_url or None) if "online_url" in shown else None,
         "capacity": meeting.capacity,
         "rsvp_deadline": _local(meeting.rsvp_deadline, zone),
         "guests_welcome": meeting.guests_welcome,
@@ -169,7 +185,7 @@ def meeting_payload(meeting: Meeting, *, details: bool) -> dict[str, Any]:
 
 
 def _payload_for(user, meeting: Meeting) -> dict[str, Any]:
-    return meeting_payload(meeting, details=svc.can_see_details(user, meeting.group))
+    return meeting_payload(meeting, shown=meeting_fields_for(user, meeting))
 
 
 def plan_payload(plan: svc.SeriesPlan) -> dict[str, Any]:
@@ -252,21 +268,18 @@ class GroupMeetings(MethodView):
     @blp.doc(security=TOKEN_OPTIONAL, summary="A group's meetings in a time window",
              description="Anonymous callers may read public groups; members-only groups answer 404 "
                          "to outsiders. Cancelled meetings are included (status `cancelled`). "
-                         "Without `from`, the list starts today (in the group's time zone). "
-                         "Ordered by start time." + PAGINATION_DOC)
+                         "Without `from`, the list starts today (in the group's time zone).")
     @blp.arguments(MeetingListQuerySchema, location="query")
-    @blp.arguments(PageQuerySchema, location="query")
-    @blp.response(200, MeetingSchema(many=True), headers=PAGE_HEADERS_DOC)
+    @blp.response(200, MeetingSchema(many=True))
     @_alt_responses("Unauthorized", "NotFound", "TooManyRequests")
-    def get(self, query, paging, slug):
+    def get(self, query, slug):
         user = g.api_user
         with api_locale(query):
             group = svc.get_visible_group(user, slug)
             start, stop = meeting_window(query, ZoneInfo(group.timezone))
-            page = svc.list_meetings_page(user, group, start, stop, page=paging["page"],
-                                          per_page=paging["per_page"])
-            details = svc.can_see_details(user, group)
-            return [meeting_payload(m, details=details) for m in page.items], page_headers(page)
+            meetings = svc.list_meetings(user, group, start, stop)
+            shown = meeting_fields(viewer_of_group(user, group))
+            return [meeting_payload(m, shown=shown) for m in meetings]
 
     @blp.doc(security=TOKEN_REQUIRED, summary="Create a meeting",
              description="For the group's organizers and admins. Dates and times are local to the "
@@ -314,9 +327,9 @@ class MeetingResource(MethodView):
         with api_locale(query):
             meeting = svc.get_meeting_to_manage(user, meeting_id)
             if scope == SCOPE_FOLLOWING:
-                svc.update_following(user, meeting_id, data)
+                svc.update_following(user, meeting, data)
             else:
-                svc.update_meeting(user, meeting_id, data)
+                svc.update_meeting(user, meeting, data)
             return _payload_for(user, meeting)
 
 
@@ -335,9 +348,9 @@ def cancel_meeting(query, data, meeting_id):
     with api_locale(query):
         meeting = svc.get_meeting_to_manage(user, meeting_id)
         if data.get("scope") == SCOPE_REST:
-            svc.cancel_rest_of_series(user, meeting_id, data.get("reason") or "")
+            svc.cancel_rest_of_series(user, meeting, data.get("reason") or "")
         else:
-            svc.cancel_meeting(user, meeting_id, data.get("reason") or "")
+            svc.cancel_meeting(user, meeting, data.get("reason") or "")
         return _payload_for(user, meeting)
 
 
@@ -367,10 +380,10 @@ def create_series(query, data, slug):
             # A Response, so @blp.response does not dump the plan with the 201 schema.
             return jsonify(SeriesPlanSchema().dump(plan_payload(plan)))
         series, created = svc.create_series(user, group, data, rotation)
-        details = svc.can_see_details(user, group)
+        shown = meeting_fields(viewer_of_group(user, group))
         return {
             "dry_run": False,
             "series_id": series.id,
             "created": len(created),
-            "meetings": [meeting_payload(m, details=details) for m in svc.series_meetings(user, series)],
+            "meetings": [meeting_payload(m, shown=shown) for m in svc.series_meetings(user, series)],
         }, 201

@@ -39,11 +39,11 @@ class MeSchema(Schema):
     company = fields.String()
     title = fields.String()
     industry = fields.String()
-    competencies = fields.List(fields.String(), attribute="competency_names")
+    competencies = fields.List(fields.String())
     bio = fields.String()
     website = fields.String()
     language = fields.String(metadata={"description": "Preferred language (da or en)"})
-    groups = fields.Nested(MyGroupSchema, many=True, attribute="memberships")
+    groups = fields.Nested(MyGroupSchema, many=True)
 
     @post_dump
     def sort_groups(self, data: dict, **kwargs) -> dict:
@@ -67,14 +67,19 @@ class GroupSchema(Schema):
 
 
 class GroupMemberSchema(Schema):
-    """A member in a group's member list (a membership seen from the group)."""
+    """A member in a group's member list (a membership seen from the group).
 
-    id = fields.Integer(required=True, attribute="member.id")
-    name = fields.String(required=True, attribute="member.name")
-    company = fields.String(attribute="member.company")
-    title = fields.String(attribute="member.title")
-    industry = fields.String(attribute="member.industry")
-    competencies = fields.List(fields.String(), attribute="member.competency_names")
-    email = fields.Email(attribute="member.email")
-    phone = fields.String(attribute="member.phone")
+    Only the fields the caller may see are present (app.visibility.member_fields): a key the
+    caller may not see is left out, not null. Today the group's members, its organizers and
+    admins see all of these.
+    """
+
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    company = fields.String()
+    title = fields.String()
+    industry = fields.String()
+    competencies = fields.List(fields.String())
+    email = fields.Email(metadata={"description": "Left out unless the caller may see contact details"})
+    phone = fields.String(metadata={"description": "Left out unless the caller may see contact details"})
     role = fields.String(required=True, metadata={"enum": ["member", "organizer"]})
