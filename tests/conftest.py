@@ -27,6 +27,49 @@ def pytest_addoption(parser):
         default=os.environ.get("KAFFEKLUB_FAIL_ON_SKIP") == "1",
         help="report a skipped test (e.g. missing PostgreSQL or Chromium) as a failure",
     )
+    parser.addoption(
+        "--backends",
+        default=os.environ.get("KAFFEKLUB_TEST_BACKENDS", ",".join(BACKENDS)),
+        help="comma-separated database backends to test the app on (default: sqlite,postgresql); "
+        "`--backends sqlite` also leaves out the tests marked `postgres`",
+    )
+
+
+def _chosen_backends(config) -> set[str]:
+    chosen = {b.strip() for b in config.getoption("--backends").split(",") if b.strip()}
+    unknown = chosen - set(BACKENDS)
+    if unknown or not chosen:
+        raise pytest.UsageError(f"--backends: choose from {', '.join(BACKENDS)} (got {sorted(unknown)})")
+    return chosen
+
+
+def pytest_collection_modifyitems(config, items):
+    """`--backends sqlite`: leave out the PostgreSQL variants and the `postgres`-marked tests.
+
+    Every PostgreSQL variant gets the `postgres` marker, so `-m "not postgres"` does the same."""
+    chosen = _chosen_backends(config)
+    keep, drop = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        backend = callspec.params.get("database_url") if callspec else None
+        if backend == "postgresql":
+            item.add_marker(pytest.mark.postgres)
+        if (backend and backend not in chosen) or (
+            "postgresql" not in chosen and item.get_closest_marker("postgres")
+        ):
+            drop.append(item)
+        else:
+            keep.append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "own_app: the test changes the app beyond its config (e.g. adds a route), so it "
+        "gets an app built for it alone instead of the session's shared one",
+    )
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -58,10 +101,10 @@ def smtp_server(_smtp_server):
 
 # --- databases -------------------------------------------------------------------------------
 
-_SCHEMA_READY: set[str] = set()
+BACKENDS = ("sqlite", "postgresql")
 
 
-@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="session", params=BACKENDS)
 def database_url(request, tmp_path_factory):
     """One database per backend for the whole session; tables are emptied after each test."""
     if request.param == "sqlite":
@@ -99,30 +142,72 @@ class IsolatedClient(FlaskClient):
         return response
 
 
-@pytest.fixture
-def app(database_url, _smtp_server):
+def build_app(database_url: str, smtp_port: int, **overrides):
+    """An app as the `app` fixture builds it (testing config, this backend's database, the test
+    SMTP server). For a test that needs an app of its own: see the `make_app` fixture."""
     app = create_app(
         "testing",
-        SQLALCHEMY_DATABASE_URI=database_url,
-        MAIL_SERVER="127.0.0.1",
-        MAIL_PORT=_smtp_server.port,
+        **{"SQLALCHEMY_DATABASE_URI": database_url, "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": smtp_port,
+           **overrides},
     )
     app.test_client_class = IsolatedClient
+    return app
+
+
+@pytest.fixture(scope="session")
+def _session_app(database_url, _smtp_server):
+    """One app per backend for the whole session (building one, with its OpenAPI document, costs
+    about 0.2 s); the schema is created once, and tests are isolated by emptying the tables."""
+    app = build_app(database_url, _smtp_server.port)
     with app.app_context():
-        if database_url not in _SCHEMA_READY:
-            db.drop_all()
-            db.create_all()
-            _SCHEMA_READY.add(database_url)
+        db.drop_all()
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app(request, _session_app, database_url, _smtp_server):
+    """The backend's app, with an app context pushed; afterwards its tables are emptied, its
+    config is as before, and the rate limiter's counts are forgotten.
+
+    A test marked `@pytest.mark.own_app` (one that adds routes or otherwise changes the app
+    beyond its config) gets a freshly built app on the same database instead."""
+    own = request.node.get_closest_marker("own_app") is not None
+    app = build_app(database_url, _smtp_server.port) if own else _session_app
+    config = dict(app.config)
     limiter.reset()
     ctx = app.app_context()
     ctx.push()
-    yield app
-    db.session.rollback()
-    _empty_all_tables()
-    db.session.remove()
-    db.engine.dispose()
-    ctx.pop()
-    limiter.reset()
+    try:
+        yield app
+    finally:
+        db.session.rollback()
+        _empty_all_tables()
+        db.session.remove()
+        if own:
+            db.engine.dispose()
+        ctx.pop()
+        app.config.clear()
+        app.config.update(config)
+        limiter.reset()
+
+
+@pytest.fixture
+def make_app(app, database_url, _smtp_server):
+    """make_app(**config): a new app on the same database as `app`, built with these config
+    values (for settings read only while the app is built). Its tables are emptied with `app`'s."""
+    made = []
+
+    def make(**overrides):
+        made.append(build_app(database_url, _smtp_server.port, **overrides))
+        return made[-1]
+
+    yield make
+    for other in made:
+        with other.app_context():
+            db.engine.dispose()
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import g
 
+from app.api.pagination import PAGE_HEADERS_DOC, PAGINATION_DOC, PageQuerySchema, page_headers
 from app.api.auth import authenticate_request, no_store, refuse_anonymous_writes, token_required
 from app.api.schemas import GroupMemberSchema, GroupSchema
 from app.api.spec import TOKEN_OPTIONAL, TOKEN_REQUIRED, TaggedBlueprint
@@ -35,17 +36,20 @@ def list_groups():
          description="For the group's members and organizers, and admins. A members-only group "
                      "that the caller may not see answers 404, a public one 403. Each entry has "
                      "only the fields the caller may see (contact details: members of the group, "
-                     "its organizers, admins and the member themself).")
-@blp.response(200, GroupMemberSchema(many=True))
+                     "its organizers, admins and the member themself). Ordered by name."
+                     + PAGINATION_DOC)
+@blp.arguments(PageQuerySchema, location="query")
+@blp.response(200, GroupMemberSchema(many=True), headers=PAGE_HEADERS_DOC)
 @blp.alt_response(401, response="Unauthorized")
 @blp.alt_response(403, response="Forbidden")
 @blp.alt_response(404, response="NotFound")
 @blp.alt_response(429, response="TooManyRequests")
 @token_required
-def list_members(slug: str):
+def list_members(paging, slug: str):
     group = group_services.get_group(g.api_user, slug)
-    memberships = group_services.list_group_members(g.api_user, group)
-    return [member_payload(g.api_user, membership, group) for membership in memberships]
+    page = group_services.list_group_members(g.api_user, group, page=paging["page"],
+                                             per_page=paging["per_page"], clamp=False)
+    return [member_payload(g.api_user, membership, group) for membership in page.items], page_headers(page)
 
 
 # Output key -> the member field of app.visibility that decides it, and how to read it.

@@ -34,6 +34,7 @@ from app.api.meeting_schemas import (
     SeriesPlanSchema,
     SeriesQuerySchema,
 )
+from app.api.pagination import PAGE_HEADERS_DOC, PAGINATION_DOC, PageQuerySchema, page_headers
 from app.api.spec import TOKEN_OPTIONAL, TOKEN_REQUIRED, TaggedBlueprint
 from app.auth.tokens import external_url
 from app.auth.viewers import meeting_fields_for, viewer_of_group
@@ -268,18 +269,21 @@ class GroupMeetings(MethodView):
     @blp.doc(security=TOKEN_OPTIONAL, summary="A group's meetings in a time window",
              description="Anonymous callers may read public groups; members-only groups answer 404 "
                          "to outsiders. Cancelled meetings are included (status `cancelled`). "
-                         "Without `from`, the list starts today (in the group's time zone).")
+                         "Without `from`, the list starts today (in the group's time zone). "
+                         "Ordered by start time." + PAGINATION_DOC)
     @blp.arguments(MeetingListQuerySchema, location="query")
-    @blp.response(200, MeetingSchema(many=True))
+    @blp.arguments(PageQuerySchema, location="query")
+    @blp.response(200, MeetingSchema(many=True), headers=PAGE_HEADERS_DOC)
     @_alt_responses("Unauthorized", "NotFound", "TooManyRequests")
-    def get(self, query, slug):
+    def get(self, query, paging, slug):
         user = g.api_user
         with api_locale(query):
             group = svc.get_visible_group(user, slug)
             start, stop = meeting_window(query, ZoneInfo(group.timezone))
-            meetings = svc.list_meetings(user, group, start, stop)
+            page = svc.list_meetings_page(user, group, start, stop, page=paging["page"],
+                                          per_page=paging["per_page"])
             shown = meeting_fields(viewer_of_group(user, group))
-            return [meeting_payload(m, shown=shown) for m in meetings]
+            return [meeting_payload(m, shown=shown) for m in page.items], page_headers(page)
 
     @blp.doc(security=TOKEN_REQUIRED, summary="Create a meeting",
              description="For the group's organizers and admins. Dates and times are local to the "
@@ -327,9 +331,9 @@ class MeetingResource(MethodView):
         with api_locale(query):
             meeting = svc.get_meeting_to_manage(user, meeting_id)
             if scope == SCOPE_FOLLOWING:
-                svc.update_following(user, meeting, data)
+                svc.update_following(user, meeting_id, data)
             else:
-                svc.update_meeting(user, meeting, data)
+                svc.update_meeting(user, meeting_id, data)
             return _payload_for(user, meeting)
 
 
@@ -348,9 +352,9 @@ def cancel_meeting(query, data, meeting_id):
     with api_locale(query):
         meeting = svc.get_meeting_to_manage(user, meeting_id)
         if data.get("scope") == SCOPE_REST:
-            svc.cancel_rest_of_series(user, meeting, data.get("reason") or "")
+            svc.cancel_rest_of_series(user, meeting_id, data.get("reason") or "")
         else:
-            svc.cancel_meeting(user, meeting, data.get("reason") or "")
+            svc.cancel_meeting(user, meeting_id, data.get("reason") or "")
         return _payload_for(user, meeting)
 
 

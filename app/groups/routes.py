@@ -23,6 +23,7 @@ from app.groups.forms import (
 )
 from app.groups.invitations import InvitationInvalid
 from app.models import GroupInvitation, Membership
+from app.pagination import page_number
 
 bp = Blueprint("groups", __name__)
 
@@ -89,7 +90,7 @@ def members(slug: str):
 
 
 def _render_members(slug: str, add_form: AddMemberForm, status: int = 200):
-    page = services.get_group_members_page(current_user, slug)
+    page = services.get_group_members_page(current_user, slug, page=page_number())
     return render_template("groups/members.html", page=page, group=page.group, add_form=add_form,
                            role_form=RoleForm(formdata=None), action_form=ActionForm(formdata=None)), status
 

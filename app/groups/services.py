@@ -19,6 +19,7 @@ from app.groups.invitations import invite_to_group
 from app.i18n import is_valid_timezone
 from app.members.history import record_member_event
 from app.models import Group, GroupInvitation, Member, Membership, Role
+from app.pagination import WEB_PER_PAGE, Page, paginate
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # Paths under /groups/ that a slug must not shadow.
@@ -39,19 +40,24 @@ def get_group(user, slug: str) -> Group:
     return permissions.require_group_visible(user, group)
 
 
-def list_group_members(user, group: Group, *, include_inactive: bool = False) -> list[Membership]:
-    """The group's memberships (with members), for its members, organizers and admins."""
+def list_group_members(user, group: Group, *, include_inactive: bool = False,
+                       page: int | None = None, per_page: int = WEB_PER_PAGE,
+                       clamp: bool = True) -> list[Membership] | Page:
+    """The group's memberships (with members and their competencies), for its members, organizers
+    and admins, ordered by name (then id). page=None: all of them; else that Page."""
     if not permissions.can_see_group_members(user, group):
         raise PermissionDenied()
     query = (
         select(Membership)
         .join(Membership.member)
         .where(Membership.group_id == group.id)
-        .options(selectinload(Membership.member))
-        .order_by(Member.name)
+        .options(selectinload(Membership.member).selectinload(Member.competencies))
+        .order_by(Member.name, Member.id)
     )
     if not include_inactive:
         query = query.where(Member.active.is_(True))
+    if page is not None:
+        return paginate(query, page, per_page, clamp=clamp)
     return list(db.session.scalars(query).all())
 
 
@@ -93,23 +99,26 @@ def get_group_overview(user, slug: str) -> GroupOverview:
 @dataclass
 class GroupMembersPage:
     group: Group
-    memberships: list[Membership]
+    memberships: list[Membership]  # this page's
     can_manage: bool
     changeable: set[int]  # membership ids whose role the user may change or remove
     invitations: list[GroupInvitation]  # open invitations (for those who manage the group)
     can_add_directly: bool  # admins add people at once; organizers invite them
+    page: Page | None = None
 
 
-def get_group_members_page(user, slug: str) -> GroupMembersPage:
-    """The member list of a group: 404 for a hidden group, 403 for a visible one the user is not in."""
+def get_group_members_page(user, slug: str, page: int = 1) -> GroupMembersPage:
+    """One page of a group's member list: 404 for a hidden group, 403 for a visible one the user
+    is not in."""
     group = get_group(user, slug)
     can_manage = permissions.can_manage_group(user, group)
-    memberships = list_group_members(user, group, include_inactive=can_manage)
+    result = list_group_members(user, group, include_inactive=can_manage, page=page)
+    memberships = result.items
     changeable = {m.id for m in memberships if permissions.can_change_membership(user, m)}
     pending = invitations.list_pending_invitations(group) if can_manage else []
     return GroupMembersPage(group=group, memberships=memberships, can_manage=can_manage,
                             changeable=changeable, invitations=pending,
-                            can_add_directly=permissions.is_admin(user))
+                            can_add_directly=permissions.is_admin(user), page=result)
 
 
 def get_group_for_edit(user, slug: str) -> Group:

@@ -257,13 +257,13 @@ def edit(meeting_id: int):
         following = "scope" in form._fields and form.scope.data == SCOPE_FOLLOWING
         try:
             if following:
-                changed = svc.update_following(current_user, meeting, _meeting_input(form))
+                changed = svc.update_following(current_user, meeting.id, _meeting_input(form))
                 flash(
                     ngettext("%(num)d meeting was updated.", "%(num)d meetings were updated.", len(changed)),
                     "success",
                 )
             else:
-                svc.update_meeting(current_user, meeting, _meeting_input(form))
+                svc.update_meeting(current_user, meeting.id, _meeting_input(form))
                 flash(_("The meeting was updated."), "success")
         except ValidationFailed as error:
             _attach_errors(form, error)
@@ -284,7 +284,7 @@ def cancel(meeting_id: int):
         rest = "scope" in form._fields and form.scope.data == SCOPE_FOLLOWING
         try:
             if rest:
-                cancelled = svc.cancel_rest_of_series(current_user, meeting, form.reason.data)
+                cancelled = svc.cancel_rest_of_series(current_user, meeting.id, form.reason.data)
                 flash(
                     ngettext(
                         "%(num)d meeting was cancelled.", "%(num)d meetings were cancelled.", len(cancelled)
@@ -292,7 +292,7 @@ def cancel(meeting_id: int):
                     "success",
                 )
             else:
-                svc.cancel_meeting(current_user, meeting, form.reason.data)
+                svc.cancel_meeting(current_user, meeting.id, form.reason.data)
                 flash(_("The meeting was cancelled."), "success")
         except ValidationFailed as error:
             _attach_errors(form, error)

@@ -4,6 +4,10 @@ rest, rotate hosts. The rule expansion itself is pure and lives in `app.meetings
 Creating a series is idempotent: the same choices for the same group find the series made before
 and only add the dates it lacks, and (series_id, series_date) is unique in the database, so a
 double-submitted form never doubles the meetings.
+
+Edits of "this and all following" and host rotations lock every meeting they change (in id order)
+before reading them, and announce each change through `app.events`. This module imports the shared
+`access` and `changes` modules, never `services` (which re-exports these use cases).
 """
 
 from __future__ import annotations
@@ -18,14 +22,25 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from app import events
+from app.db_locks import begin_write, locked
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
 from app.meetings import recurrence
 from app.meetings import validation as v
+from app.meetings.access import get_meeting_to_manage, lock_meetings, meeting_id_of, require_manage
+from app.meetings.changes import (
+    apply_changes,
+    as_meeting_dict,
+    cancel_one,
+    clean_reason,
+    ensure_editable,
+    meeting_data_for,
+    record_created,
+)
 from app.meetings.messages import recurrence_message
 from app.meetings.recurrence import Frequency, HolidayPolicy, Occurrence, RecurrenceError, SkippedDate
 from app.models import (
-    ChangeAction,
     Group,
     Meeting,
     MeetingSeries,
@@ -383,8 +398,6 @@ def preview_series(
 ) -> SeriesPlan:
     """The dates the series would get, the skipped ones with reasons; writes nothing. Hosts, if
     given, are checked as create_series checks them, so the preview shows their mistakes too."""
-    from app.meetings.services import require_manage
-
     require_manage(user, group)
     raw = _as_series_dict(data)
     spec, _values, canonical = _build(group, raw)
@@ -413,8 +426,6 @@ def create_series(
 
     Returns the series and the meetings created by this call (empty when all existed already).
     """
-    from app.meetings.services import log_change, require_manage
-
     require_manage(user, group)
     raw = _as_series_dict(data)
     spec, values, canonical = _build(group, raw)
@@ -477,10 +488,9 @@ def create_series(
         _remember_venue(group, entry)
     db.session.flush()
     for meeting in created:
-        log_change(
+        record_created(
             meeting,
             user,
-            ChangeAction.CREATED,
             {"series_id": [None, series.id], "series_date": [None, meeting.series_date.isoformat()]},
         )
     try:
@@ -491,23 +501,41 @@ def create_series(
     return series, created
 
 
-def _later_in_series(meeting: Meeting, *, now: datetime | None = None) -> list[Meeting]:
-    """This meeting and the later scheduled, not yet ended meetings of its series."""
-    if meeting.series_id is None:
-        return [meeting]
-    now = now or utcnow()
-    query = (
-        select(Meeting)
-        .where(
+def _lock_this_and_following(user, ref: Meeting | int, *, now: datetime | None = None) -> list[Meeting]:
+    """This meeting and the later scheduled, not yet ended meetings of its series, soonest first,
+    all locked in ONE statement in id order (two overlapping series edits never wait on each other
+    in a circle). Checked again once locked: another edit may have cancelled one meanwhile."""
+    begin_write()
+    meeting = get_meeting_to_manage(user, meeting_id_of(ref))
+    ids = [meeting.id]
+    if meeting.series_id is not None:
+        query = select(Meeting.id).where(
             Meeting.series_id == meeting.series_id,
             Meeting.status == MeetingStatus.SCHEDULED.value,
-            Meeting.ends_at > now,
+            Meeting.ends_at > (now or utcnow()),
             Meeting.starts_at >= meeting.starts_at,
             Meeting.id != meeting.id,
         )
-        .order_by(Meeting.starts_at, Meeting.id)
+        ids += list(db.session.scalars(query).all())
+    rows = {m.id: m for m in lock_meetings(ids)}
+    locked()
+    meeting = rows.get(meeting.id)
+    if meeting is None:
+        raise NotFound()
+    ensure_editable(meeting, now=now)
+    now = now or utcnow()
+    later = sorted(
+        (
+            m
+            for m in rows.values()
+            if m.id != meeting.id
+            and m.status == MeetingStatus.SCHEDULED.value
+            and m.ends_at > now
+            and m.starts_at >= meeting.starts_at
+        ),
+        key=lambda m: (m.starts_at, m.id),
     )
-    return [meeting, *db.session.scalars(query).all()]
+    return [meeting, *later]
 
 
 def _start_time_changes(meeting: Meeting, given: Mapping[str, Any]) -> bool:
@@ -525,7 +553,7 @@ def _does_not_fit(day: date, message: str) -> str:
     )
 
 
-def update_following(user, meeting: Meeting, data: Mapping[str, Any] | Any) -> list[Meeting]:
+def update_following(user, meeting: Meeting | int, data: Mapping[str, Any] | Any) -> list[Meeting]:
     """Edit this meeting fully and give the later meetings of its series the same time, venue,
     host and capacity (only the keys of FOLLOWING_FIELDS that are present in `data`).
 
@@ -536,12 +564,9 @@ def update_following(user, meeting: Meeting, data: Mapping[str, Any] | Any) -> l
     This meeting keeps the deadline given in the input; without one (a PATCH that leaves it out)
     it is computed from the rule as well.
     """
-    from app.meetings import services as s
-
-    s.require_manage(user, meeting.group)
-    s.ensure_editable(meeting)
-    given = s.as_meeting_dict(data)
-    targets = _later_in_series(meeting)
+    targets = _lock_this_and_following(user, meeting)
+    meeting = targets[0]
+    given = as_meeting_dict(data)
     following_keys = [k for k in FOLLOWING_FIELDS if k in given]
     rsvp_rule = v.RsvpRule.from_spec(meeting.series.spec) if meeting.series is not None else None
     recompute_deadlines = rsvp_rule is not None and _start_time_changes(meeting, given)
@@ -549,19 +574,19 @@ def update_following(user, meeting: Meeting, data: Mapping[str, Any] | Any) -> l
     # Validate every meeting before changing any, so an error leaves all of them untouched.
     planned: list[tuple[Meeting, dict[str, Any]]] = []
     for index, target in enumerate(targets):
-        merged = dataclasses.asdict(s.meeting_data_for(target))
+        merged = dataclasses.asdict(meeting_data_for(target))
         if index == 0:
             merged.update(given)
             day = v.parse_date(merged.get("date"), "date", v.FieldErrors())
             if recompute_deadlines and "rsvp_deadline" not in given and day is not None:
                 merged["rsvp_deadline"] = rsvp_rule.deadline_for(day, zone)
-            planned.append((target, s.validate_meeting(target.group, merged)))
+            planned.append((target, v.validate_meeting(target.group, merged)))
             continue
         merged.update({k: given[k] for k in following_keys})
         if recompute_deadlines:
             merged["rsvp_deadline"] = rsvp_rule.deadline_for(target.starts_at.astimezone(zone).date(), zone)
         try:
-            values = s.validate_meeting(target.group, merged)
+            values = v.validate_meeting(target.group, merged)
         except ValidationFailed as error:
             when = target.starts_at.astimezone(v.zone_or_none(target.group.timezone)).date()
             # Each field message names the meeting too: the form shows them without the summary.
@@ -582,28 +607,22 @@ def update_following(user, meeting: Meeting, data: Mapping[str, Any] | Any) -> l
             keep.add("rsvp_deadline")
         planned.append((target, {k: v for k, v in values.items() if k in keep}))
     for target, values in planned:
-        s.apply_changes(target, values, user)
+        apply_changes(target, values, user, scope=events.SCOPE_FOLLOWING)
     db.session.commit()
     return [t for t, _values in planned]
 
 
-def cancel_rest_of_series(user, meeting: Meeting, reason: str = "") -> list[Meeting]:
+def cancel_rest_of_series(user, meeting: Meeting | int, reason: str = "") -> list[Meeting]:
     """Cancel this meeting and every later scheduled meeting of its series."""
-    from app.meetings import services as s
-
-    s.require_manage(user, meeting.group)
-    s.ensure_editable(meeting)
-    reason = s.clean_reason(reason)
-    targets = _later_in_series(meeting)
+    targets = _lock_this_and_following(user, meeting)
+    reason = clean_reason(reason)
     for target in targets:
-        s.cancel_one(target, user, reason)
+        cancel_one(target, user, reason, scope=events.SCOPE_FOLLOWING)
     db.session.commit()
     return targets
 
 
 def get_series_to_manage(user, series_id: int) -> MeetingSeries:
-    from app.meetings.services import require_manage
-
     series = db.session.get(MeetingSeries, series_id)
     if series is None:
         raise NotFound()
@@ -615,9 +634,7 @@ def assign_hosts(
     user, series: MeetingSeries, hosts: Sequence[HostAssignment | Mapping], from_date: date | None = None
 ) -> list[Meeting]:
     """Give the series' coming meetings (from `from_date`, local) hosts and venues in turn."""
-    from app.meetings import services as s
-
-    s.require_manage(user, series.group)
+    require_manage(user, series.group)
     rotation = _clean_hosts(series.group, hosts)
     if not rotation:
         raise ValidationFailed(
@@ -636,7 +653,7 @@ def assign_hosts(
         )
     for index, meeting in enumerate(meetings):
         turn = rotation[index % len(rotation)]
-        s.apply_changes(
+        apply_changes(
             meeting,
             {
                 "venue_name": turn.venue_name,
@@ -644,6 +661,7 @@ def assign_hosts(
                 "host_member_id": turn.host_member_id,
             },
             user,
+            scope=events.SCOPE_SERIES,
         )
     for entry in rotation:
         _remember_venue(series.group, entry)
@@ -652,6 +670,8 @@ def assign_hosts(
 
 
 def _series_meetings_to_come(series: MeetingSeries) -> list[Meeting]:
+    """The series' scheduled, not yet ended meetings, soonest first, locked (in id order)."""
+    begin_write()
     query = (
         select(Meeting)
         .where(
@@ -661,13 +681,19 @@ def _series_meetings_to_come(series: MeetingSeries) -> list[Meeting]:
         )
         .order_by(Meeting.starts_at, Meeting.id)
     )
-    return list(db.session.scalars(query).all())
+    ids = list(db.session.scalars(query.with_only_columns(Meeting.id)).all())
+    lock_meetings(ids)
+    locked()
+    now = utcnow()
+    return [
+        m
+        for m in db.session.scalars(query).all()
+        if m.status == MeetingStatus.SCHEDULED.value and m.ends_at > now
+    ]
 
 
 def series_meetings(user, series: MeetingSeries) -> list[Meeting]:
     """All meetings of the series (for the host rotation page)."""
-    from app.meetings.services import require_manage
-
     require_manage(user, series.group)
     return list(
         db.session.scalars(
@@ -678,8 +704,6 @@ def series_meetings(user, series: MeetingSeries) -> list[Meeting]:
 
 def list_venues(user, group: Group) -> list[Venue]:
     """The group's remembered venues (for suggestions in the forms)."""
-    from app.meetings.services import require_manage
-
     require_manage(user, group)
     query = select(Venue).where(Venue.group_id == group.id).order_by(Venue.name)
     return list(db.session.scalars(query).all())

@@ -23,6 +23,7 @@ from app.members.forms import (
     group_choices,
 )
 from app.models import Member
+from app.pagination import page_number
 
 bp = Blueprint("members", __name__)
 
@@ -53,7 +54,7 @@ def _check_csrf_after_limits() -> None:
 @login_required
 def directory():
     result = services.search_directory(current_user, request.args.get("q", "").strip(),
-                                       request.args.get("group") or None)
+                                       request.args.get("group") or None, page=page_number())
     return render_template("members/directory.html", directory=result,
                            can_administer=permissions.can_administer_members(current_user))
 
@@ -91,7 +92,7 @@ def profile():
 def admin_list():
     status = request.args.get("status", "all")
     listing = services.list_members_for_admin(current_user, request.args.get("q", "").strip(),
-                                              _int_arg("group"), status)
+                                              _int_arg("group"), status, page=page_number())
     return render_template("members/admin_list.html", listing=listing, action_form=EmptyForm(formdata=None))
 
 

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, func, or_, select, true
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from app.auth import permissions
 from app.auth.sessions import revoke_all_access
@@ -41,6 +42,7 @@ from app.models import (
     Role,
     normalize_email,
 )
+from app.pagination import WEB_PER_PAGE, Page, like_pattern, paginate
 
 PROFILE_LIMITS = {"name": 200, "phone": 40, "company": 200, "title": 200, "industry": 200, "bio": 5000}
 
@@ -63,19 +65,23 @@ def field_error(name: str, message: str) -> ValidationFailed:
 
 
 def _search_terms(query: str | None) -> list[str]:
-    return [t.casefold() for t in (query or "").split() if t.strip()]
+    """Words of the query, lower-cased the way members.search_text and competency names are."""
+    return [t.lower() for t in (query or "").split() if t.strip()]
 
 
-def _matches(member: Member, terms: list[str], *, with_email: bool = False) -> bool:
-    """Every term must appear in the name, company, title, industry or a competency.
-
-    Done in Python rather than SQL: SQLite's LIKE only folds ASCII case, and "Ø" must find "ø".
-    """
-    if not terms:
-        return True
-    haystack = " ".join([member.name, member.company, member.title, member.industry,
-                         *member.competency_names, member.email if with_email else ""]).casefold()
-    return all(term in haystack for term in terms)
+def _search_condition(terms: list[str], *, with_email: bool = False):
+    """Every term must appear in the name, company, title, industry or a competency (admins: or
+    the e-mail address). In SQL against members.search_text, which holds those fields lower-cased
+    by Python, so "Ø" finds "ø" on SQLite too; %, _ and \\ in a term are literal."""
+    conditions = []
+    for term in terms:
+        pattern = like_pattern(term)
+        alternatives = [Member.search_text.like(pattern, escape="\\"),
+                        Member.competencies.any(Competency.name.like(pattern, escape="\\"))]
+        if with_email:
+            alternatives.append(Member.email.like(pattern, escape="\\"))
+        conditions.append(or_(*alternatives))
+    return and_(true(), *conditions)
 
 
 def manageable_groups(user) -> list[Group]:
@@ -193,14 +199,16 @@ def send_welcome(member: Member, group: Group | None) -> None:
 
 @dataclass
 class Directory:
-    members: list[Member]
+    members: list[Member]  # the members on this page
     groups: list[Group]  # the groups one may filter by
     group: Group | None
     query: str
 
 
-def search_directory(user, query: str = "", group_slug: str | None = None) -> Directory:
-    """Active members of the groups the user is in (admins: everyone), filtered by text and group."""
+def search_directory(user, query: str = "", group_slug: str | None = None, *, page: int = 1,
+                     per_page: int = WEB_PER_PAGE, clamp: bool = True) -> Directory:
+    """Active members of the groups the user is in (admins: everyone), filtered by text and group,
+    one page at a time (ordered by name, then id), with their competencies loaded."""
     if not getattr(user, "is_authenticated", False):
         raise PermissionDenied()
     if permissions.is_admin(user):
@@ -210,20 +218,23 @@ def search_directory(user, query: str = "", group_slug: str | None = None) -> Di
     group = None
     if group_slug:
         group = next((g for g in groups if g.slug == group_slug), None)
+    page: Page | None = None
         if group is None:
             raise NotFound()
 
-    statement = select(Member).where(Member.active.is_(True)).order_by(Member.name)
+    statement = select(Member).where(Member.active.is_(True))
     if group is not None:
         statement = statement.where(Member.memberships.any(Membership.group_id == group.id))
     elif not permissions.is_admin(user):
         ids = [g.id for g in groups]
         if not ids:
-            return Directory(members=[], groups=groups, group=None, query=query)
+            empty = Page(items=[], page=1, per_page=per_page, total=0)
+            return Directory(members=[], groups=groups, group=None, query=query, page=empty)
         statement = statement.where(Member.memberships.any(Membership.group_id.in_(ids)))
-    terms = _search_terms(query)
-    members = [m for m in db.session.scalars(statement) if _matches(m, terms)]
-    return Directory(members=members, groups=groups, group=group, query=query)
+    statement = statement.where(_search_condition(_search_terms(query)))
+    result = paginate(statement.order_by(Member.name, Member.id)
+                      .options(selectinload(Member.competencies)), page, per_page, clamp=clamp)
+    return Directory(members=result.items, groups=groups, group=group, query=query, page=result)
 
 
 @dataclass
@@ -266,7 +277,7 @@ def update_own_profile(user, data: Mapping[str, object]) -> Member:
 
 @dataclass
 class AdminList:
-    members: list[Member]
+    members: list[Member]  # the members on this page (all of them when no page was asked for)
     groups: list[Group]
     group: Group | None
     query: str
@@ -278,8 +289,12 @@ class AdminList:
 
 
 def list_members_for_admin(user, query: str = "", group_id: int | None = None,
-                           status: str = "all") -> AdminList:
-    """All members (admins) or the members of the organizer's groups, active and deactivated."""
+                           status: str = "all", *, page: int | None = None,
+                           per_page: int = WEB_PER_PAGE) -> AdminList:
+    """All members (admins) or the members of the organizer's groups, active and deactivated.
+
+    page=None lists every match (the CSV export); otherwise one page, ordered by name then id.
+    Memberships (with their groups) and competencies are loaded for the listed members only."""
     permissions.require(permissions.can_administer_members(user))
     groups = manageable_groups(user)
     group = None
@@ -287,25 +302,28 @@ def list_members_for_admin(user, query: str = "", group_id: int | None = None,
         group = next((g for g in groups if g.id == group_id), None)
         if group is None:
             raise NotFound()
-    statement = select(Member).order_by(Member.name)
+    scope = select(Member)
+    page: Page | None = None
     if group is not None:
-        statement = statement.where(Member.memberships.any(Membership.group_id == group.id))
+        scope = scope.where(Member.memberships.any(Membership.group_id == group.id))
     elif not permissions.is_admin(user):
-        statement = statement.where(Member.memberships.any(Membership.group_id.in_([g.id for g in groups])))
-    in_scope = list(db.session.scalars(statement))
-    active_count = sum(1 for m in in_scope if m.active)
-    terms = _search_terms(query)
-    members = [m for m in in_scope if _matches(m, terms, with_email=True)]
+        scope = scope.where(Member.memberships.any(Membership.group_id.in_([g.id for g in groups])))
+    in_scope = scope.subquery()
+    counts = db.session.execute(select(
+        func.count(), func.coalesce(func.sum(case((in_scope.c.active.is_(True), 1), else_=0)), 0))).one()
+    total, active_count = int(counts[0]), int(counts[1])
+
+    statement = scope.where(_search_condition(_search_terms(query), with_email=True))
     if status == "active":
-        members = [m for m in members if m.active]
+        statement = statement.where(Member.active.is_(True))
     elif status == "inactive":
-        members = [m for m in members if not m.active]
+        statement = statement.where(Member.active.is_(False))
     else:
         status = "all"
     return AdminList(members=members, groups=groups, group=group, query=query, status=status,
-                     total=len(in_scope), active_count=active_count,
-                     inactive_count=len(in_scope) - active_count,
-                     editable={m.id for m in members if permissions.can_edit_member(user, m)})
+                     total=total, active_count=active_count, inactive_count=total - active_count,
+                     editable={m.id for m in members if permissions.can_edit_member(user, m)},
+                     page=result)
 
 
 def require_member_admin(user) -> list[Group]:
@@ -315,6 +333,14 @@ def require_member_admin(user) -> list[Group]:
 
 
 def create_member(user, data: Mapping[str, object]) -> Member | GroupInvitation | Membership:
+    statement = statement.order_by(Member.name, Member.id).options(
+        selectinload(Member.memberships), selectinload(Member.competencies))
+    if page is None:
+        members = list(db.session.scalars(statement))
+        result = None
+    else:
+        result = paginate(statement, page, per_page)
+        members = result.items
     """Create a member, put them in a group and send the welcome mail, all in one transaction.
 
     data: profile fields, "email", "group_id" (required for organizers), "role", "is_admin" (admins).

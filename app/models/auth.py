@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.models.member import Member
-from app.models.types import UTCDateTime, utcnow
+from app.models.types import UTCDateTime, one_of, utcnow
 
 
 class LoginToken(db.Model):
@@ -75,6 +75,9 @@ class LoginSession(db.Model):
     member: Mapped[Member] = relationship()
 
 
+LOGIN_ATTEMPT_KINDS = ("link", "password")
+
+
 class LoginAttempt(db.Model):
     """A request for a login link ("link") or a password attempt ("password"), kept for a day so
     the limits per address and per address and client hold across all workers."""
@@ -83,6 +86,7 @@ class LoginAttempt(db.Model):
     __table_args__ = (
         Index("ix_login_attempts_kind_email_created_at", "kind", "email", "created_at"),
         Index("ix_login_attempts_created_at", "created_at"),
+        one_of("kind", LOGIN_ATTEMPT_KINDS),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

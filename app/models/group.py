@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.models.member import Member
-from app.models.types import UTCDateTime, utcnow
+from app.models.types import UTCDateTime, one_of, utcnow
 
 
 class Role(enum.StrEnum):
@@ -39,12 +39,15 @@ class Group(db.Model):
 
 class Membership(db.Model):
     __tablename__ = "memberships"
-    __table_args__ = (UniqueConstraint("member_id", "group_id", name="uq_memberships_member_group"),)
+    __table_args__ = (
+        UniqueConstraint("member_id", "group_id", name="uq_memberships_member_group"),
+        one_of("role", Role),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
     group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)
-    role: Mapped[str] = mapped_column(String(20), default=Role.MEMBER.value)
+    role: Mapped[str] = mapped_column(String(20), default=Role.MEMBER.value, server_default=Role.MEMBER.value)
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     member: Mapped[Member] = relationship(back_populates="memberships")

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.extensions import db
 from app.models.group import Group
 from app.models.member import Member
-from app.models.types import UTCDateTime, utcnow
+from app.models.types import UTCDateTime, one_of, utcnow
 
 
 class MeetingStatus(enum.StrEnum):
@@ -124,6 +124,7 @@ class Meeting(db.Model):
         UniqueConstraint("series_id", "series_date", name="uq_meetings_series_date"),
         CheckConstraint("capacity IS NULL OR capacity > 0", name="capacity_positive"),
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        one_of("status", MeetingStatus),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -146,7 +147,8 @@ class Meeting(db.Model):
     rsvp_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     guests_welcome: Mapped[bool] = mapped_column(Boolean, default=True)
     agenda: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(20), default=MeetingStatus.SCHEDULED.value)
+    status: Mapped[str] = mapped_column(String(20), default=MeetingStatus.SCHEDULED.value,
+                                        server_default=MeetingStatus.SCHEDULED.value)
     sequence: Mapped[int] = mapped_column(Integer, default=0)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     cancel_reason: Mapped[str] = mapped_column(Text, default="")
@@ -180,6 +182,7 @@ class MeetingChange(db.Model):
     """One entry of a meeting's history: who did what when, with {field: [old, new]}."""
 
     __tablename__ = "meeting_changes"
+    __table_args__ = (one_of("action", ChangeAction),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)

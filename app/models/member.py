@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Column, ForeignKey, String, Table, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import DDL, Boolean, Column, ForeignKey, Index, String, Table, Text, event
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from app.extensions import db
-from app.models.types import UTCDateTime, utcnow
+from app.models.types import LANGUAGE_CODES, UTCDateTime, one_of, utcnow
 
 member_competencies = Table(
     "member_competencies",
@@ -24,6 +24,21 @@ def normalize_email(email: str) -> str:
     return (email or "").strip().lower()
 
 
+SEARCH_FIELDS = ("name", "company", "title", "industry")
+
+
+def search_text_of(values) -> str:
+    """The lower-cased text the directory searches in (competencies are searched in their own,
+    already lower-cased, table). Python's lower() folds æ, ø, å; SQLite's lower() does not, so the
+    database compares against this column and never lower-cases itself."""
+    return "\n".join(str(values.get(key) or "") for key in SEARCH_FIELDS).lower()
+
+
+def _search_text_default(context) -> str:
+    # Also for Core bulk INSERTs (the CSV import), which bypass the ORM validator below.
+    return search_text_of(context.get_current_parameters())
+
+
 class Competency(db.Model):
     """A tag such as "bookkeeping" or "web design"; shared between members."""
 
@@ -35,6 +50,12 @@ class Competency(db.Model):
 
 class Member(UserMixin, db.Model):
     __tablename__ = "members"
+    __table_args__ = (
+        # A trigram index answers LIKE '%term%' on PostgreSQL (the migration falls back to a
+        # B-tree when pg_trgm cannot be installed); SQLite gets a plain index.
+        Index("ix_members_search_text", "search_text", postgresql_using="gin",
+              postgresql_ops={"search_text": "gin_trgm_ops"}),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -45,20 +66,33 @@ class Member(UserMixin, db.Model):
     industry: Mapped[str] = mapped_column(String(200), default="")
     bio: Mapped[str] = mapped_column(Text, default="")
     website: Mapped[str] = mapped_column(String(300), default="")
-    language: Mapped[str] = mapped_column(String(8), default="da")
+    language: Mapped[str] = mapped_column(String(8), one_of("language", LANGUAGE_CODES), default="da",
+                                          server_default="da")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     password_hash: Mapped[str | None] = mapped_column(String(255), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # Lower-cased name, company, title and industry (search_text_of), kept up to date on every
+    # assignment of those fields; what the directory and admin searches compare with.
+    search_text: Mapped[str] = mapped_column(String(1000), default=_search_text_default,
+                                             server_default="")
 
+    # Loaded when used (one query), or eagerly with selectinload() where a page lists them.
     competencies: Mapped[list[Competency]] = relationship(
-        secondary=member_competencies, order_by=Competency.name, lazy="selectin"
+        secondary=member_competencies, order_by=Competency.name
     )
     memberships: Mapped[list[Membership]] = relationship(  # noqa: F821
-        back_populates="member", cascade="all, delete-orphan", lazy="selectin"
+        back_populates="member", cascade="all, delete-orphan"
     )
+
+    @validates(*SEARCH_FIELDS)
+    def _keep_search_text(self, key: str, value):
+        values = {field: getattr(self, field) for field in SEARCH_FIELDS}
+        values[key] = value
+        self.search_text = search_text_of(values)
+        return value
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses to log in inactive members
@@ -77,3 +111,8 @@ class Member(UserMixin, db.Model):
     def __repr__(self) -> str:
         return f"<Member {self.id} {self.email}>"
 
+
+
+# The trigram operator class the index above uses (create_all; migrations do the same, guarded).
+event.listen(Member.__table__, "before_create",
+             DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql"))

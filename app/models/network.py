@@ -6,15 +6,17 @@ from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
+from app.models.types import LANGUAGE_CODES, one_of
 
 
 class NetworkSettings(db.Model):
     __tablename__ = "network_settings"
+    __table_args__ = (one_of("default_language", LANGUAGE_CODES),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), default="Kaffeklub")
     default_timezone: Mapped[str] = mapped_column(String(64), default="Europe/Copenhagen")
-    default_language: Mapped[str] = mapped_column(String(8), default="da")
+    default_language: Mapped[str] = mapped_column(String(8), default="da", server_default="da")
     country: Mapped[str] = mapped_column(String(2), default="DK")
     sender_email: Mapped[str] = mapped_column(String(254), default="kaffeklub@localhost")
     sender_name: Mapped[str] = mapped_column(String(200), default="Kaffeklub")

@@ -9,7 +9,7 @@ from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
-from app.models.types import UTCDateTime, utcnow
+from app.models.types import UTCDateTime, one_of, utcnow
 
 
 class OutboxStatus(enum.StrEnum):
@@ -20,7 +20,10 @@ class OutboxStatus(enum.StrEnum):
 
 class OutboxMessage(db.Model):
     __tablename__ = "outbox_messages"
-    __table_args__ = (Index("ix_outbox_messages_status_next", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_messages_status_next", "status", "next_attempt_at"),
+        one_of("status", OutboxStatus),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # The RFC 5322 Message-ID, fixed at enqueue time so a retry is recognisably the same mail.
@@ -33,7 +36,8 @@ class OutboxMessage(db.Model):
     member_id: Mapped[int | None] = mapped_column(
         ForeignKey("members.id", ondelete="SET NULL"), default=None
     )
-    status: Mapped[str] = mapped_column(String(20), default=OutboxStatus.PENDING.value)
+    status: Mapped[str] = mapped_column(String(20), default=OutboxStatus.PENDING.value,
+                                        server_default=OutboxStatus.PENDING.value)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_error: Mapped[str] = mapped_column(Text, default="")

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime
+from sqlalchemy import CheckConstraint, DateTime
 from sqlalchemy.types import TypeDecorator
 
 
@@ -39,3 +40,15 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+# The languages the app is translated into (config LANGUAGES): members.language and
+# network_settings.default_language may hold only these (a CHECK constraint in the database).
+LANGUAGE_CODES = ("da", "en")
+
+
+def one_of(column: str, values: Iterable[str]) -> CheckConstraint:
+    """CHECK (column IN (...)), named by the naming convention ck_<table>_<column>: a value the
+    code does not know (a typo, an old script, raw SQL) is refused by the database."""
+    listed = ", ".join("'" + str(value).replace("'", "''") + "'" for value in values)
+    return CheckConstraint(f"{column} IN ({listed})", name=column)

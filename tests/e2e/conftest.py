@@ -85,13 +85,25 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def page(browser):
-    """A fresh browser context (no cookies) and page; console errors are collected in page.errors."""
-    context = browser.new_context(locale="da-DK", timezone_id="Europe/Copenhagen")
+def new_page(browser, **context_options):
+    """A page in a fresh browser context (no cookies), Danish and in Copenhagen's time zone, with
+    console errors collected in page.errors. Close it with page.context.close().
+
+    The context asks for reduced motion, so Bootstrap's collapse and fade end at once (its CSS
+    drops the transitions): a test waits for a state (expect(...)) and never races an animation."""
+    options = {"locale": "da-DK", "timezone_id": "Europe/Copenhagen", "reduced_motion": "reduce",
+               **context_options}
+    context = browser.new_context(**options)
     page = context.new_page()
     page.errors = []  # type: ignore[attr-defined]
     page.on("console", lambda msg: msg.type == "error" and page.errors.append(msg.text))
     page.on("pageerror", lambda exc: page.errors.append(str(exc)))
+    return page
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh browser context (no cookies) and page; console errors are collected in page.errors."""
+    page = new_page(browser)
     yield page
-    context.close()
+    page.context.close()

@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from playwright.sync_api import expect
 
 from tests import factories
+from tests.e2e.conftest import new_page
 
 pytestmark = pytest.mark.e2e
 
@@ -223,14 +224,9 @@ def test_a_used_login_link_cannot_be_used_again(live_server, page, world):
 
 @pytest.fixture
 def phone_page(browser):
-    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
-                                  locale="da-DK", timezone_id="Europe/Copenhagen")
-    page = context.new_page()
-    page.errors = []  # type: ignore[attr-defined]
-    page.on("console", lambda msg: msg.type == "error" and page.errors.append(msg.text))
-    page.on("pageerror", lambda exc: page.errors.append(str(exc)))
+    page = new_page(browser, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     yield page
-    context.close()
+    page.context.close()
 
 
 def test_phone_navbar_collapses_and_the_toggler_opens_it(live_server, phone_page, world):
@@ -277,7 +273,9 @@ def test_phone_menu_of_a_logged_in_member_reaches_profile_and_logout(live_server
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
     page.locator("nav .navbar-toggler").click()
+    expect(page.locator("#mainnav")).to_have_class(re.compile(r"\bshow\b"))  # opened, not opening
     _open_user_menu(page)
+    expect(_logout_button(page)).to_be_visible()
     _logout_button(page).click()
     page.wait_for_url(base + "/")
     _assert_clean(page)
@@ -285,12 +283,7 @@ def test_phone_menu_of_a_logged_in_member_reaches_profile_and_logout(live_server
 
 
 def _new_page(browser):
-    context = browser.new_context(locale="da-DK", timezone_id="Europe/Copenhagen")
-    page = context.new_page()
-    page.errors = []  # type: ignore[attr-defined]
-    page.on("console", lambda msg: msg.type == "error" and page.errors.append(msg.text))
-    page.on("pageerror", lambda exc: page.errors.append(str(exc)))
-    return page
+    return new_page(browser)
 
 
 def _is_logged_in(page, base: str) -> bool:

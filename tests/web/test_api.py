@@ -258,6 +258,7 @@ def test_wrong_method_is_405_problem_with_allow_header(client):
     assert_problem(client.delete("/api/v1/groups"), 405)
 
 
+@pytest.mark.own_app  # adds routes: an app of its own, not the shared one
 def test_domain_errors_and_smorest_aborts_under_api_are_problem_json_with_errors(app, client):
     def failing_validation():
         raise ValidationFailed("Bad name", fields={"name": ["Too long"]})

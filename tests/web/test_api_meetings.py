@@ -697,6 +697,6 @@ def test_openapi_document_validates_and_lists_the_meeting_paths(client):
     assert {} in paths["/api/v1/groups/{slug}/meetings"]["get"]["security"]  # anonymous allowed
     assert paths["/api/v1/groups/{slug}/meetings"]["post"]["security"] == [{"bearerAuth": []}]
     listing = paths["/api/v1/groups/{slug}/meetings"]["get"]
-    assert {p["name"] for p in listing["parameters"]} == {"from", "to", "lang"}
+    assert {p["name"] for p in listing["parameters"]} == {"from", "to", "lang", "page", "per_page"}
     meeting = spec["components"]["schemas"]["Meeting"]["properties"]
     assert {"starts_at", "timezone", "venue", "sequence", "url", "cancel_reason"} <= set(meeting)

@@ -1,0 +1,62 @@
+"""What happened, announced in one place: blinker signals that features subscribe to.
+
+The meeting services send these; invitations, the waitlist, feeds and mail subscribe to them.
+Nothing in `app.meetings` imports a subscriber, so a new capability is a package that connects
+its receivers (e.g. in its `init_app`) rather than a set of edits inside the meetings package.
+
+Contract:
+
+- A signal is sent by the service AFTER the change is flushed (ids exist, the rows are written in
+  the open transaction and locked where the service locks) and BEFORE the service commits.
+- Receivers run synchronously, in the sender's request and database transaction (`db.session`).
+  What a receiver writes (an outbox mail, a waitlist move) commits together with the change, or
+  rolls back with it: if a receiver raises, the exception propagates, the service does not commit,
+  and neither the change nor anything a receiver wrote is kept. So a receiver must not commit,
+  must not talk to the outside world directly (no SMTP, no HTTP: write an outbox row instead) and
+  should be quick, because the changed rows stay locked until the commit.
+- The sender is the meeting (`signal.send(meeting, ...)`); the keyword arguments are named below.
+  `scope` says which use case sent it: "this" (one meeting), "following" (this and the later
+  meetings of its series; sent once per changed meeting), "series" (a series' host rotation).
+
+Signals:
+
+- `meeting_created(meeting)`: a new meeting, alone or from a series.
+- `meeting_changed(meeting, fields, scope)`: `fields` is {column: [old, new]} (JSON values, as in the
+  change history); sent only when something changed.
+- `meeting_cancelled(meeting, reason, scope)`: the meeting is now cancelled.
+- `seat_freed(meeting)`: a seat at the meeting became free (for sign-ups and the waitlist; not sent
+  by anything yet).
+
+Connect with `meeting_changed.connect(receiver)` (a strong reference; the receiver is a module-level
+function) and disconnect in tests with `meeting_changed.connected_to(receiver)`.
+"""
+
+from __future__ import annotations
+
+from blinker import Namespace
+
+SCOPE_THIS = "this"
+SCOPE_FOLLOWING = "following"
+SCOPE_SERIES = "series"
+
+signals = Namespace()
+
+meeting_created = signals.signal("meeting-created", doc="A meeting was created. Sender: the meeting.")
+meeting_changed = signals.signal(
+    "meeting-changed", doc="A meeting was changed. Sender: the meeting; fields={name: [old, new]}, scope."
+)
+meeting_cancelled = signals.signal(
+    "meeting-cancelled", doc="A meeting was cancelled. Sender: the meeting; reason, scope."
+)
+seat_freed = signals.signal("seat-freed", doc="A seat at a meeting became free. Sender: the meeting.")
+
+__all__ = [
+    "SCOPE_FOLLOWING",
+    "SCOPE_SERIES",
+    "SCOPE_THIS",
+    "meeting_cancelled",
+    "meeting_changed",
+    "meeting_created",
+    "seat_freed",
+    "signals",
+]

@@ -1,0 +1,144 @@
+"""Directory and admin search in SQL: Danish letters, literal % and _, competencies, e-mail for
+admins, the search column kept up to date; and the number of queries a page and a login cost."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import event, insert, select
+
+from app.extensions import db
+from app.members import services
+from app.models import Competency, Member
+from app.models.member import search_text_of
+from tests.factories import create_admin, create_group, create_member
+
+pytestmark = pytest.mark.usefixtures("english")
+
+
+def _ids(html: str) -> set[int]:
+    return {int(n) for n in re.findall(r'data-member-id="(\d+)"', html)}
+
+
+@pytest.fixture
+def people(app):
+    group = create_group()
+    admin = create_admin(groups=[group], name="Ada Admin", company="")
+    people = {
+        "bager": create_member(groups=[group], name="Søren Østergaard", company="Økologisk Bageri"),
+        "ae": create_member(groups=[group], name="Æbelø Hansen", company="", title="Direktør"),
+        "percent": create_member(groups=[group], name="Hundred", company="100% Kaffe"),
+        "underscore": create_member(groups=[group], name="Under", company="a_b Consult"),
+        "tags": create_member(groups=[group], name="Tags", company="", industry="Revision"),
+        "mail": create_member(groups=[group], name="Mail", company="", email="kontakt@fiskehuset.test"),
+    }
+    people["tags"].competencies = [Competency(name="bogføring"), Competency(name="web design")]
+    db.session.commit()
+    return admin, people
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("øKOLOGISK", {"bager"}),
+    ("ØSTERGAARD", {"bager"}),
+    ("æbelø", {"ae"}),
+    ("ÆBELØ DIREKTØR", {"ae"}),
+    ("BOGFØRING", {"tags"}),
+    ("web design", {"tags"}),
+    ("revision bogføring", {"tags"}),
+    ("%", {"percent"}),
+    ("100%", {"percent"}),
+    ("_", {"underscore"}),
+    ("a_b", {"underscore"}),
+    ("\\", set()),
+    ("'; DROP TABLE members; --", set()),
+    ("fiskehuset", set()),  # the directory does not search e-mail addresses
+    ("søren nobody", set()),  # every word must match
+])
+def test_directory_search(client, login, people, query, expected):
+    admin, by_key = people
+    login(admin)
+    response = client.get("/members", query_string={"q": query})
+    assert response.status_code == 200
+    assert _ids(response.get_data(as_text=True)) == {by_key[k].id for k in expected}
+
+
+def test_admin_search_also_finds_the_email_and_danish_letters(client, login, people):
+    admin, by_key = people
+    login(admin)
+    for query, key in (("fiskehuset", "mail"), ("ØKOLOGISK", "bager"), ("%", "percent")):
+        page = client.get("/admin/members", query_string={"q": query}).get_data(as_text=True)
+        assert _ids(page) == {by_key[key].id}, query
+
+
+def test_search_text_follows_edits_and_bulk_inserts(app, people):
+    admin, by_key = people
+    member = by_key["bager"]
+    member.company = "Åben Café"
+    db.session.commit()
+    assert db.session.scalar(select(Member.search_text).where(Member.id == member.id)) == \
+        search_text_of({"name": "Søren Østergaard", "company": "Åben Café"})
+    assert [m.id for m in services.search_directory(admin, "ÅBEN CAFÉ").members] == [member.id]
+    assert services.search_directory(admin, "økologisk").members == []
+
+    # A Core INSERT (the CSV import's path) fills the column too.
+    new_id = db.session.scalar(insert(Member).returning(Member.id), [{
+        "email": "bulk@example.test", "name": "Bulk Ørsted", "company": "Å/S", "title": "", "industry": ""}])
+    db.session.commit()
+    assert db.session.scalar(select(Member.search_text).where(Member.id == new_id)) == "bulk ørsted\nå/s\n\n"
+
+
+class _Statements:
+    def __init__(self) -> None:
+        self.sql: list[str] = []
+
+    def __enter__(self):
+        event.listen(db.engine, "before_cursor_execute", self._seen)
+        return self
+
+    def __exit__(self, *exc):
+        event.remove(db.engine, "before_cursor_execute", self._seen)
+
+    def _seen(self, conn, cursor, statement, parameters, context, executemany):
+        self.sql.append(statement)
+
+
+def test_login_loader_costs_the_session_and_the_member_only(app):
+    from app.auth.sessions import create_session, load_member
+
+    group = create_group()
+    member = create_member(groups=[group])
+    member.competencies = [Competency(name="kaffe")]
+    _, token = create_session(member, remember=False)
+    db.session.commit()
+    member_id = member.id
+    db.session.expunge_all()
+    with app.test_request_context("/"), _Statements() as seen:
+        loaded = load_member(token)
+        assert loaded is not None and loaded.id == member_id
+    # One query for the login record, one for the member; no competencies, no memberships.
+    assert len(seen.sql) <= 2, seen.sql
+
+
+def test_directory_costs_a_bounded_number_of_queries(client, login):
+    group = create_group()
+    viewer = create_member(groups=[group])
+    db.session.add_all([Member(email=f"q{n}@example.test", name=f"Q {n:03d}", company="") for n in range(80)])
+    db.session.commit()
+    for member in db.session.scalars(select(Member).where(Member.email.like("q%@example.test"))):
+        member.competencies = [Competency(name=f"tag {member.id}")]
+        from app.models import Membership
+
+        db.session.add(Membership(member=member, group=group))
+    db.session.commit()
+    login(viewer)
+    db.session.expunge_all()
+    with _Statements() as seen:
+        response = client.get("/members")
+    assert response.status_code == 200
+    assert len(_ids(response.get_data(as_text=True))) == 50  # one page
+    # Login record, member, their memberships (menu and scope), count, page, competencies, plus a
+    # few for the page chrome: independent of the number of members.
+    assert len(seen.sql) <= 10, "\n".join(seen.sql)
+    assert not any("FROM memberships" in s and "memberships.member_id IN" in s for s in seen.sql), \
+        "the directory loads the listed members' memberships it never shows"
