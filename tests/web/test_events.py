@@ -5,6 +5,7 @@ is kept or lost together with the change."""
 from __future__ import annotations
 
 from contextlib import ExitStack
+from dataclasses import dataclass
 from datetime import UTC, datetime, time
 
 import pytest
@@ -14,13 +15,27 @@ from app import events
 from app.extensions import db
 from app.mail.services import enqueue_mail
 from app.meetings import services
-from app.models import Meeting, MeetingChange, OutboxMessage
-from tests.web.test_meetings import make_world
+from app.models import Group, Meeting, MeetingChange, Member, OutboxMessage
+from tests.factories import create_group, create_meeting, create_organizer
+
+
+@dataclass
+class World:
+    group: Group
+    organizer: Member
+    meeting: Meeting
 
 
 @pytest.fixture
-def world(app):
-    return make_world()
+def world(app) -> World:
+    group = create_group(name="Kaffeklub Herning")
+    meeting = create_meeting(
+        group=group,
+        title="Morgenmøde i marts",
+        starts_at=datetime(2031, 3, 5, 7, 30, tzinfo=UTC),
+        ends_at=datetime(2031, 3, 5, 9, 0, tzinfo=UTC),
+    )
+    return World(group, create_organizer(group, name="Olga Organizer", language="en"), meeting)
 
 
 def outbox_count() -> int:

@@ -1,0 +1,257 @@
+"""Two app processes edit the same meeting at the same moment: one through the web form, one
+through the API (PATCH with a token). The use cases lock the meeting's row (app/db_locks.py), so the
+second edit waits for the first and merges onto its result: no change is lost and both SEQUENCE
+bumps count. Without the locks (ROW_LOCKS_DISABLED_FOR_TESTS) the same overlap loses the API's change.
+
+The overlap is made certain, not hoped for: the web server holds its transaction open right after
+taking its lock (ROW_LOCK_TEST_HOLD: it waits for a PostgreSQL advisory lock that this test holds)
+until the API request is seen waiting for the row in pg_stat_activity. Nothing sleeps for time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
+
+from app import create_app
+from app.extensions import db
+from app.models import Meeting, MeetingChange
+from tests.dbutil import fresh_postgres_database
+from tests.factories import create_group, create_meeting, create_organizer
+from tests.smtp import free_port
+
+pytestmark = pytest.mark.postgres
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+HOLD_KEY = 7_420_117
+WEB_FORM = {
+    "title": "Morgenmøde i marts",
+    "date": "2031-03-06",  # the web moves the meeting a day later ...
+    "start_time": "08:30",
+    "end_time": "09:30",
+    "doors_open_time": "",
+    "venue_name": "",
+    "venue_address": "",
+    "host_member_id": "",
+    "online_url": "",
+    "capacity": "",
+    "rsvp_deadline": "",
+    "guests_welcome": "y",
+    "agenda": "",
+}
+API_PATCH = {"end_time": "10:30"}  # ... while the API makes it end an hour later
+
+
+def wait_for(condition, what: str, timeout: float = 60):
+    """Poll a state (not a duration): returns the condition's value once truthy."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+class Server:
+    """One gunicorn process (one sync worker) running the app with the given test config."""
+
+    def __init__(self, tmp_path: Path, name: str, url: str, **config):
+        module = tmp_path / f"{name}.py"
+        module.write_text(
+            "from app import create_app\n"
+            f"app = create_app('testing', SQLALCHEMY_DATABASE_URI={url!r}, **{config!r})\n"
+        )
+        (tmp_path / "empty.conf.py").write_text("")
+        self.port = free_port()
+        self.process = subprocess.Popen(
+            [str(BIN / "gunicorn"), "-c", str(tmp_path / "empty.conf.py"), "--workers", "1",
+             "--timeout", "120", "--pythonpath", f"{tmp_path},{ROOT}",
+             "--bind", f"127.0.0.1:{self.port}", f"{name}:app"],
+            cwd=ROOT, env={**os.environ}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )
+        wait_for(self.answers, f"{name} to answer")
+
+    def answers(self) -> bool:
+        if self.process.poll() is not None:
+            raise AssertionError(self.process.stdout.read())
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=2):
+                return True
+        except OSError:
+            return False
+
+    def request(self, method: str, path: str, *, body: bytes, headers: dict) -> int:
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.port}{path}", data=body, method=method, headers=headers
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=90) as response:  # noqa: S310 (our server)
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=20)
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+@pytest.fixture
+def database():
+    with fresh_postgres_database() as url:
+        yield url
+
+
+def prepare(url: str) -> dict:
+    """Schema, a group with a meeting, its organizer logged in (cookie) and with an API token."""
+    from app.auth.sessions import create_session
+    from app.tokens.services import create_token
+
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=url)
+    with app.app_context():
+        db.create_all()
+        group = create_group(name="Kaffeklub Herning")
+        organizer = create_organizer(group, name="Olga Organizer", language="en")
+        meeting = create_meeting(
+            group=group, title="Morgenmøde i marts",
+            starts_at=datetime(2031, 3, 5, 7, 30, tzinfo=UTC),
+            ends_at=datetime(2031, 3, 5, 8, 30, tzinfo=UTC),
+        )
+        _, login_token = create_session(organizer, remember=False)
+        _, api_token = create_token(organizer, "lock test")
+        db.session.commit()
+        cookie = app.session_interface.get_signing_serializer(app).dumps(
+            {"_user_id": login_token, "_fresh": True}
+        )
+        facts = {
+            "meeting_id": meeting.id,
+            "cookie": f"{app.config['SESSION_COOKIE_NAME']}={cookie}",
+            "api_token": api_token,
+        }
+        db.session.remove()
+        db.engine.dispose()
+    return facts
+
+
+def outcome(url: str, meeting_id: int) -> tuple[Meeting, int]:
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=url)
+    with app.app_context():
+        meeting = db.session.get(Meeting, meeting_id)
+        db.session.expunge(meeting)
+        changes = db.session.scalar(
+            select(func.count(MeetingChange.id)).where(
+                MeetingChange.meeting_id == meeting_id, MeetingChange.action != "created"
+            )
+        )
+        db.session.remove()
+        db.engine.dispose()
+    return meeting, changes
+
+
+def psycopg_dsn(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def edit_at_the_same_moment(tmp_path: Path, url: str, *, locks: bool) -> tuple[Meeting, int, dict]:
+    facts = prepare(url)
+    extra = {} if locks else {"ROW_LOCKS_DISABLED_FOR_TESTS": True}
+    web = Server(tmp_path, "web_server", url, ROW_LOCK_TEST_HOLD=HOLD_KEY, **extra)
+    api = Server(tmp_path, "api_server", url, **extra)
+    statuses: dict[str, int] = {}
+    errors: list[BaseException] = []
+    mid = facts["meeting_id"]
+
+    def run(name, call):
+        try:
+            statuses[name] = call()
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    def web_edit():
+        body = urllib.parse.urlencode(WEB_FORM).encode()
+        opener = urllib.request.build_opener(NoRedirect)
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{web.port}/meetings/{mid}/edit", data=body, method="POST",
+            headers={"Cookie": facts["cookie"], "Content-Type": "application/x-www-form-urlencoded"},
+        )
+        try:
+            with opener.open(request, timeout=90) as response:
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    def api_edit():
+        return api.request(
+            "PATCH", f"/api/v1/meetings/{mid}", body=json.dumps(API_PATCH).encode(),
+            headers={"Authorization": f"Bearer {facts['api_token']}", "Content-Type": "application/json"},
+        )
+
+    watcher = psycopg.connect(psycopg_dsn(url), autocommit=True)
+    try:
+        watcher.execute("SELECT pg_advisory_lock(%s)", (HOLD_KEY,))
+        first = threading.Thread(target=run, args=("web", web_edit))
+        first.start()
+        # The web request has its lock (if any) and waits for our advisory lock: it is mid-transaction.
+        wait_for(lambda: watcher.execute(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+            " AND objid = %s", (HOLD_KEY,)).fetchone()[0] == 1, "the web edit to hold its transaction")
+        second = threading.Thread(target=run, args=("api", api_edit))
+        second.start()
+        if locks:
+            # The API request waits for the row the web request locked.
+            wait_for(lambda: watcher.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                " AND wait_event_type = 'Lock' AND wait_event IN ('transactionid', 'tuple')"
+                " AND query ILIKE '%%FOR UPDATE%%'").fetchone()[0] == 1, "the API edit to wait for the row")
+        else:
+            second.join(timeout=90)  # nothing stops it: it finishes while the web edit is held
+            assert statuses.get("api") == 200, (statuses, errors)
+        watcher.execute("SELECT pg_advisory_unlock(%s)", (HOLD_KEY,))
+        first.join(timeout=90)
+        second.join(timeout=90)
+    finally:
+        watcher.close()
+        web.stop()
+        api.stop()
+    assert not errors, errors
+    meeting, changes = outcome(url, mid)
+    return meeting, changes, statuses
+
+
+def test_web_and_api_edits_of_one_meeting_at_the_same_moment_lose_nothing(tmp_path, database):
+    meeting, changes, statuses = edit_at_the_same_moment(tmp_path, database, locks=True)
+    assert statuses == {"web": 302, "api": 200}
+    # The web's move (a day later) and the API's new end time are both there ...
+    assert meeting.starts_at == datetime(2031, 3, 6, 7, 30, tzinfo=UTC)
+    assert meeting.ends_at == datetime(2031, 3, 6, 9, 30, tzinfo=UTC)
+    # ... both moves count in the calendar SEQUENCE, and both are in the history.
+    assert meeting.sequence == 2
+    assert changes == 2
+
+
+def test_without_the_row_lock_the_same_overlap_loses_the_api_change(tmp_path, database):
+    """The test above can fail: with the locks turned off, the web edit works on the meeting as it
+    was before the API's edit and writes its stale end time over the API's."""
+    meeting, _changes, statuses = edit_at_the_same_moment(tmp_path, database, locks=False)
+    assert statuses == {"web": 302, "api": 200}
+    assert meeting.starts_at == datetime(2031, 3, 6, 7, 30, tzinfo=UTC)
+    assert meeting.ends_at == datetime(2031, 3, 6, 8, 30, tzinfo=UTC)  # the API's 10:30 is lost
