@@ -33,8 +33,6 @@ from tests.dbutil import fresh_postgres_database
 from tests.factories import create_group, create_meeting, create_organizer
 from tests.smtp import free_port
 
-pytestmark = pytest.mark.postgres
-
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 HOLD_KEY = 7_420_117
@@ -237,6 +235,7 @@ def edit_at_the_same_moment(tmp_path: Path, url: str, *, locks: bool) -> tuple[M
     return meeting, changes, statuses
 
 
+@pytest.mark.postgres
 def test_web_and_api_edits_of_one_meeting_at_the_same_moment_lose_nothing(tmp_path, database):
     meeting, changes, statuses = edit_at_the_same_moment(tmp_path, database, locks=True)
     assert statuses == {"web": 302, "api": 200}
@@ -248,6 +247,7 @@ def test_web_and_api_edits_of_one_meeting_at_the_same_moment_lose_nothing(tmp_pa
     assert changes == 2
 
 
+@pytest.mark.postgres
 def test_without_the_row_lock_the_same_overlap_loses_the_api_change(tmp_path, database):
     """The test above can fail: with the locks turned off, the web edit works on the meeting as it
     was before the API's edit and writes its stale end time over the API's."""
@@ -255,3 +255,100 @@ def test_without_the_row_lock_the_same_overlap_loses_the_api_change(tmp_path, da
     assert statuses == {"web": 302, "api": 200}
     assert meeting.starts_at == datetime(2031, 3, 6, 7, 30, tzinfo=UTC)
     assert meeting.ends_at == datetime(2031, 3, 6, 8, 30, tzinfo=UTC)  # the API's 10:30 is lost
+
+
+@pytest.mark.postgres
+def test_an_edit_of_this_and_all_following_locks_every_meeting_it_changes(database):
+    """While "this and all following" is in its transaction, another connection cannot lock any
+    of the meetings it changes (FOR UPDATE NOWAIT fails), and the earlier meeting stays free."""
+    from app.meetings import services
+
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=database, ROW_LOCK_TEST_HOLD=HOLD_KEY)
+    with app.app_context():
+        db.create_all()
+        group = create_group(name="Kaffeklub Herning")
+        organizer = create_organizer(group, name="Olga Organizer", language="en")
+        _series, created = services.create_series(organizer, group, services.SeriesData(
+            title="Morgenkaffe", frequency="weekly", weekday=2,
+            starts_on=datetime(2031, 5, 1).date(), ends_on=datetime(2031, 5, 31).date(),
+            start_time=datetime(2031, 5, 1, 8).time(), end_time=datetime(2031, 5, 1, 9).time(),
+        ))
+        ids = [m.id for m in created]
+        organizer_id = organizer.id
+        db.session.remove()
+    errors: list[BaseException] = []
+
+    def edit():
+        try:
+            with app.app_context():
+                from app.models import Member
+
+                user = db.session.get(Member, organizer_id)
+                services.update_following(user, ids[1], {"venue_name": "Hal 3"})
+                db.session.remove()
+                db.engine.dispose()
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    watcher = psycopg.connect(psycopg_dsn(database), autocommit=True)
+    try:
+        watcher.execute("SELECT pg_advisory_lock(%s)", (HOLD_KEY,))
+        thread = threading.Thread(target=edit)
+        thread.start()
+        wait_for(lambda: watcher.execute(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+            " AND objid = %s", (HOLD_KEY,)).fetchone()[0] == 1, "the series edit to hold its locks")
+        locked = []
+        for meeting_id in ids:
+            try:
+                with watcher.transaction():
+                    watcher.execute("SELECT id FROM meetings WHERE id = %s FOR UPDATE NOWAIT", (meeting_id,))
+            except psycopg.errors.LockNotAvailable:
+                locked.append(meeting_id)
+        watcher.execute("SELECT pg_advisory_unlock(%s)", (HOLD_KEY,))
+        thread.join(timeout=60)
+    finally:
+        watcher.close()
+    assert not errors, errors
+    assert locked == ids[1:]
+    with app.app_context():
+        query = select(Meeting.venue_name).where(Meeting.id.in_(ids)).order_by(Meeting.id)
+        venues = db.session.scalars(query)
+        assert list(venues) == ["", *["Hal 3"] * (len(ids) - 1)]
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_on_sqlite_a_use_case_takes_the_write_lock_before_it_reads(tmp_path):
+    """SQLite has no row locks: `begin_write` starts the transaction with BEGIN IMMEDIATE, so once a
+    use case has loaded its meeting no other connection can write until it ends."""
+    import sqlite3
+
+    from app.meetings.access import lock_meeting_to_manage
+
+    path = tmp_path / "locks.db"
+    for disabled in (False, True):
+        app = create_app("testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}",
+                         ROW_LOCKS_DISABLED_FOR_TESTS=disabled)
+        with app.app_context():
+            db.create_all()
+            group = create_group(name=f"Kaffeklub {disabled}")
+            organizer = create_organizer(group)
+            meeting = create_meeting(group=group)
+            db.session.commit()
+            lock_meeting_to_manage(organizer, meeting.id)
+            other = sqlite3.connect(path, timeout=0, isolation_level=None)
+            try:
+                if disabled:
+                    other.execute("BEGIN IMMEDIATE")  # nothing held: the other connection may write
+                    other.execute("ROLLBACK")
+                else:
+                    with pytest.raises(sqlite3.OperationalError, match="locked"):
+                        other.execute("BEGIN IMMEDIATE")
+                db.session.rollback()
+                other.execute("BEGIN IMMEDIATE")  # free again once the use case's transaction ends
+                other.execute("ROLLBACK")
+            finally:
+                other.close()
+            db.session.remove()
+            db.engine.dispose()
