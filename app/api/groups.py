@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import g
 
-from app.api.pagination import PAGE_HEADERS_DOC, PAGINATION_DOC, PageQuerySchema, page_headers
 from app.api.auth import authenticate_request, no_store, refuse_anonymous_writes, token_required
+from app.api.pagination import PAGE_HEADERS_DOC, PAGINATION_DOC, PageQuerySchema, page_headers
 from app.api.schemas import GroupMemberSchema, GroupSchema
 from app.api.spec import TOKEN_OPTIONAL, TOKEN_REQUIRED, TaggedBlueprint
 from app.auth.viewers import member_fields_for

@@ -27,6 +27,7 @@ from app.meetings.forms import (
     MeetingForm,
     SeriesForm,
 )
+from app.pagination import page_number
 from app.meetings.messages import reason_label
 from app.models import utcnow
 
@@ -184,7 +185,7 @@ def _month_view(group, manage: bool):
 @bp.get("/groups/<slug>/meetings/past")
 def group_past(slug: str):
     group = svc.get_visible_group(current_user, slug)
-    meetings = svc.list_past(current_user, group)
+    meetings = svc.list_past(current_user, group, page=page_number())
     return render_template(
         "meetings/list.html",
         group=group,
