@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from functools import cache
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime as babel_format_datetime
 from flask import current_app, request, session
 from flask_babel import get_locale
 from flask_login import current_user
+
+from app.meetings.zones import is_valid_timezone  # the one time-zone check (re-exported)
 
 
 def supported_languages() -> list[str]:
@@ -41,15 +42,6 @@ def network_timezone() -> str:
 
     zone = NetworkSettings.current().default_timezone
     return zone if is_valid_timezone(zone) else current_app.config["BABEL_DEFAULT_TIMEZONE"]
-
-
-def is_valid_timezone(name: str) -> bool:
-    return name in _timezones()
-
-
-@cache
-def _timezones() -> frozenset[str]:
-    return frozenset(available_timezones())  # reads the tz database from disk: once per process
 
 
 def format_in_zone(value: datetime | None, tz: str | None = None, fmt: str = "medium") -> str:

@@ -16,7 +16,7 @@ from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.extensions import db
 from app.groups import invitations
 from app.groups.invitations import invite_to_group
-from app.i18n import is_valid_timezone
+from app.meetings.zones import is_valid_timezone
 from app.members.history import record_member_event
 from app.models import Group, GroupInvitation, Member, Membership, Role
 from app.pagination import WEB_PER_PAGE, Page, paginate

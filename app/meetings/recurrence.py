@@ -41,9 +41,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
-from functools import lru_cache
 from itertools import islice
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import ZoneInfo
 
 import holidays
 from dateutil import rrule as du
@@ -55,6 +54,7 @@ from app.meetings.rrule_text import (
     RecurrenceError,
     parse_rrule,
 )
+from app.meetings.zones import is_valid_timezone
 
 __all__ = [
     "CLOSED", "CLOSED_NOT_MOVED", "HOLIDAY", "HOLIDAY_NOT_MOVED", "LAST_DAY_OF_MONTH", "MAX_DATES",
@@ -174,11 +174,6 @@ def to_rrule_text(spec: SeriesSpec) -> str:
 
 # --- validation ------------------------------------------------------------------------------
 
-@lru_cache(maxsize=1)
-def _zone_names() -> frozenset[str]:
-    return frozenset(available_timezones())
-
-
 def _rule_errors(spec: SeriesSpec) -> list[RecurrenceError]:
     errors = []
     kind = spec.frequency
@@ -248,7 +243,7 @@ def validate_spec(spec: SeriesSpec) -> list[RecurrenceError]:
         errors.append(RecurrenceError("end_not_after_start", "end_time"))
     if times_ok and spec.doors_open is not None and spec.doors_open > spec.start_time:
         errors.append(RecurrenceError("doors_after_start", "doors_open"))
-    if spec.timezone not in _zone_names():
+    if not is_valid_timezone(spec.timezone):
         errors.append(RecurrenceError("unknown_timezone", "timezone", {"timezone": spec.timezone}))
     bad_months = sorted(m for m in spec.skip_months if m not in range(1, 13))
     if bad_months:

@@ -1,14 +1,33 @@
-"""Local wall-clock time <-> aware UTC, in a named IANA zone. Pure, no Flask."""
+"""Time zones: the one check of a zone name, and local wall-clock time <-> aware UTC in a named
+IANA zone. Pure, no Flask.
+
+`is_valid_timezone` is THE time-zone check: meetings and series (`zone_or_none`, the recurrence
+rules), groups and the network settings all ask it, so a name one accepts the others accept too.
+A valid name is one of the IANA names the system's tz database lists (`available_timezones()`);
+file paths that `ZoneInfo` would also open ("posix/Europe/Copenhagen", "right/UTC", "posixrules")
+are not names and are refused.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from functools import cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+
+@cache
+def _zone_names() -> frozenset[str]:
+    return frozenset(available_timezones())  # reads the tz database from disk: once per process
+
+
+def is_valid_timezone(name: object) -> bool:
+    """Whether `name` is an IANA time-zone name we accept (e.g. "Europe/Copenhagen")."""
+    return isinstance(name, str) and name in _zone_names()
 
 
 def zone_or_none(name: str | None) -> ZoneInfo | None:
-    """The zone with this IANA name, or None if there is no such zone."""
-    if not name or not isinstance(name, str):
+    """The zone with this IANA name, or None if `is_valid_timezone` refuses it."""
+    if not is_valid_timezone(name):
         return None
     try:
         return ZoneInfo(name)

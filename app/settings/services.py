@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from app.auth import permissions
 from app.errors import ValidationFailed
 from app.extensions import db
-from app.i18n import is_valid_timezone
+from app.meetings.zones import is_valid_timezone
 from app.models import NetworkSettings
 
 

@@ -612,3 +612,31 @@ def test_expansion_equals_dateutil_minus_skipped_months(case):
     assert dates(preview) == expected
     assert all(o.start.timetz().replace(tzinfo=None) == time(8, 30) for o in preview.occurrences)
     assert {x.local_date for x in preview.skipped}.isdisjoint(expected)
+
+
+@pytest.mark.parametrize(
+    ("name", "valid"),
+    [
+        ("Europe/Copenhagen", True),
+        ("UTC", True),
+        ("America/Argentina/Buenos_Aires", True),
+        ("posix/Europe/Copenhagen", False),  # a file ZoneInfo opens, not a zone name
+        ("right/UTC", False),
+        ("posixrules", False),
+        ("Europe/Kobenhavn", False),
+        ("../etc/passwd", False),
+        ("", False),
+        (None, False),
+    ],
+)
+def test_one_time_zone_check_for_meetings_series_groups_and_settings(name, valid):
+    """Issue 7: three checks (a ZoneInfo try for meetings, two tz-name lists) became one, so a zone
+    a group may not have is not accepted for its meetings either."""
+    from app import i18n
+    from app.meetings import validation, zones
+
+    assert zones.is_valid_timezone(name) is valid
+    assert i18n.is_valid_timezone is zones.is_valid_timezone  # groups and the network settings
+    assert (validation.zone_or_none(name) is not None) is valid  # meetings
+    codes = {e.code for e in validate_spec(spec(timezone=name if isinstance(name, str) else ""))}
+    assert ("unknown_timezone" not in codes) is valid  # series
