@@ -254,3 +254,12 @@ def english(app, client, monkeypatch):
     with client.session_transaction() as session:
         session["lang"] = "en"
     return client
+
+
+@pytest.fixture
+def world(app):
+    """One person per role and a public and a private group: tests/factories.py World
+    (admin, organizer, member, other, outsider; `public`, `private`)."""
+    from tests.factories import build_world
+
+    return build_world()

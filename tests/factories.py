@@ -7,6 +7,7 @@ to requests made by the test client.
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass
 
 from app.extensions import db
 from app.models import Group, Member, Membership, Role, normalize_email
@@ -85,3 +86,123 @@ def create_meeting(**kwargs):
     db.session.add(meeting)
     db.session.commit()
     return meeting
+
+
+# --- role worlds: one person per role ----------------------------------------------------------
+#
+# The `world` fixture (tests/conftest.py) builds the network world below; tests that need a
+# meeting use build_meeting_world(). Both live here so that every test module takes its people
+# from one place (tests/web/member_world.py and tests/web/test_meetings.py re-export them).
+
+ROLES = ("anonymous", "other", "member", "organizer", "admin")
+
+
+@dataclass
+class World:
+    """A small network with one person per role, for the group and member permission tests.
+
+    Group A (`private`) is members-only, group B (`public`) is public, group C is members-only
+    and nobody else is there.
+      anonymous  -- not logged in
+      other      -- member of B only ("member of another group")
+      member     -- member of A
+      organizer  -- organizer of A
+      admin      -- network admin, in no group
+      outsider   -- in group C only: shares no group with anybody above
+    """
+
+    a: Group
+    b: Group
+    c: Group
+    other: Member
+    member: Member
+    organizer: Member
+    admin: Member
+    outsider: Member
+
+    @property
+    def private(self) -> Group:
+        return self.a
+
+    @property
+    def public(self) -> Group:
+        return self.b
+
+    def person(self, role: str) -> Member | None:
+        return None if role == "anonymous" else getattr(self, role)
+
+
+def build_world() -> World:
+    a = create_group(name="Kaffeklub Aarhus", slug="kaffeklub-aarhus", is_public=False,
+                     description="Vi mødes hver fredag.")
+    b = create_group(name="Kaffeklub Bornholm", slug="kaffeklub-bornholm", is_public=True)
+    c = create_group(name="Kaffeklub Christiansø", slug="kaffeklub-christiansoe", is_public=False)
+    return World(
+        a=a, b=b, c=c,
+        other=create_member(name="Olga Other", groups=[b], company="Bornholm Bolcher"),
+        member=create_member(name="Mads Member", groups=[a], company="Mads Maling ApS",
+                             industry="Maler", phone="+45 11 22 33 44"),
+        organizer=create_organizer(a, name="Ole Organizer"),
+        admin=create_admin(name="Anna Admin"),
+        outsider=create_member(name="Ulla Outsider", groups=[c]),
+    )
+
+
+def client_for(app, login, world, role: str):
+    """A fresh test client logged in as the role's person (or anonymous)."""
+    client = app.test_client()
+    person = world.person(role)
+    if person is not None:
+        login(person, test_client=client)
+    return client
+
+
+MEETING_ROLES = ("anonymous", "outsider", "member", "organizer", "admin")
+
+
+@dataclass
+class MeetingWorld:
+    """A members-only group with one meeting (5 March 2031), one person per role, all in English;
+    the outsider is a member of another group."""
+
+    group: Group
+    other_group: Group
+    organizer: Member
+    member: Member
+    outsider: Member
+    admin: Member
+    meeting: object  # app.models.Meeting
+
+    def user(self, role: str) -> Member | None:
+        return None if role == "anonymous" else getattr(self, role)
+
+    person = user
+
+
+def build_meeting_world(*, public: bool = False) -> MeetingWorld:
+    from datetime import UTC, datetime
+
+    group = create_group(name="Kaffeklub Herning", is_public=public)
+    other = create_group(name="Kaffeklub Viborg")
+    meeting = create_meeting(
+        group=group,
+        title="Morgenmøde i marts",
+        starts_at=datetime(2031, 3, 5, 7, 30, tzinfo=UTC),
+        ends_at=datetime(2031, 3, 5, 9, 0, tzinfo=UTC),
+    )
+    return MeetingWorld(
+        group=group,
+        other_group=other,
+        organizer=create_organizer(group, name="Olga Organizer", language="en"),
+        member=create_member(groups=[group], name="Mads Member", language="en", phone="+45 11 22 33 44"),
+        outsider=create_member(groups=[other], name="Otto Outsider", language="en"),
+        admin=create_admin(name="Anna Admin", language="en"),
+        meeting=meeting,
+    )
+
+
+def as_role(client, login, world, role: str) -> None:
+    """Log `client` in as the role's person (nothing for anonymous)."""
+    user = world.person(role)
+    if user is not None:
+        login(user, test_client=client)

@@ -12,35 +12,7 @@ from app.extensions import db
 from app.models import ApiToken, Competency, Role, utcnow
 from app.tokens.services import create_token, revoke_token
 from tests.factories import add_membership, create_admin, create_group, create_member, create_organizer
-
-PROBLEM = "application/problem+json"
-
-
-def bearer(plaintext: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {plaintext}"}
-
-
-def token_for(member, name: str = "test") -> str:
-    _token, plaintext = create_token(member, name)
-    return plaintext
-
-
-def assert_problem(response, status: int) -> dict:
-    assert response.status_code == status
-    assert response.mimetype == PROBLEM
-    body = response.get_json(force=True)
-    assert body["status"] == status
-    assert body["type"] == "about:blank"
-    assert isinstance(body["title"], str) and body["title"]
-    assert isinstance(body.get("detail"), str) and body["detail"]
-    return body
-
-
-def assert_unauthorized(response) -> dict:
-    body = assert_problem(response, 401)
-    assert response.headers["WWW-Authenticate"].startswith("Bearer")
-    return body
-
+from tests.web.api_helpers import PROBLEM, assert_problem, assert_unauthorized, bearer, token_for
 
 # --- /me and authentication -------------------------------------------------------------------
 

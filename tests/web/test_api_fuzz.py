@@ -21,7 +21,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Meeting, MeetingChange, MeetingSeries
 from tests.factories import create_admin, create_group, create_meeting, create_member, create_organizer
-from tests.web.test_api import bearer, token_for
+from tests.web.api_helpers import bearer, token_for
 
 PROBLEM = "application/problem+json"
 

@@ -30,7 +30,7 @@ from schemathesis.specs.openapi.checks import (
 
 from app.extensions import db
 from tests.factories import create_admin, create_group, create_meeting, create_member, create_organizer
-from tests.web.test_api import token_for
+from tests.web.api_helpers import token_for
 
 # Per operation, role and mode; raise it for a deeper run: KAFFEKLUB_SCHEMATHESIS_EXAMPLES=500 pytest ...
 MAX_EXAMPLES = int(os.environ.get("KAFFEKLUB_SCHEMATHESIS_EXAMPLES", "30"))

@@ -23,8 +23,7 @@ from app.models import (
     OutboxMessage,
     utcnow,
 )
-from tests.factories import create_member
-from tests.web.member_world import build_world, client_for
+from tests.factories import build_world, client_for, create_member
 
 pytestmark = pytest.mark.usefixtures("english")
 

@@ -2,72 +2,27 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Group, Meeting, MeetingChange, Member
+from app.models import Meeting, MeetingChange
+from tests.factories import MEETING_ROLES as ROLES
+from tests.factories import MeetingWorld as World
 from tests.factories import (
-    create_admin,
+    as_role,
     create_group,
     create_meeting,
-    create_member,
-    create_organizer,
 )
-
-ROLES = ("anonymous", "outsider", "member", "organizer", "admin")
-
-
-@dataclass
-class World:
-    group: Group
-    other_group: Group
-    organizer: Member
-    member: Member
-    outsider: Member
-    admin: Member
-    meeting: Meeting
-
-    def user(self, role: str) -> Member | None:
-        return None if role == "anonymous" else getattr(self, role)
-
-
-def make_world(*, public: bool = False) -> World:
-    group = create_group(name="Kaffeklub Herning", is_public=public)
-    other = create_group(name="Kaffeklub Viborg")
-    meeting = create_meeting(
-        group=group,
-        title="Morgenmøde i marts",
-        starts_at=datetime(2031, 3, 5, 7, 30, tzinfo=UTC),
-        ends_at=datetime(2031, 3, 5, 9, 0, tzinfo=UTC),
-    )
-    return World(
-        group=group,
-        other_group=other,
-        organizer=create_organizer(group, name="Olga Organizer", language="en"),
-        member=create_member(groups=[group], name="Mads Member", language="en", phone="+45 11 22 33 44"),
-        outsider=create_member(groups=[other], name="Otto Outsider", language="en"),
-        admin=create_admin(name="Anna Admin", language="en"),
-        meeting=meeting,
-    )
+from tests.factories import build_meeting_world as make_world
+from tests.web.meeting_helpers import MANAGE_EXPECT, READ_EXPECT, meeting_count
 
 
 @pytest.fixture
 def world(app) -> World:
     return make_world()
-
-
-def as_role(client, login, world: World, role: str) -> None:
-    user = world.user(role)
-    if user is not None:
-        login(user)
-
-
-def meeting_count() -> int:
-    return db.session.scalar(select(func.count(Meeting.id)))
 
 
 FORM = {
@@ -87,8 +42,6 @@ FORM = {
 
 # --- permissions, by role, for every route --------------------------------------------------------
 
-READ_EXPECT = {"anonymous": 404, "outsider": 404, "member": 200, "organizer": 200, "admin": 200}
-MANAGE_EXPECT = {"anonymous": 302, "outsider": 404, "member": 403, "organizer": 200, "admin": 200}
 
 
 @pytest.mark.parametrize("role", ROLES)

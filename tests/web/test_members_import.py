@@ -17,7 +17,7 @@ from app.extensions import db
 from app.mail.preview import parse_raw
 from app.members import csv_services
 from app.models import LoginToken, Member, Membership, NetworkSettings, OutboxMessage
-from tests.web.member_world import build_world, client_for
+from tests.factories import build_world, client_for
 
 # Assertions below read English page text; the Danish default is tested in test_locale_pages.py.
 pytestmark = pytest.mark.usefixtures("english")

@@ -16,8 +16,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import GroupInvitation, Member, MemberEvent, Membership, OutboxMessage, Role
-from tests.factories import add_membership, create_member, create_organizer
-from tests.web.member_world import build_world, client_for
+from tests.factories import add_membership, build_world, client_for, create_member, create_organizer
 
 pytestmark = pytest.mark.usefixtures("english")
 

@@ -12,8 +12,10 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Meeting, MeetingSeries, Venue
-from tests.factories import create_member
-from tests.web.test_meetings import MANAGE_EXPECT, ROLES, as_role, make_world, meeting_count
+from tests.factories import MEETING_ROLES as ROLES
+from tests.factories import as_role, create_member
+from tests.factories import build_meeting_world as make_world
+from tests.web.meeting_helpers import MANAGE_EXPECT, meeting_count
 
 CPH = ZoneInfo("Europe/Copenhagen")
 
