@@ -1,5 +1,10 @@
 """Hand-typed RRULE text (RFC 5545 3.3.10), checked and parsed into plain data. Pure: no Flask, no db.
 
+The values are parsed by icalendar's `vRecur` (its per-part types: integers, weekdays with their
+ordinals, months, UNTIL dates and date-times, frequencies); this module adds our restrictions on
+top: which parts and frequencies we accept, ranges, RFC 5545's forbidden combinations, and rules
+that can never match. The expansion is dateutil's `rrule` (app.meetings.recurrence).
+
 Accepted: "FREQ=MONTHLY;BYDAY=WE;BYSETPOS=3", with or without an "RRULE:" prefix, any case, spaces
 ignored. Refused with a RecurrenceError (field "rule"): more than one line, other properties (DTSTART:,
 EXDATE:, ...), parts other than FREQ, INTERVAL, COUNT, UNTIL, BYMONTH, BYWEEKNO, BYYEARDAY, BYMONTHDAY,
@@ -9,11 +14,11 @@ UNTIL, combinations RFC 5545 forbids, and rules that can never match (dateutil w
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 from dateutil import rrule as du
+from icalendar.prop import vRecur
 
 MAX_RULE_LENGTH = 500
 WEEKDAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
@@ -54,53 +59,62 @@ _PART_ORDER = ("FREQ", "INTERVAL", "COUNT", "UNTIL", "BYMONTH", "BYWEEKNO", "BYY
 # part: (lowest, highest); 0 is never allowed
 _INT_LISTS = {"BYMONTH": (1, 12), "BYWEEKNO": (-53, 53), "BYYEARDAY": (-366, 366),
               "BYMONTHDAY": (-31, 31), "BYSETPOS": (-366, 366)}
+_MAX_COUNT = 9999  # INTERVAL and COUNT
 _MAX_SET_SIZE = {"DAILY": 1, "WEEKLY": 7, "MONTHLY": 31, "YEARLY": 366}
 _DAYS_IN_MONTH = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)  # leap-year maximum
-_INT_RE = re.compile(r"[+-]?\d{1,3}")
-_COUNT_RE = re.compile(r"\d{1,4}")
-_BYDAY_RE = re.compile(r"([+-]?\d{1,2})?(MO|TU|WE|TH|FR|SA|SU)")
-_UNTIL_RE = re.compile(r"(\d{4})(\d{2})(\d{2})(?:T(\d{2})(\d{2})(\d{2})(Z?))?")
 
 
 def _bad(part: str, value: str) -> RecurrenceError:
     return RecurrenceError("invalid_value", "rule", {"part": part, "value": value})
 
 
+def _parsed(part: str, value: str) -> list:
+    """icalendar's parse of one part's comma-separated value (ASCII only: int() reads other digits)."""
+    if not value.isascii():
+        raise _bad(part, value)
+    try:
+        return vRecur.parse_type(part, value)
+    except (ValueError, TypeError):
+        raise _bad(part, value) from None
+
+
 def _int_list(part: str, value: str) -> tuple[int, ...]:
     low, high = _INT_LISTS[part]
-    items = []
-    for item in value.split(","):
-        if not _INT_RE.fullmatch(item) or not (low <= int(item) <= high) or int(item) == 0:
-            raise _bad(part, value)
-        items.append(int(item))
-    return tuple(items)
+    parsed = _parsed(part, value)
+    if any(getattr(item, "leap", False) for item in parsed):  # RFC 7529 leap months ("5L"): no RSCALE here
+        raise _bad(part, value)
+    items = tuple(int(item) for item in parsed)
+    if any(not (low <= item <= high) or item == 0 for item in items):
+        raise _bad(part, value)
+    return items
+
+
+def _whole(part: str, value: str) -> int:
+    items = _parsed(part, value)
+    if len(items) != 1 or not 1 <= int(items[0]) <= _MAX_COUNT:
+        raise _bad(part, value)
+    return int(items[0])
 
 
 def _byday(value: str) -> tuple[tuple[int | None, int], ...]:
     items = []
-    for item in value.split(","):
-        match = _BYDAY_RE.fullmatch(item)
-        if not match:
+    for day in _parsed("BYDAY", value):
+        ordinal = day.relative
+        if ordinal is None and str(day)[:-2]:  # "0WE": icalendar reads it as "WE"; it means nothing
             raise _bad("BYDAY", value)
-        ordinal = int(match.group(1)) if match.group(1) else None
         if ordinal is not None and not (1 <= abs(ordinal) <= 53):
             raise _bad("BYDAY", value)
-        items.append((ordinal, WEEKDAY_CODES.index(match.group(2))))
+        items.append((ordinal, WEEKDAY_CODES.index(day.weekday)))
     return tuple(items)
 
 
 def _until(value: str) -> date | datetime:
-    match = _UNTIL_RE.fullmatch(value)
-    if not match:
+    [until] = _parsed("UNTIL", value) if "," not in value else [None]
+    if not isinstance(until, date):  # a date, or a date-time (naive: floating; Z: UTC)
         raise _bad("UNTIL", value)
-    year, month, day, hour, minute, second, zulu = match.groups()
-    try:
-        if hour is None:
-            return date(int(year), int(month), int(day))
-        return datetime(int(year), int(month), int(day), int(hour), int(minute), int(second),
-                        tzinfo=UTC if zulu else None)
-    except ValueError:
-        raise _bad("UNTIL", value) from None
+    if isinstance(until, datetime) and until.tzinfo is not None:
+        until = until.astimezone(UTC)
+    return until
 
 
 def _split_parts(text: str | None) -> dict[str, str]:
@@ -141,12 +155,11 @@ def parse_rrule(text: str | None) -> ParsedRule:
         raise RecurrenceError("unsupported_freq", "rule", {"freq": freq})
     if freq not in FREQS:
         raise _bad("FREQ", freq)
+    _parsed("FREQ", freq)
     values: dict = {}
     for name in ("INTERVAL", "COUNT"):
         if name in parts:
-            if not _COUNT_RE.fullmatch(parts[name]) or int(parts[name]) < 1:
-                raise _bad(name, parts[name])
-            values[name.lower()] = int(parts[name])
+            values[name.lower()] = _whole(name, parts[name])
     if "COUNT" in parts and "UNTIL" in parts:
         raise RecurrenceError("count_and_until", "rule")
     if "UNTIL" in parts:
@@ -157,9 +170,10 @@ def parse_rrule(text: str | None) -> ParsedRule:
     if "BYDAY" in parts:
         values["byday"] = _byday(parts["BYDAY"])
     if "WKST" in parts:
-        if parts["WKST"] not in WEEKDAY_CODES:
+        [wkst] = _parsed("WKST", parts["WKST"]) if "," not in parts["WKST"] else [None]
+        if wkst is None or wkst.relative is not None:
             raise _bad("WKST", parts["WKST"])
-        values["wkst"] = WEEKDAY_CODES.index(parts["WKST"])
+        values["wkst"] = WEEKDAY_CODES.index(wkst.weekday)
     _check_combination(freq, parts, values)
     text_out = ";".join(f"{name}={parts[name]}" for name in _PART_ORDER if name in parts)
     return ParsedRule(text=text_out, freq=freq, **values)

@@ -530,6 +530,14 @@ def test_parse_rrule_values():
     ("FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30", "never_matches", {}),
     ("FREQ=MONTHLY;BYDAY=MO;BYSETPOS=40", "never_matches", {}),
     ("FREQ=WEEKLY;" + "BYDAY=MO;" * 100, "rule_too_long", {"max": 500}),
+    # Values icalendar's vRecur parses but we refuse on top (issue 7: vRecur replaced hand parsing)
+    ("FREQ=YEARLY;BYMONTH=5L", "invalid_value", {"part": "BYMONTH", "value": "5L"}),
+    ("FREQ=WEEKLY;INTERVAL=\u0663", "invalid_value", {"part": "INTERVAL", "value": "\u0663"}),
+    ("FREQ=WEEKLY;INTERVAL=10000", "invalid_value", {"part": "INTERVAL", "value": "10000"}),
+    ("FREQ=WEEKLY;COUNT=1,2", "invalid_value", {"part": "COUNT", "value": "1,2"}),
+    ("FREQ=WEEKLY;UNTIL=20270101,20270202", "invalid_value", {"part": "UNTIL", "value": "20270101,20270202"}),
+    ("FREQ=WEEKLY;WKST=1MO", "invalid_value", {"part": "WKST", "value": "1MO"}),
+    ("FREQ=MONTHLY;BYDAY=MO,", "invalid_value", {"part": "BYDAY", "value": "MO,"}),
 ])
 def test_parse_rrule_rejects(text, code, params):
     with pytest.raises(RecurrenceError) as info:
