@@ -43,6 +43,7 @@ def _chosen_backends(config) -> set[str]:
     return chosen
 
 
+@pytest.hookimpl(tryfirst=True)  # before `-m` reads the markers added here
 def pytest_collection_modifyitems(config, items):
     """`--backends sqlite`: leave out the PostgreSQL variants and the `postgres`-marked tests.
 
