@@ -164,7 +164,6 @@ def register_errorhandlers(app: Flask) -> None:
 def register_template_helpers(app: Flask) -> None:
     from flask_babel import get_locale
 
-    from app.i18n import format_in_zone
     from app.models import NetworkSettings
 
     @app.context_processor
@@ -175,7 +174,9 @@ def register_template_helpers(app: Flask) -> None:
         has_endpoint=lambda endpoint: endpoint in app.view_functions,
         network=NetworkSettings.current,  # called by the template, so only pages that show it query
     )
-    app.jinja_env.filters["in_zone"] = format_in_zone
+    from app.templating import register_template_filters
+
+    register_template_filters(app)  # dates in a zone, agendas: app/templating.py
     from app.auth.viewers import register_template_globals
 
     register_template_globals(app)  # visible_meeting_fields / visible_member_fields

@@ -8,7 +8,7 @@ from collections import defaultdict
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_time, get_day_names, get_month_names
+from babel.dates import get_day_names, get_month_names
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
@@ -18,7 +18,6 @@ from wtforms.fields.choices import SelectChoice
 from app.errors import ValidationFailed
 from app.meetings import calendar_view
 from app.meetings import services as svc
-from app.meetings.agenda import render_agenda
 from app.meetings.forms import (
     ROTATION_ROWS,
     SCOPE_FOLLOWING,
@@ -28,52 +27,9 @@ from app.meetings.forms import (
     SeriesForm,
 )
 from app.pagination import page_number
-from app.meetings.messages import reason_label
 from app.models import utcnow
 
 bp = Blueprint("meetings", __name__)
-
-
-# --- template helpers ------------------------------------------------------------------------------
-
-
-def _local(value: datetime, tz: str) -> datetime:
-    return value.astimezone(ZoneInfo(tz))
-
-
-@bp.app_template_filter("agenda")
-def agenda_filter(text: str | None):
-    return render_agenda(text)
-
-
-@bp.app_template_filter("local_date")
-def local_date_filter(value: datetime | date | None, tz: str | None = None, fmt: str = "full") -> str:
-    """A date in the reader's locale; a datetime is first converted to the zone `tz`."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        value = _local(value, tz or "UTC").date()
-    return format_date(value, format=fmt, locale=str(get_locale()))
-
-
-@bp.app_template_filter("local_time")
-def local_time_filter(value: datetime | None, tz: str) -> str:
-    """The wall-clock time in the zone `tz`, in the reader's locale (08:30 / 08.30 / 8:30 AM)."""
-    if value is None:
-        return ""
-    local = _local(value, tz)
-    return format_time(local.time(), format="short", locale=str(get_locale()))
-
-
-@bp.app_template_filter("iso_local")
-def iso_local_filter(value: datetime | None, tz: str) -> str:
-    """Machine-readable local time with its offset, for <time datetime=...>."""
-    return _local(value, tz).isoformat(timespec="minutes") if value else ""
-
-
-@bp.app_template_global()
-def skip_reason(reason: str | None) -> str:
-    return reason_label(reason)
 
 
 # --- form <-> service data -----------------------------------------------------------------------
