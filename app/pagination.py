@@ -14,8 +14,8 @@ from sqlalchemy import Select, func, select
 
 from app.extensions import db
 
-WEB_PER_PAGE = 50
-API_PER_PAGE_DEFAULT = 50
+WEB_PER_PAGE = 25  # a page costs what the demo network's lists cost (docs/benchmarks.md)
+API_PER_PAGE_DEFAULT = 25
 API_PER_PAGE_MAX = 200
 
 

@@ -2,7 +2,7 @@
 
 The body stays a JSON array; the headers say where it is: `X-Total-Count` (all matches),
 `X-Page`, `X-Per-Page` and a `Link` header with rel="next"/"prev" (RFC 8288). `per_page`
-defaults to 50 and is at most 200: a larger value is a 422, as is a page below 1. A page past
+defaults to 25 and is at most 200: a larger value is a 422, as is a page below 1. A page past
 the end is an empty array (with the total, so a client knows where the end is).
 """
 

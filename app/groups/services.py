@@ -18,6 +18,7 @@ from app.groups import invitations
 from app.groups.invitations import invite_to_group
 from app.meetings.zones import is_valid_timezone
 from app.members.history import record_member_event
+from app.members.loading import attach_competencies
 from app.models import Group, GroupInvitation, Member, Membership, Role
 from app.pagination import WEB_PER_PAGE, Page, paginate
 
@@ -51,14 +52,15 @@ def list_group_members(user, group: Group, *, include_inactive: bool = False,
         select(Membership)
         .join(Membership.member)
         .where(Membership.group_id == group.id)
-        .options(selectinload(Membership.member).selectinload(Member.competencies))
+        .options(selectinload(Membership.member))
         .order_by(Member.name, Member.id)
     )
     if not include_inactive:
         query = query.where(Member.active.is_(True))
-    if page is not None:
-        return paginate(query, page, per_page, clamp=clamp)
-    return list(db.session.scalars(query).all())
+    result = paginate(query, page, per_page, clamp=clamp) if page is not None \
+        else list(db.session.scalars(query).all())
+    attach_competencies(m.member for m in result)
+    return result
 
 
 # --- pages --------------------------------------------------------------------------------------

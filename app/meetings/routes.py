@@ -26,8 +26,8 @@ from app.meetings.forms import (
     MeetingForm,
     SeriesForm,
 )
-from app.pagination import page_number
 from app.models import utcnow
+from app.pagination import page_number
 
 bp = Blueprint("meetings", __name__)
 

@@ -81,7 +81,7 @@ from app.models import (
     Membership,
     utcnow,
 )
-from app.pagination import WEB_PER_PAGE, Page, paginate
+from app.pagination import Page, paginate
 
 # --- reading -----------------------------------------------------------------------------------
 
@@ -112,8 +112,11 @@ def list_upcoming(user, group: Group, *, now: datetime | None = None) -> list[Me
     return list(db.session.scalars(query).all())
 
 
+PAST_PER_PAGE = 12  # a year of monthly meetings
+
+
 def list_past(user, group: Group, *, now: datetime | None = None, page: int = 1,
-              per_page: int = WEB_PER_PAGE) -> Page:
+              per_page: int = PAST_PER_PAGE) -> Page:
     """One page of the meetings that have ended, newest first (a Page iterates like a list)."""
     permissions.require_group_visible(user, group)
     now = now or utcnow()

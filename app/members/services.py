@@ -25,6 +25,7 @@ from app.extensions import db
 from app.groups.invitations import invite_to_group
 from app.mail.services import enqueue_mail
 from app.members.history import describe_events, last_deactivation, member_events, record_member_event
+from app.members.loading import attach_competencies
 from app.members.normalize import (
     COMPETENCY_MAX_LENGTH,
     clean_text,
@@ -42,6 +43,7 @@ from app.models import (
     Role,
     normalize_email,
 )
+from app.models.member import member_competencies
 from app.pagination import WEB_PER_PAGE, Page, like_pattern, paginate
 
 PROFILE_LIMITS = {"name": 200, "phone": 40, "company": 200, "title": 200, "industry": 200, "bio": 5000}
@@ -76,8 +78,11 @@ def _search_condition(terms: list[str], *, with_email: bool = False):
     conditions = []
     for term in terms:
         pattern = like_pattern(term)
-        alternatives = [Member.search_text.like(pattern, escape="\\"),
-                        Member.competencies.any(Competency.name.like(pattern, escape="\\"))]
+        # An uncorrelated IN (evaluated once), not EXISTS per member row.
+        tagged = (select(member_competencies.c.member_id)
+                  .join(Competency, Competency.id == member_competencies.c.competency_id)
+                  .where(Competency.name.like(pattern, escape="\\")))
+        alternatives = [Member.search_text.like(pattern, escape="\\"), Member.id.in_(tagged)]
         if with_email:
             alternatives.append(Member.email.like(pattern, escape="\\"))
         conditions.append(or_(*alternatives))
@@ -203,6 +208,7 @@ class Directory:
     groups: list[Group]  # the groups one may filter by
     group: Group | None
     query: str
+    page: Page | None = None
 
 
 def search_directory(user, query: str = "", group_slug: str | None = None, *, page: int = 1,
@@ -218,7 +224,6 @@ def search_directory(user, query: str = "", group_slug: str | None = None, *, pa
     group = None
     if group_slug:
         group = next((g for g in groups if g.slug == group_slug), None)
-    page: Page | None = None
         if group is None:
             raise NotFound()
 
@@ -232,8 +237,8 @@ def search_directory(user, query: str = "", group_slug: str | None = None, *, pa
             return Directory(members=[], groups=groups, group=None, query=query, page=empty)
         statement = statement.where(Member.memberships.any(Membership.group_id.in_(ids)))
     statement = statement.where(_search_condition(_search_terms(query)))
-    result = paginate(statement.order_by(Member.name, Member.id)
-                      .options(selectinload(Member.competencies)), page, per_page, clamp=clamp)
+    result = paginate(statement.order_by(Member.name, Member.id), page, per_page, clamp=clamp)
+    attach_competencies(result.items)
     return Directory(members=result.items, groups=groups, group=group, query=query, page=result)
 
 
@@ -286,6 +291,7 @@ class AdminList:
     active_count: int
     inactive_count: int
     editable: set[int]  # ids of the listed members whose account the user may edit
+    page: Page | None = None
 
 
 def list_members_for_admin(user, query: str = "", group_id: int | None = None,
@@ -303,7 +309,6 @@ def list_members_for_admin(user, query: str = "", group_id: int | None = None,
         if group is None:
             raise NotFound()
     scope = select(Member)
-    page: Page | None = None
     if group is not None:
         scope = scope.where(Member.memberships.any(Membership.group_id == group.id))
     elif not permissions.is_admin(user):
@@ -320,6 +325,14 @@ def list_members_for_admin(user, query: str = "", group_id: int | None = None,
         statement = statement.where(Member.active.is_(False))
     else:
         status = "all"
+    statement = statement.order_by(Member.name, Member.id).options(selectinload(Member.memberships))
+    if page is None:
+        members = list(db.session.scalars(statement))
+        result = None
+    else:
+        result = paginate(statement, page, per_page)
+        members = result.items
+    attach_competencies(members)
     return AdminList(members=members, groups=groups, group=group, query=query, status=status,
                      total=total, active_count=active_count, inactive_count=total - active_count,
                      editable={m.id for m in members if permissions.can_edit_member(user, m)},
@@ -333,14 +346,6 @@ def require_member_admin(user) -> list[Group]:
 
 
 def create_member(user, data: Mapping[str, object]) -> Member | GroupInvitation | Membership:
-    statement = statement.order_by(Member.name, Member.id).options(
-        selectinload(Member.memberships), selectinload(Member.competencies))
-    if page is None:
-        members = list(db.session.scalars(statement))
-        result = None
-    else:
-        result = paginate(statement, page, per_page)
-        members = result.items
     """Create a member, put them in a group and send the welcome mail, all in one transaction.
 
     data: profile fields, "email", "group_id" (required for organizers), "role", "is_admin" (admins).

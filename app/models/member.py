@@ -55,6 +55,8 @@ class Member(UserMixin, db.Model):
         # B-tree when pg_trgm cannot be installed); SQLite gets a plain index.
         Index("ix_members_search_text", "search_text", postgresql_using="gin",
               postgresql_ops={"search_text": "gin_trgm_ops"}),
+        # Lists are ordered by name, then id: a page is read off this index, not a sort of all.
+        Index("ix_members_name_id", "name", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

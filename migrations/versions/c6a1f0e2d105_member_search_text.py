@@ -1,4 +1,5 @@
-"""members.search_text: the lower-cased text the directory searches, indexed (trigrams on PostgreSQL)
+"""members.search_text: the lower-cased text the directory searches, indexed (trigrams on PostgreSQL);
+an index on (name, id), the order of every member list
 
 Revision ID: c6a1f0e2d105
 Revises: c6a1f0e2d104
@@ -53,9 +54,11 @@ def upgrade():
         """)
     else:
         op.create_index('ix_members_search_text', 'members', ['search_text'], unique=False)
+    op.create_index('ix_members_name_id', 'members', ['name', 'id'], unique=False)
 
 
 def downgrade():
+    op.drop_index('ix_members_name_id', table_name='members')
     op.drop_index('ix_members_search_text', table_name='members')
     with op.batch_alter_table('members', schema=None) as batch_op:
         batch_op.drop_column('search_text')

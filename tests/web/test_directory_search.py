@@ -12,6 +12,7 @@ from app.extensions import db
 from app.members import services
 from app.models import Competency, Member
 from app.models.member import search_text_of
+from app.pagination import WEB_PER_PAGE
 from tests.factories import create_admin, create_group, create_member
 
 pytestmark = pytest.mark.usefixtures("english")
@@ -136,7 +137,7 @@ def test_directory_costs_a_bounded_number_of_queries(client, login):
     with _Statements() as seen:
         response = client.get("/members")
     assert response.status_code == 200
-    assert len(_ids(response.get_data(as_text=True))) == 50  # one page
+    assert len(_ids(response.get_data(as_text=True))) == WEB_PER_PAGE  # one page
     # Login record, member, their memberships (menu and scope), count, page, competencies, plus a
     # few for the page chrome: independent of the number of members.
     assert len(seen.sql) <= 10, "\n".join(seen.sql)

@@ -1,6 +1,7 @@
 """Lists that grow with the network come in pages: the directory, the admin list, a group's
-members, past meetings (web: 50 a page, "Page 2 of 3", out-of-range pages show the last one) and
-the API's group members and meetings (page/per_page, default 50, at most 200, headers)."""
+members (web: 25 a page), past meetings (12 a page), with "Page 2 of 3" and out-of-range pages
+showing the last one; and the API's group members and meetings (page/per_page, default 25, at
+most 200, headers)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
+from app.meetings.services import PAST_PER_PAGE
 from app.models import Member, Membership
 from app.pagination import API_PER_PAGE_DEFAULT, API_PER_PAGE_MAX, WEB_PER_PAGE
 from tests.factories import create_admin, create_group, create_meeting
@@ -100,7 +102,7 @@ def test_past_meetings_pages(client, login, network):
     login(admin)
     start = datetime.now(UTC).replace(microsecond=0) - timedelta(days=3)
     meetings = [create_meeting(group=group, starts_at=start - timedelta(days=7 * n))
-                for n in range(WEB_PER_PAGE + 3)]
+                for n in range(PAST_PER_PAGE + 3)]
     first = client.get("/groups/stor/meetings/past").get_data(as_text=True)
     assert "Page 1 of 2" in first
     assert f"/meetings/{meetings[0].id}\"" in first and f"/meetings/{meetings[-1].id}\"" not in first
@@ -125,8 +127,8 @@ def test_api_group_members_pages(client, network):
     assert response.headers["X-Total-Count"] == str(COUNT + 1)
     assert 'rel="next"' in response.headers["Link"] and "page=2" in response.headers["Link"]
 
-    response = client.get("/api/v1/groups/stor/members?per_page=30&page=4", headers=headers)
-    assert len(response.json) == COUNT + 1 - 90 and response.headers["X-Page"] == "4"
+    response = client.get("/api/v1/groups/stor/members?per_page=20&page=3", headers=headers)
+    assert len(response.json) == COUNT + 1 - 40 and response.headers["X-Page"] == "3"
     assert 'rel="prev"' in response.headers["Link"] and 'rel="next"' not in response.headers["Link"]
 
     beyond = client.get("/api/v1/groups/stor/members?page=50", headers=headers)
