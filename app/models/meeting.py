@@ -38,6 +38,11 @@ class MeetingStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+# The values of app.meetings.recurrence.HolidayPolicy (models do not import features;
+# tests/unit/test_model_values.py keeps the two lists equal).
+HOLIDAY_POLICIES = ("ignore", "skip", "move")
+
+
 class ChangeAction(enum.StrEnum):
     CREATED = "created"
     UPDATED = "updated"
@@ -84,6 +89,7 @@ class MeetingSeries(db.Model):
     """
 
     __tablename__ = "meeting_series"
+    __table_args__ = (one_of("holiday_policy", HOLIDAY_POLICIES),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)
@@ -97,7 +103,7 @@ class MeetingSeries(db.Model):
     doors_open_time: Mapped[time | None] = mapped_column(Time, default=None)
     timezone: Mapped[str] = mapped_column(String(64))
     skip_months: Mapped[list] = mapped_column(JSON, default=list)
-    holiday_policy: Mapped[str] = mapped_column(String(20), default="skip")  # recurrence.HolidayPolicy
+    holiday_policy: Mapped[str] = mapped_column(String(20), default="skip", server_default="skip")
     holiday_country: Mapped[str] = mapped_column(String(8), default="DK")
     created_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("members.id", ondelete="SET NULL"), default=None

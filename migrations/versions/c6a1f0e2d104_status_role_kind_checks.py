@@ -1,4 +1,4 @@
-"""CHECK constraints and server defaults for status, role, kind and language columns
+"""CHECK constraints and server defaults for status, role, kind, policy and language columns
 
 Revision ID: c6a1f0e2d104
 Revises: c6a1f0e2d103
@@ -22,13 +22,15 @@ LANGUAGES = ('da', 'en')
 CHECKS = {
     'meetings': [('status', ('scheduled', 'cancelled'), 'scheduled')],
     'meeting_changes': [('action', ('created', 'updated', 'moved', 'cancelled'), None)],
+    'meeting_series': [('holiday_policy', ('ignore', 'skip', 'move'), 'skip')],
     'memberships': [('role', ('member', 'organizer'), 'member')],
     'outbox_messages': [('status', ('pending', 'sent', 'failed'), 'pending')],
     'login_attempts': [('kind', ('link', 'password'), None)],
     'members': [('language', LANGUAGES, 'da')],
     'network_settings': [('default_language', LANGUAGES, 'da')],
 }
-LENGTHS = {'status': 20, 'action': 20, 'role': 20, 'kind': 20, 'language': 8, 'default_language': 8}
+LENGTHS = {'status': 20, 'action': 20, 'role': 20, 'kind': 20, 'language': 8, 'default_language': 8,
+           'holiday_policy': 20}
 # Languages outside the list (say 'da-DK' from an old import) become the default; any other
 # unknown value stops the upgrade with its table and column, for a person to decide.
 NORMALISED = {('members', 'language'), ('network_settings', 'default_language')}

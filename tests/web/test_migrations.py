@@ -64,6 +64,10 @@ _ROWS_AT_103 = [
     " {now}, '', {now}, 'smtp')",
     "INSERT INTO login_attempts (id, kind, email, ip, succeeded, created_at) VALUES"
     " (1, 'password', 'a@example.test', '127.0.0.1', FALSE, {now})",
+    "INSERT INTO meeting_series (id, group_id, title, rule, spec, starts_on, ends_on, start_time, end_time,"
+    " timezone, skip_months, holiday_policy, holiday_country, created_at) VALUES (1, 1, 'Fridays',"
+    " 'FREQ=WEEKLY;BYDAY=FR', '{{}}', '2026-01-02', '2026-12-25', '07:00:00', '09:00:00',"
+    " 'Europe/Copenhagen', '[]', 'move', 'DK', {now})",
 ]
 
 # Rows that leave out role and status: the database fills them in.
@@ -80,6 +84,7 @@ _REFUSED = [
     "UPDATE outbox_messages SET status = 'lost' WHERE id = 1",
     "UPDATE meeting_changes SET action = 'deleted' WHERE id = 1",
     "UPDATE login_attempts SET kind = 'magic' WHERE id = 1",
+    "UPDATE meeting_series SET holiday_policy = 'maybe' WHERE id = 1",
     "UPDATE members SET language = 'xx' WHERE id = 1",
     "UPDATE network_settings SET default_language = 'xx' WHERE id = 1",
 ]
@@ -106,6 +111,7 @@ def _check_upgrade_keeps_data(url: str) -> None:
             assert rows("SELECT action FROM meeting_changes") == [("moved",)]
             assert rows("SELECT status, attempts FROM outbox_messages") == [("sent", 1)]
             assert rows("SELECT kind FROM login_attempts") == [("password",)]
+            assert rows("SELECT holiday_policy, title FROM meeting_series") == [("move", "Fridays")]
         for statement in _REFUSED:
             with pytest.raises(IntegrityError), db.engine.begin() as connection:
                 connection.execute(text(statement))
