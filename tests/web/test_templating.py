@@ -26,8 +26,15 @@ class _Form(FlaskForm):
 
 
 def test_filters_are_registered_by_the_app_not_by_a_blueprint(app):
+    from flask import Flask
+
+    from app.templating import register_template_filters
+
+    bare = Flask(__name__)  # no blueprint at all
+    register_template_filters(bare)
     for name in ("agenda", "local_date", "local_time", "iso_local", "in_zone"):
-        assert name in app.jinja_env.filters
+        assert name in bare.jinja_env.filters
+        assert app.jinja_env.filters[name] is bare.jinja_env.filters[name]
     assert "skip_reason" in app.jinja_env.globals
     at = datetime(2026, 6, 1, 6, 30, tzinfo=UTC)
     with app.test_request_context():
