@@ -5,7 +5,9 @@ they say what the services will refuse anyway: required fields, JSON types, text
 ranges, date and time formats and the range of dates (MIN_DATE..MAX_DATE), enumerations, and text
 that cannot be stored (NUL bytes, lone surrogates). Rules between fields (end after start, a
 deadline before the start, a host who belongs to the group, a series' rule) stay in
-app.meetings.services, which the web forms share. Every message is translated when it is raised
+app.meetings.services, which the web forms share. Where a schema and a service check the same
+thing, the message is the service's (a missing title is "Please enter a title." on both channels:
+REQUIRED_MESSAGES in app.meetings.validation). Every message is translated when it is raised
 (?lang, else Accept-Language), and every field's errors come back at once, named by field.
 Dates and times in the input are LOCAL to the group's time zone (or the given `timezone`).
 """
@@ -28,6 +30,8 @@ from app.input_guard import (
     date_range_message,
     has_unstorable,
 )
+from app.meetings.validation import MAX_RSVP_DAYS_BEFORE, MAX_TEXT, MAX_TITLE, REQUIRED_MESSAGES
+from app.validation import required_message
 
 LANGUAGES = ("da", "en")
 SCOPE_THIS = "this"
@@ -37,12 +41,9 @@ SCOPE_REST = "rest_of_series"
 INT32_MAX = DB_INT_MAX  # the database's INTEGER columns
 MIN_DATE = date(MIN_YEAR, 1, 1)  # the services' range of dates (app.input_guard)
 MAX_DATE = date(MAX_YEAR, 12, 31)
-MAX_TITLE = 200
-MAX_TEXT = 500
 MAX_AGENDA = 20000
 MAX_REASON = 2000
 MAX_ZONE = 64
-MAX_RSVP_DAYS_BEFORE = 60
 FREQUENCIES = ("weekly", "every_n_weeks", "monthly_nth_weekday", "monthly_day", "rrule")
 HOLIDAY_POLICIES = ("skip", "move", "ignore")
 DATE_RANGE = f"{MIN_DATE.isoformat()} to {MAX_DATE.isoformat()}"
@@ -86,7 +87,8 @@ class Storable(validate.Regexp):
     least one character that is not white space. (The check itself is `storable`, and the
     "required" message for blank text, so each failure has its own message.)"""
 
-    def __init__(self, *, blank: bool = True) -> None:
+    def __init__(self, *, blank: bool = True, required_message: Callable[[], str] | None = None) -> None:
+        self.required_message = required_message or (lambda: _("This field is required."))
         if blank:
             super().__init__(f"^{_STORABLE_CHAR}*$")
         else:
@@ -97,7 +99,7 @@ class Storable(validate.Regexp):
         if has_unstorable(value):
             raise ValidationError(str(UNSTORABLE_MESSAGE))
         if not self.blank and not value.strip():
-            raise ValidationError(_("This field is required."))
+            raise ValidationError(self.required_message())
         return value
 
 
@@ -213,7 +215,8 @@ class _TranslatedErrors:
 
     def make_error(self, key: str, **kwargs) -> ValidationError:
         if key in ("required", "null"):
-            return ValidationError(_("This field is required."))
+            # The service's own words for a missing value of this field (app.meetings.validation).
+            return ValidationError(required_message(REQUIRED_MESSAGES, self.name or ""))
         if key in ("invalid", "invalid_utf8"):
             return ValidationError(self.invalid_message())
         if key == "too_large":
@@ -243,9 +246,11 @@ class Flag(_TranslatedErrors, fields.Boolean):
 
 def _text(description: str, max_length: int = MAX_TEXT, *, required: bool = False, nullable: bool = True,
           blank: bool = True, validators: list | None = None, data_key: str | None = None,
-          **metadata) -> Text:
+          field: str = "", **metadata) -> Text:
+    # `field`: the field's name, for the service's "missing" message when the text is blank.
     # One pattern per field in the document: a date or time pattern already leaves NUL out.
-    text_check = storable if validators else Storable(blank=blank)
+    text_check = storable if validators else Storable(
+        blank=blank, required_message=lambda: required_message(REQUIRED_MESSAGES, field))
     checks = [text_check, TextLength(max=max_length), *(validators or [])]
     return Text(required=required, allow_none=nullable and not required, validate=checks, data_key=data_key,
                 metadata={"description": description, **metadata})
@@ -307,7 +312,7 @@ class SeriesQuerySchema(LangQuerySchema):
 class MeetingFieldsSchema(Schema):
     """The fields of a meeting as an organizer enters them; none required (PATCH)."""
 
-    title = _text("Title", MAX_TITLE, nullable=False, blank=False)
+    title = _text("Title", MAX_TITLE, nullable=False, blank=False, field="title")
     date = _date("Local date", nullable=False)
     start_time = _time("Local wall-clock time", nullable=False)
     end_time = _time("Local wall-clock time; after start_time", nullable=False)
@@ -329,7 +334,7 @@ class MeetingFieldsSchema(Schema):
 class MeetingInputSchema(MeetingFieldsSchema):
     """One meeting as an organizer enters it. Required: title, date, start_time, end_time."""
 
-    title = _text("Title", MAX_TITLE, required=True, blank=False)
+    title = _text("Title", MAX_TITLE, required=True, blank=False, field="title")
     date = _date("Local date", required=True)
     start_time = _time("Local wall-clock time", required=True)
     end_time = _time("Local wall-clock time; after start_time", required=True)
@@ -368,7 +373,7 @@ class SeriesInputSchema(Schema):
     needs (weekly and every_n_weeks: weekday; monthly_nth_weekday: nth and weekday; monthly_day:
     day_of_month; rrule: rrule)."""
 
-    title = _text("Title of every meeting", MAX_TITLE, required=True, blank=False)
+    title = _text("Title of every meeting", MAX_TITLE, required=True, blank=False, field="title")
     frequency = Text(
         required=True,
         validate=Choice(FREQUENCIES, lambda: _("Please choose how the meetings repeat.")),

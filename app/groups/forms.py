@@ -13,11 +13,12 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from app.errors import ValidationFailed
 from app.forms_base import AppForm as FlaskForm  # FlaskForm that refuses what cannot be stored
-from app.groups.services import SLUG_PATTERN
+from app.groups.invitations import LIMITS as INVITATION_LIMITS
+from app.groups.services import GROUP_LIMITS
+from app.validation import Required, html_limits
 
 # A handful of zones offered as suggestions; any valid IANA zone is accepted.
 COMMON_TIMEZONES = (
@@ -45,24 +46,21 @@ def apply_field_errors(form: FlaskForm, error: ValidationFailed) -> list[str]:
 
 
 class GroupForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(message=_l("Please enter a name.")),
-                                               Length(max=200)])
+    # The rules (required, lengths, the address's letters, time zone) live in
+    # app.groups.services._clean_group_input; the form renders and collects.
+    name = StringField(_l("Name"), validators=[Required()],
+                       render_kw=html_limits(max_length=GROUP_LIMITS["name"]))
     slug = StringField(
         _l("Address (short name)"),
-        validators=[
-            DataRequired(message=_l("Please enter a short name for the address.")),
-            Length(max=80),
-            Regexp(SLUG_PATTERN,
-                   message=_l("Use only lowercase letters a-z, digits and hyphens "
-                              "(for example kaffeklub-aarhus).")),
-        ],
+        validators=[Required()], render_kw=html_limits(max_length=GROUP_LIMITS["slug"]),
         description=_l("Used in the group's web address: /groups/<short name>. "
                        "Lowercase letters, digits and hyphens."),
     )
-    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)],
+    description = TextAreaField(_l("Description"),
+                                render_kw=html_limits(max_length=GROUP_LIMITS["description"]),
                                 description=_l("What the group is about, where and when it meets."))
     timezone = StringField(_l("Time zone"), default="Europe/Copenhagen",
-                           validators=[DataRequired(message=_l("Please choose a time zone."))],
+                           validators=[Required()],
                            description=_l("An IANA time zone such as Europe/Copenhagen. "
                                           "Meeting times are shown in this zone."))
     is_public = BooleanField(_l("Public group"),
@@ -75,18 +73,17 @@ class GroupForm(FlaskForm):
 
 
 class AddMemberForm(FlaskForm):
-    email = EmailField(_l("E-mail"),
-                       validators=[DataRequired(message=_l("Please enter an e-mail address.")),
-                                   Length(max=254)])
-    name = StringField(_l("Name"), validators=[Optional(), Length(max=200)],
+    # Checked by app.groups.invitations (the address, the lengths, the role).
+    email = EmailField(_l("E-mail"), validators=[Required()], render_kw=html_limits(max_length=254))
+    name = StringField(_l("Name"), render_kw=html_limits(max_length=INVITATION_LIMITS["name"]),
                        description=_l("So you recognise the invitation in the list."))
-    role = SelectField(_l("Role"), choices=ROLE_CHOICES, default="member")
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES, default="member", validate_choice=False)
 
 
 class InvitationAnswerForm(FlaskForm):
     """The invitee's answer: accept (with their name, for a new account) or no thanks."""
 
-    name = StringField(_l("Your name"), validators=[Optional(), Length(max=200)])
+    name = StringField(_l("Your name"), render_kw=html_limits(max_length=INVITATION_LIMITS["name"]))
     accept = SubmitField(_l("Accept and join"))
     decline = SubmitField(_l("No thanks"))
 

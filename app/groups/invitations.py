@@ -38,6 +38,7 @@ from app.models import (
     normalize_email,
     utcnow,
 )
+from app.validation import FieldErrors
 
 DEFAULT_INVITATION_DAYS = 14
 _MAX_TOKEN_LENGTH = 128
@@ -69,38 +70,43 @@ def _unstorable_error(field: str) -> ValidationFailed:
                             fields={field: [_("The field contains characters that cannot be saved.")]})
 
 
-def _clean_address(raw: str) -> str:
-    if _UNSTORABLE.search(str(raw or "")):
-        raise _unstorable_error("email")
+def _check_address(raw: str, errors: FieldErrors) -> str:
+    text = str(raw or "")
+    if _UNSTORABLE.search(text):
+        errors.add("email", _("The field contains characters that cannot be saved."))
+        return ""
+    if not text.strip():
+        errors.add("email", _("Please enter an e-mail address."))
+        return ""
     try:
         # test_environment admits the reserved .test domain, which the test suite uses.
-        checked = validate_email(str(raw or "").strip(), check_deliverability=False,
+        checked = validate_email(text.strip(), check_deliverability=False,
                                  test_environment=current_app.testing)
-    except EmailNotValidError as error:
-        raise ValidationFailed(_("Please correct the marked fields."),
-                               fields={"email": [_("Please enter a valid e-mail address.")]}) from error
+    except EmailNotValidError:
+        errors.add("email", _("Please enter a valid e-mail address."))
+        return ""
     address = normalize_email(checked.normalized)
     if len(address) > 254:
-        raise ValidationFailed(_("Please correct the marked fields."),
-                               fields={"email": [_("Please enter a valid e-mail address.")]})
+        errors.add("email", _("Please enter a valid e-mail address."))
+        return ""
     return address
 
 
-def _clean_details(**values: str) -> dict[str, str]:
+def _check_details(errors: FieldErrors, **values: str) -> dict[str, str]:
     cleaned = {key: clean_text(str(value or "")) for key, value in values.items()}
     for key, value in cleaned.items():
         if _UNSTORABLE.search(value):
-            raise _unstorable_error(key)
-    errors = {key: [_("At most %(max)s characters.", max=LIMITS[key])]
-              for key, value in cleaned.items() if len(value) > LIMITS[key]}
-    if errors:
-        raise ValidationFailed(_("Please correct the marked fields."), fields=errors)
+            errors.add(key, _("The field contains characters that cannot be saved."))
+        elif len(value) > LIMITS[key]:
+            errors.add(key, _("At most %(max)s characters.", max=LIMITS[key]))
     return cleaned
 
 
-def _check_role(role: str) -> str:
+def _check_role(role: str, errors: FieldErrors | None = None) -> str:
     if role not in ROLES:
-        raise ValidationFailed(_("Unknown role."), fields={"role": [_("Unknown role.")]})
+        if errors is None:
+            raise ValidationFailed(_("Unknown role."), fields={"role": [_("Unknown role.")]})
+        errors.add("role", _("Unknown role."))
     return role
 
 
@@ -120,9 +126,11 @@ def invite_to_group(actor, group: Group, *, email: str, name: str = "", company:
     Nothing is committed: the caller commits, together with the mail in the outbox.
     """
     permissions.require(permissions.can_manage_group(actor, group))
-    role = _check_role(role)
-    address = _clean_address(email)
-    details = _clean_details(name=name, company=company, phone=phone)
+    errors = FieldErrors()  # every field's mistakes at once
+    role = _check_role(role, errors)
+    address = _check_address(email, errors)
+    details = _check_details(errors, name=name, company=company, phone=phone)
+    errors.raise_if_any()
     member = db.session.scalar(select(Member).where(Member.email == address))
 
     if member is not None and permissions.can_add_directly(actor, member):

@@ -136,6 +136,9 @@ def require_can_create_group(user) -> None:
 
 # --- writing groups -----------------------------------------------------------------------------
 
+GROUP_LIMITS = {"name": 200, "slug": 80, "description": 5000}
+
+
 def _clean_group_input(data: Mapping[str, object], *, current: Group | None = None) -> dict[str, object]:
     """Check and normalise name, slug, description, time zone and visibility; raise field errors."""
     errors: dict[str, list[str]] = {}
@@ -146,12 +149,13 @@ def _clean_group_input(data: Mapping[str, object], *, current: Group | None = No
 
     if not name:
         errors.setdefault("name", []).append(_("Please enter a name."))
-    elif len(name) > 200:
-        errors.setdefault("name", []).append(_("The name can be at most %(max)s characters.", max=200))
+    elif len(name) > GROUP_LIMITS["name"]:
+        errors.setdefault("name", []).append(
+            _("The name can be at most %(max)s characters.", max=GROUP_LIMITS["name"]))
 
     if not slug:
         errors.setdefault("slug", []).append(_("Please enter a short name for the address."))
-    elif len(slug) > 80 or not SLUG_PATTERN.match(slug):
+    elif len(slug) > GROUP_LIMITS["slug"] or not SLUG_PATTERN.match(slug):
         errors.setdefault("slug", []).append(
             _("Use only lowercase letters a-z, digits and hyphens (for example kaffeklub-aarhus)."))
     elif slug in RESERVED_SLUGS:
@@ -167,9 +171,9 @@ def _clean_group_input(data: Mapping[str, object], *, current: Group | None = No
         errors.setdefault("timezone", []).append(
             _("Please choose a valid time zone, for example Europe/Copenhagen."))
 
-    if len(description) > 5000:
+    if len(description) > GROUP_LIMITS["description"]:
         errors.setdefault("description", []).append(
-            _("The description can be at most %(max)s characters.", max=5000))
+            _("The description can be at most %(max)s characters.", max=GROUP_LIMITS["description"]))
 
     if errors:
         raise ValidationFailed(_("Please correct the marked fields."), fields=errors)

@@ -1,29 +1,43 @@
-"""WTForms for meetings and series. Field names match the service input keys (MeetingData, SeriesData)."""
+"""WTForms for meetings and series. Field names match the service input keys (MeetingData, SeriesData).
+
+The forms only render and collect: every rule (required fields, lengths, numbers, dates) lives in
+app.meetings.validation, which the API shares, so both say the same about the same mistake. The
+HTML attributes (required, maxlength) come from the same limits; text a date, time or number field
+cannot parse goes to the service as it is (see app.validation's Lenient fields)."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
-    DateField,
-    DateTimeLocalField,
     FieldList,
     Form,
     FormField,
     HiddenField,
-    IntegerField,
     RadioField,
     SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
-    TimeField,
+)
+from wtforms import (
+    DateField as StrictDateField,  # the host rotation's start: the route uses the date itself
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.forms_base import AppForm
+from app.meetings.validation import MAX_TEXT, MAX_TITLE
+from app.validation import LenientDateField as DateField
+from app.validation import LenientDateTimeLocalField as DateTimeLocalField
+from app.validation import LenientIntegerField as IntegerField
+from app.validation import LenientTimeField as TimeField
+from app.validation import Required, html_limits
+
+MAX_AGENDA = 20000
+MAX_REASON = 2000
+MAX_ZONE = 64
 
 SCOPE_THIS = "this"
 SCOPE_FOLLOWING = "following"
@@ -84,16 +98,16 @@ def _host_field(label=None) -> SelectField:
 
 class MeetingForm(AppForm):
     title = StringField(
-        _l("Title"), validators=[InputRequired(message=_l("Please enter a title.")), Length(max=200)]
+        _l("Title"), validators=[Required()], render_kw=html_limits(max_length=MAX_TITLE)
     )
-    date = DateField(_l("Date"), validators=[InputRequired(message=_l("Please enter a date."))])
-    start_time = TimeField(_l("Starts"), validators=[InputRequired(message=_l("Please enter a time."))])
-    end_time = TimeField(_l("Ends"), validators=[InputRequired(message=_l("Please enter a time."))])
+    date = DateField(_l("Date"), validators=[Required()])
+    start_time = TimeField(_l("Starts"), validators=[Required()])
+    end_time = TimeField(_l("Ends"), validators=[Required()])
     doors_open_time = TimeField(_l("Doors open / coffee from"), validators=[Optional()])
-    venue_name = StringField(_l("Venue"), validators=[Length(max=200)])
-    venue_address = StringField(_l("Address"), validators=[Length(max=500)])
+    venue_name = StringField(_l("Venue"), render_kw=html_limits(max_length=MAX_TITLE))
+    venue_address = StringField(_l("Address"), render_kw=html_limits(max_length=MAX_TEXT))
     host_member_id = _host_field()
-    online_url = StringField(_l("Online link"), validators=[Length(max=500)])
+    online_url = StringField(_l("Online link"), render_kw=html_limits(max_length=MAX_TEXT))
     capacity = IntegerField(
         _l("Capacity"), validators=[Optional()], description=_l("Leave empty for no limit.")
     )
@@ -103,6 +117,7 @@ class MeetingForm(AppForm):
     guests_welcome = BooleanField(_l("Guests are welcome"), default=True)
     agenda = TextAreaField(
         _l("Agenda / programme"),
+        render_kw=html_limits(max_length=MAX_AGENDA),
         description=_l("Plain text. Blank lines separate paragraphs; links become clickable."),
     )
     scope = RadioField(
@@ -117,7 +132,7 @@ class MeetingForm(AppForm):
 
 
 class CancelForm(AppForm):
-    reason = TextAreaField(_l("Reason (shown to members)"), validators=[Length(max=2000)])
+    reason = TextAreaField(_l("Reason (shown to members)"), render_kw=html_limits(max_length=MAX_REASON))
     scope = RadioField(
         _l("Which meetings to cancel"),
         choices=[
@@ -131,8 +146,8 @@ class CancelForm(AppForm):
 
 class RotationEntryForm(Form):
     host_member_id = _host_field()
-    venue_name = StringField(_l("Venue"), validators=[Length(max=200)])
-    venue_address = StringField(_l("Address"), validators=[Length(max=500)])
+    venue_name = StringField(_l("Venue"), render_kw=html_limits(max_length=MAX_TITLE))
+    venue_address = StringField(_l("Address"), render_kw=html_limits(max_length=MAX_TEXT))
 
 
 ROTATION_ROWS = 8
@@ -140,33 +155,35 @@ ROTATION_ROWS = 8
 
 class SeriesForm(AppForm):
     title = StringField(
-        _l("Title"), validators=[InputRequired(message=_l("Please enter a title.")), Length(max=200)]
+        _l("Title"), validators=[Required()], render_kw=html_limits(max_length=MAX_TITLE)
     )
-    frequency = RadioField(_l("Repeats"), choices=FREQUENCIES, default="monthly_nth_weekday")
+    frequency = RadioField(_l("Repeats"), choices=FREQUENCIES, default="monthly_nth_weekday",
+                           validate_choice=False)  # the service names a wrong choice
     interval = IntegerField(_l("Every how many weeks"), default=2, validators=[Optional()])
     weekday = SelectField(_l("Weekday"), choices=WEEKDAYS, default="2")
     nth = SelectField(_l("Which one in the month"), choices=NTH, default="3")
     day_of_month = IntegerField(_l("Day of the month"), default=1, validators=[Optional()])
     rrule = StringField(
         _l("RRULE"),
-        validators=[Length(max=500)],
+        render_kw=html_limits(max_length=MAX_TEXT),
         description=_l("For example FREQ=MONTHLY;BYDAY=WE;BYSETPOS=3"),
     )
-    starts_on = DateField(_l("From"), validators=[InputRequired(message=_l("Please enter a date."))])
-    ends_on = DateField(_l("Until"), validators=[InputRequired(message=_l("Please enter a date."))])
-    start_time = TimeField(_l("Starts"), validators=[InputRequired(message=_l("Please enter a time."))])
-    end_time = TimeField(_l("Ends"), validators=[InputRequired(message=_l("Please enter a time."))])
+    starts_on = DateField(_l("From"), validators=[Required()])
+    ends_on = DateField(_l("Until"), validators=[Required()])
+    start_time = TimeField(_l("Starts"), validators=[Required()])
+    end_time = TimeField(_l("Ends"), validators=[Required()])
     doors_open_time = TimeField(_l("Doors open / coffee from"), validators=[Optional()])
-    timezone = StringField(_l("Time zone"), validators=[Length(max=64)])
+    timezone = StringField(_l("Time zone"), render_kw=html_limits(max_length=MAX_ZONE))
     skip_months = MultiCheckboxField(_l("No meetings in"), choices=MONTHS, validators=[Optional()])
-    holiday_policy = RadioField(_l("Public holidays"), choices=HOLIDAY_POLICIES, default="skip")
-    venue_name = StringField(_l("Venue"), validators=[Length(max=200)])
-    venue_address = StringField(_l("Address"), validators=[Length(max=500)])
+    holiday_policy = RadioField(_l("Public holidays"), choices=HOLIDAY_POLICIES, default="skip",
+                                validate_choice=False)
+    venue_name = StringField(_l("Venue"), render_kw=html_limits(max_length=MAX_TITLE))
+    venue_address = StringField(_l("Address"), render_kw=html_limits(max_length=MAX_TEXT))
     capacity = IntegerField(
         _l("Capacity"), validators=[Optional()], description=_l("Leave empty for no limit.")
     )
     guests_welcome = BooleanField(_l("Guests are welcome"), default=True)
-    agenda = TextAreaField(_l("Agenda / programme"))
+    agenda = TextAreaField(_l("Agenda / programme"), render_kw=html_limits(max_length=MAX_AGENDA))
     rsvp_days_before = IntegerField(
         _l("Days before the meeting"),
         validators=[Optional()],
@@ -179,4 +196,4 @@ class SeriesForm(AppForm):
 
 class HostRotationForm(AppForm):
     rotation = FieldList(FormField(RotationEntryForm), min_entries=ROTATION_ROWS, max_entries=40)
-    from_date = DateField(_l("Starting with the meeting on"), validators=[Optional()])
+    from_date = StrictDateField(_l("Starting with the meeting on"), validators=[Optional()])

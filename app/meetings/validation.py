@@ -1,7 +1,8 @@
 """Checking meeting input: parse local dates and times, collect errors per form field.
 
-Errors are collected in `FieldErrors` and raised together as one ValidationFailed whose `fields`
-use the form field names, so the web shows each message next to its field.
+Errors are collected in `FieldErrors` (app.validation, shared by every service) and raised
+together as one ValidationFailed whose `fields` use the form field names, so the web shows each
+message next to its field.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from zoneinfo import ZoneInfo
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from app.errors import ValidationFailed
 from app.extensions import db
 from app.input_guard import (
     NUMBER_RANGE_MESSAGE,
@@ -27,27 +27,23 @@ from app.input_guard import (
 )
 from app.meetings.zones import local_days_before, local_naive_to_utc, local_to_utc, zone_or_none
 from app.models import Group, Membership
+from app.validation import FieldErrors, Message, required_message
 
 MAX_TITLE = 200
 MAX_TEXT = 500
 MAX_RSVP_DAYS_BEFORE = 60
 
 
-class FieldErrors:
-    """Collects messages per field; `raise_if_any` turns them into one ValidationFailed."""
-
-    def __init__(self) -> None:
-        self.fields: dict[str, list[str]] = {}
-
-    def add(self, field: str, message: str) -> None:
-        self.fields.setdefault(field, []).append(message)
-
-    def __contains__(self, field: str) -> bool:
-        return field in self.fields
-
-    def raise_if_any(self) -> None:
-        if self.fields:
-            raise ValidationFailed(_("Please correct the marked fields."), fields=self.fields)
+# The services' own "missing" messages per field; the API's input schemas use the same table.
+REQUIRED_MESSAGES: dict[str, Message] = {
+    "title": lambda: _("Please enter a title."),
+    "date": lambda: _("Please enter a date."),
+    "starts_on": lambda: _("Please enter a date."),
+    "ends_on": lambda: _("Please enter a date."),
+    "start_time": lambda: _("Please enter a time."),
+    "end_time": lambda: _("Please enter a time."),
+    "frequency": lambda: _("Please choose how the meetings repeat."),
+}
 
 
 def parse_date(value: Any, field: str, errors: FieldErrors, *, required: bool = True) -> date | None:
@@ -200,7 +196,7 @@ def clean_text(
         errors.add(field, str(UNSTORABLE_MESSAGE))
         return ""
     if required and not text:
-        errors.add(field, _("This field is required."))
+        errors.add(field, required_message(REQUIRED_MESSAGES, field))
     if len(text) > max_length:
         errors.add(field, _("Please use at most %(n)d characters.", n=max_length))
     return text

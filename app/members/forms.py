@@ -7,28 +7,34 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
 
 from app.forms_base import AppForm as FlaskForm  # FlaskForm that refuses what cannot be stored
 from app.groups.forms import ROLE_CHOICES
+from app.members.services import COMPETENCIES_MAX_LENGTH, PROFILE_LIMITS, WEBSITE_MAX_LENGTH
+from app.validation import Required, html_limits
+
+
+def _limit(name: str, **extra) -> dict:
+    return html_limits(max_length=PROFILE_LIMITS[name], **extra)
 
 
 class ProfileForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(message=_l("Please enter a name.")),
-                                               Length(max=200)])
-    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)])
-    company = StringField(_l("Company"), validators=[Optional(), Length(max=200)])
-    title = StringField(_l("Title"), validators=[Optional(), Length(max=200)],
+    """Renders and collects; the rules live in app.members.services._clean_profile."""
+
+    name = StringField(_l("Name"), validators=[Required()], render_kw=_limit("name"))
+    phone = StringField(_l("Phone"), render_kw=_limit("phone"))
+    company = StringField(_l("Company"), render_kw=_limit("company"))
+    title = StringField(_l("Title"), render_kw=_limit("title"),
                         description=_l("What you do, e.g. owner, accountant, web designer."))
-    industry = StringField(_l("Industry"), validators=[Optional(), Length(max=200)])
+    industry = StringField(_l("Industry"), render_kw=_limit("industry"))
     competencies = StringField(
-        _l("Competencies"), validators=[Optional(), Length(max=2000)],
+        _l("Competencies"), render_kw=html_limits(max_length=COMPETENCIES_MAX_LENGTH),
         description=_l("Separate with commas, e.g. bookkeeping, web design, payroll. "
                        "Others find you by these when they look around the network first."))
-    bio = TextAreaField(_l("About me"), validators=[Optional(), Length(max=5000)])
-    website = StringField(_l("Website"), validators=[Optional(), Length(max=300)],
+    bio = TextAreaField(_l("About me"), render_kw=_limit("bio"))
+    website = StringField(_l("Website"), render_kw=html_limits(max_length=WEBSITE_MAX_LENGTH),
                           description=_l("For example https://www.example.dk"))
-    language = SelectField(_l("Language"))
+    language = SelectField(_l("Language"), validate_choice=False)  # the service names a wrong choice
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -53,10 +59,9 @@ class ProfileForm(FlaskForm):
 class MemberForm(ProfileForm):
     """Profile fields plus what an admin or organizer sets: e-mail, group, role, admin flag."""
 
-    email = EmailField(_l("E-mail"), validators=[DataRequired(message=_l("Please enter an e-mail address.")),
-                                                Length(max=254)])
+    email = EmailField(_l("E-mail"), validators=[Required()], render_kw=html_limits(max_length=254))
     group_id = SelectField(_l("Group"), coerce=int, validate_choice=False)
-    role = SelectField(_l("Role in the group"), choices=ROLE_CHOICES, default="member")
+    role = SelectField(_l("Role in the group"), choices=ROLE_CHOICES, default="member", validate_choice=False)
     is_admin = BooleanField(_l("Administrator of the whole network"))
 
     def to_data(self) -> dict[str, object]:

@@ -47,6 +47,8 @@ from app.models.member import member_competencies
 from app.pagination import WEB_PER_PAGE, Page, like_pattern, paginate
 
 PROFILE_LIMITS = {"name": 200, "phone": 40, "company": 200, "title": 200, "industry": 200, "bio": 5000}
+COMPETENCIES_MAX_LENGTH = 2000  # the whole field; each competency at most COMPETENCY_MAX_LENGTH
+WEBSITE_MAX_LENGTH = 300
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -149,6 +151,9 @@ def _clean_profile(data: Mapping[str, object], *, with_email: bool = False,
             errors.setdefault(key, []).append(_("At most %(max)s characters.", max=limit))
 
     raw_competencies = data.get("competencies") or ""
+    if isinstance(raw_competencies, str) and len(raw_competencies) > COMPETENCIES_MAX_LENGTH:
+        errors.setdefault("competencies", []).append(
+            _("At most %(max)s characters.", max=COMPETENCIES_MAX_LENGTH))
     competencies = normalize_competencies(raw_competencies if isinstance(raw_competencies, list)
                                           else str(raw_competencies))
     too_long = [c for c in competencies if len(c) > COMPETENCY_MAX_LENGTH]
@@ -157,8 +162,11 @@ def _clean_profile(data: Mapping[str, object], *, with_email: bool = False,
             _("A competency can be at most %(max)s characters.", max=COMPETENCY_MAX_LENGTH))
     values["competencies"] = competencies
 
-    website = normalize_website(str(data.get("website") or ""))
-    if website is None:
+    raw_website = str(data.get("website") or "")
+    website = normalize_website(raw_website)
+    if max(len(raw_website.strip()), len(website or "")) > WEBSITE_MAX_LENGTH:
+        errors.setdefault("website", []).append(_("At most %(max)s characters.", max=WEBSITE_MAX_LENGTH))
+    elif website is None:
         errors.setdefault("website", []).append(
             _("Please enter a web address starting with http:// or https://."))
     values["website"] = website or ""
@@ -170,16 +178,21 @@ def _clean_profile(data: Mapping[str, object], *, with_email: bool = False,
 
     if with_email:
         raw = str(data.get("email") or "").strip()
-        try:
-            # test_environment only admits the reserved .test domain, which the test suite uses.
-            checked = validate_email(raw, check_deliverability=False, test_environment=current_app.testing)
-            address = normalize_email(checked.normalized)
-        except EmailNotValidError:
-            errors.setdefault("email", []).append(_("Please enter a valid e-mail address."))
+        if not raw:
+            errors.setdefault("email", []).append(_("Please enter an e-mail address."))
         else:
-            if _email_taken(address, except_id=member_id):
-                errors.setdefault("email", []).append(_("Another member already uses this e-mail address."))
-            values["email"] = address
+            try:
+                # test_environment only admits the reserved .test domain, which the test suite uses.
+                checked = validate_email(raw, check_deliverability=False,
+                                         test_environment=current_app.testing)
+                address = normalize_email(checked.normalized)
+            except EmailNotValidError:
+                errors.setdefault("email", []).append(_("Please enter a valid e-mail address."))
+            else:
+                if _email_taken(address, except_id=member_id):
+                    errors.setdefault("email", []).append(
+                        _("Another member already uses this e-mail address."))
+                values["email"] = address
 
     if errors:
         raise ValidationFailed(_("Please correct the marked fields."), fields=errors)

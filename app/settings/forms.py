@@ -1,23 +1,30 @@
-"""The network settings form. The rules live in the service (the form only limits lengths), so
-every problem is reported at once, and the same way for every caller."""
+"""The network settings form. The rules live in the service (the form renders and collects; the
+browser's maxlength comes from the service's limits), so every problem is reported at once, and the
+same way for every caller."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, StringField, SubmitField
-from wtforms.validators import Length
 
 from app.forms_base import AppForm
+from app.settings.services import LIMITS
+from app.validation import Required, html_limits
+
+
+def _limit(name: str, *, required: bool = False) -> dict:
+    """The field's arguments: the service's limit as maxlength, and the required mark."""
+    return {"validators": [Required()] if required else [], "render_kw": html_limits(max_length=LIMITS[name])}
 
 
 class NetworkSettingsForm(AppForm):
-    name = StringField(_l("Network name"), validators=[Length(max=200)])
-    default_timezone = StringField(_l("Time zone"), validators=[Length(max=64)],
+    name = StringField(_l("Network name"), **_limit("name", required=True))
+    default_timezone = StringField(_l("Time zone"), **_limit("default_timezone", required=True),
                                    description=_l("Used where a group has none, e.g. Europe/Copenhagen."))
     default_language = SelectField(_l("Default language"))
-    country = StringField(_l("Country for public holidays"), validators=[Length(max=2)],
+    country = StringField(_l("Country for public holidays"), **_limit("country", required=True),
                           description=_l("Two-letter code; meeting series can skip this country's holidays."))
-    sender_name = StringField(_l("Sender name"), validators=[Length(max=200)])
-    sender_email = StringField(_l("Sender address"), validators=[Length(max=254)],
+    sender_name = StringField(_l("Sender name"), **_limit("sender_name"))
+    sender_email = StringField(_l("Sender address"), **_limit("sender_email", required=True),
                                description=_l("Mail to members comes from this address."))
     submit = SubmitField(_l("Save settings"))

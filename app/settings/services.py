@@ -31,6 +31,10 @@ def get_settings(user) -> NetworkSettings:
     return NetworkSettings.current()
 
 
+# The longest value of each field (its column); the form's maxlength comes from here.
+LIMITS = {"name": 200, "default_timezone": 64, "country": 2, "sender_name": 200, "sender_email": 254}
+
+
 def update_settings(user, data: NetworkSettingsData) -> NetworkSettings:
     """Validate and store the settings; every problem is reported next to its field at once."""
     permissions.require(permissions.is_admin(user))
@@ -38,8 +42,8 @@ def update_settings(user, data: NetworkSettingsData) -> NetworkSettings:
     name = (data.name or "").strip()
     if not name:
         errors["name"] = [_("Give the network a name.")]
-    elif len(name) > 200:
-        errors["name"] = [_("Use at most %(count)d characters.", count=200)]
+    elif len(name) > LIMITS["name"]:
+        errors["name"] = [_("Use at most %(count)d characters.", count=LIMITS["name"])]
     if not is_valid_timezone(data.default_timezone or ""):
         errors["default_timezone"] = [_("Unknown time zone. Use a name like Europe/Copenhagen.")]
     if data.default_language not in current_app.config["LANGUAGES"]:
@@ -47,6 +51,8 @@ def update_settings(user, data: NetworkSettingsData) -> NetworkSettings:
     country = (data.country or "").strip().upper()
     if country not in holidays.list_supported_countries():
         errors["country"] = [_("Unknown country code. Use a two-letter code like DK.")]
+    if len((data.sender_name or "").strip()) > LIMITS["sender_name"]:
+        errors["sender_name"] = [_("Use at most %(count)d characters.", count=LIMITS["sender_name"])]
     sender_email = (data.sender_email or "").strip()
     try:
         sender_email = validate_email(sender_email, check_deliverability=False,

@@ -43,7 +43,7 @@ def create_token(member: Member, name: str) -> tuple[ApiToken, str]:
     """Create a token for the member; returns it with the plaintext, which is never stored."""
     name = (name or "").strip()
     if not name:
-        raise ValidationFailed(_("Give the token a name."), fields={"name": [_("This field is required.")]})
+        raise ValidationFailed(_("Give the token a name."), fields={"name": [_("Give the token a name.")]})
     if len(name) > NAME_MAX_LENGTH:
         message = _("The name can be at most %(max)s characters long.", max=NAME_MAX_LENGTH)
         raise ValidationFailed(message, fields={"name": [message]})

@@ -181,7 +181,7 @@ def test_profile_page_links_password_and_tokens_when_available(app, login):
     ({"website": "javascript:alert(1)"}, "http:// or https://"),
     ({"website": "ikke en adresse"}, "http:// or https://"),
     ({"name": ""}, "enter a name"),
-    ({"language": "de"}, "Not a valid choice"),
+    ({"language": "de"}, "Please choose a language."),  # the service's words, as everywhere
     ({"phone": "1" * 41}, "40"),
 ])
 def test_profile_validation_errors_are_shown_next_to_the_field(app, login, overrides, message):
