@@ -174,7 +174,8 @@ class SeriesForm(AppForm):
     end_time = TimeField(_l("Ends"), validators=[Required()])
     doors_open_time = TimeField(_l("Doors open / coffee from"), validators=[Optional()])
     timezone = StringField(_l("Time zone"), render_kw=html_limits(max_length=MAX_ZONE))
-    skip_months = MultiCheckboxField(_l("No meetings in"), choices=MONTHS, validators=[Optional()])
+    skip_months = MultiCheckboxField(_l("No meetings in"), choices=MONTHS, validators=[Optional()],
+                                     validate_choice=False)  # the service names a wrong month
     holiday_policy = RadioField(_l("Public holidays"), choices=HOLIDAY_POLICIES, default="skip",
                                 validate_choice=False)
     venue_name = StringField(_l("Venue"), render_kw=html_limits(max_length=MAX_TITLE))

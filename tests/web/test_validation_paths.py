@@ -169,6 +169,18 @@ def test_series_same_words_on_web_and_api(app, client, login, lang, name, web, a
     assert [field_errors(page, field)] == on_api[field], name
 
 
+@pytest.mark.parametrize("lang", LANGS)
+def test_series_unknown_month_same_words_on_web_and_api(app, client, login, lang):
+    world = make_world()
+    headers = bearer(token_for(world.organizer))
+    login(world.organizer)
+    page = web_post(client, lang, f"/groups/{world.group.slug}/series/new",
+                    {**WEB_SERIES, "skip_months": ["13"], "action": "preview"})
+    on_api = api_errors(client, lang, "POST", f"/api/v1/groups/{world.group.slug}/series?dry_run=true",
+                        {**API_SERIES, "skip_months": [13]}, headers)
+    assert [field_errors(page, "skip_months")] == on_api["skip_months"]
+
+
 # --- web-only use cases: the form shows the service's own words ---------------------------------
 
 
