@@ -23,12 +23,16 @@ Counters (`Meeting.sequence`) are incremented in SQL (`sequence = sequence + 1`)
 written back from Python.
 
 Tests: with TESTING on, `ROW_LOCK_TEST_HOLD = <key>` makes each transaction wait, right after taking
-its lock, for the PostgreSQL advisory lock <key> (held by the test), so a test can make two
-requests overlap for certain; `ROW_LOCKS_DISABLED_FOR_TESTS = True` turns the locks off to show
-what goes wrong without them. Both are ignored unless the app is testing.
+its lock, for the PostgreSQL advisory lock <key> (an int) or for an exclusive `flock` on the file
+<key> (a path, for SQLite), both held by the test, so a test can make two requests overlap for
+certain; `ROW_LOCK_TEST_ARRIVED_FILE = <path>` appends a line to that file when a transaction is
+about to ask for the write lock; `ROW_LOCKS_DISABLED_FOR_TESTS = True` turns the locks off to show
+what goes wrong without them. All are ignored unless the app is testing.
 """
 
 from __future__ import annotations
+
+import os
 
 from flask import current_app, has_app_context
 from sqlalchemy import Select, text
@@ -62,6 +66,10 @@ def lock_for_update(stmt: Select, of=None) -> Select:
 def begin_write(session: Session | None = None) -> None:
     """Make the current transaction a writing one from its start (SQLite: `BEGIN IMMEDIATE`)."""
     session = _session(session)
+    arrived = _testing("ROW_LOCK_TEST_ARRIVED_FILE")
+    if arrived:
+        with open(arrived, "a") as marker:
+            marker.write(f"{os.getpid()}\n")
     if _testing("ROW_LOCKS_DISABLED_FOR_TESTS"):
         return
     connection = session.connection()
@@ -78,5 +86,11 @@ def locked(session: Session | None = None) -> None:
     if key is None:
         return
     session = _session(session)
-    if session.connection().dialect.name == "postgresql":
+    if isinstance(key, str):
+        import fcntl
+
+        with open(key, "a") as hold:
+            fcntl.flock(hold, fcntl.LOCK_EX)  # waits until the test lets go
+            fcntl.flock(hold, fcntl.LOCK_UN)
+    elif session.connection().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": int(key)})

@@ -352,3 +352,86 @@ def test_on_sqlite_a_use_case_takes_the_write_lock_before_it_reads(tmp_path):
                 other.close()
             db.session.remove()
             db.engine.dispose()
+
+
+def test_on_sqlite_two_processes_editing_one_meeting_lose_nothing(tmp_path):
+    """The same overlap with two gunicorn processes on one SQLite file. The web edit holds the
+    database's write lock (BEGIN IMMEDIATE, seen by a probe connection) while the API edit arrives
+    at its own BEGIN IMMEDIATE (ROW_LOCK_TEST_ARRIVED_FILE); the API edit then reads the meeting
+    only after the web edit is saved."""
+    import fcntl
+    import sqlite3
+
+    path = tmp_path / "locks.db"
+    url = f"sqlite:///{path}"
+    facts = prepare(url)
+    hold, arrived = tmp_path / "hold", tmp_path / "arrived"
+    hold.touch()
+    arrived.touch()
+    web = Server(tmp_path, "web_server", url, ROW_LOCK_TEST_HOLD=str(hold))
+    api = Server(tmp_path, "api_server", url, ROW_LOCK_TEST_ARRIVED_FILE=str(arrived))
+    mid = facts["meeting_id"]
+    headers = {"Authorization": f"Bearer {facts['api_token']}", "Content-Type": "application/json"}
+    statuses: dict[str, int] = {}
+    errors: list[BaseException] = []
+
+    def run(name, call):
+        try:
+            statuses[name] = call()
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    def web_edit():
+        opener = urllib.request.build_opener(NoRedirect)
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{web.port}/meetings/{mid}/edit", method="POST",
+            data=urllib.parse.urlencode(WEB_FORM).encode(),
+            headers={"Cookie": facts["cookie"], "Content-Type": "application/x-www-form-urlencoded"},
+        )
+        try:
+            with opener.open(request, timeout=90) as response:
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    def api_edit():
+        return api.request("PATCH", f"/api/v1/meetings/{mid}", body=json.dumps(API_PATCH).encode(),
+                           headers=headers)
+
+    def web_holds_the_write_lock() -> bool:
+        probe = sqlite3.connect(path, timeout=0, isolation_level=None)
+        try:
+            probe.execute("BEGIN IMMEDIATE")
+            probe.execute("ROLLBACK")
+            return False
+        except sqlite3.OperationalError as error:
+            assert "locked" in str(error)
+            return True
+        finally:
+            probe.close()
+
+    try:
+        # The token's first use writes its last-use time; done now, so the PATCH below writes
+        # nothing before its own BEGIN IMMEDIATE.
+        assert api.request("GET", f"/api/v1/meetings/{mid}", body=None, headers=headers) == 200
+        with open(hold) as holder:
+            fcntl.flock(holder, fcntl.LOCK_EX)
+            first = threading.Thread(target=run, args=("web", web_edit))
+            first.start()
+            wait_for(web_holds_the_write_lock, "the web edit to take the write lock")
+            second = threading.Thread(target=run, args=("api", api_edit))
+            second.start()
+            wait_for(lambda: arrived.read_text().strip(), "the API edit to ask for the write lock")
+            fcntl.flock(holder, fcntl.LOCK_UN)
+        first.join(timeout=90)
+        second.join(timeout=90)
+    finally:
+        web.stop()
+        api.stop()
+    assert not errors, errors
+    assert statuses == {"web": 302, "api": 200}
+    meeting, changes = outcome(url, mid)
+    assert meeting.starts_at.replace(tzinfo=UTC) == datetime(2031, 3, 6, 7, 30, tzinfo=UTC)
+    assert meeting.ends_at.replace(tzinfo=UTC) == datetime(2031, 3, 6, 9, 30, tzinfo=UTC)
+    assert meeting.sequence == 2
+    assert changes == 2
