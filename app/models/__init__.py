@@ -13,8 +13,8 @@ from app.models.meeting import (
     Venue,
 )
 from app.models.member import Competency, Member, normalize_email
-from app.models.network import NetworkSettings
 from app.models.outbox import OutboxMessage, OutboxStatus
+from app.models.settings import NetworkSettings
 from app.models.types import utcnow
 
 __all__ = [
