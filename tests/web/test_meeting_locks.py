@@ -435,3 +435,30 @@ def test_on_sqlite_two_processes_editing_one_meeting_lose_nothing(tmp_path):
     assert meeting.ends_at.replace(tzinfo=UTC) == datetime(2031, 3, 6, 9, 30, tzinfo=UTC)
     assert meeting.sequence == 2
     assert changes == 2
+
+
+def test_a_use_case_merges_onto_the_row_as_saved_not_onto_an_object_loaded_earlier(app):
+    """A route may have loaded the meeting before another process saved a change: the use case
+    reads it afresh under its lock, so a PATCH keeps the other change and SEQUENCE counts both."""
+    from sqlalchemy import text
+
+    from app.meetings import services
+
+    group = create_group(name="Kaffeklub Herning")
+    organizer = create_organizer(group)
+    meeting = create_meeting(group=group, starts_at=datetime(2031, 3, 5, 7, 30, tzinfo=UTC),
+                             ends_at=datetime(2031, 3, 5, 8, 30, tzinfo=UTC))
+    db.session.commit()
+    loaded = db.session.get(Meeting, meeting.id)  # what the route holds
+    with db.engine.connect() as other:  # another process moves the meeting meanwhile
+        other.execute(text("UPDATE meetings SET title = 'Omdøbt', sequence = sequence + 1 WHERE id = :id"),
+                      {"id": meeting.id})
+        other.commit()
+    services.update_meeting(organizer, loaded, {"end_time": "10:30"})
+    db.session.expire_all()
+    saved = db.session.get(Meeting, meeting.id)
+    assert saved.title == "Omdøbt"
+    assert saved.sequence == 2
+    change = db.session.scalars(select(MeetingChange).where(MeetingChange.meeting_id == meeting.id)
+                                .order_by(MeetingChange.id.desc())).first()
+    assert "title" not in change.changes  # the history does not claim the title went back
