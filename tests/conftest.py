@@ -176,6 +176,10 @@ def app(request, _session_app, database_url, _smtp_server):
     A test marked `@pytest.mark.own_app` (one that adds routes or otherwise changes the app
     beyond its config) gets a freshly built app on the same database instead."""
     own = request.node.get_closest_marker("own_app") is not None
+    # Flask extensions are module-level objects, and some keep the last app's settings on
+    # themselves (Talisman's force_https, the limiter's storage, the API's spec): a test that
+    # builds a production app must not leave them to the shared app's later tests.
+    extensions = {ext: dict(vars(ext)) for ext in _shared_extensions()}
     app = build_app(database_url, _smtp_server.port) if own else _session_app
     config = dict(app.config)
     limiter.reset()
@@ -192,7 +196,17 @@ def app(request, _session_app, database_url, _smtp_server):
         ctx.pop()
         app.config.clear()
         app.config.update(config)
+        for ext, attributes in extensions.items():
+            vars(ext).clear()
+            vars(ext).update(attributes)
         limiter.reset()
+
+
+def _shared_extensions() -> tuple:
+    from app import extensions
+
+    return (extensions.api, extensions.babel, extensions.bootstrap, extensions.csrf, extensions.limiter,
+            extensions.login_manager, extensions.mail, extensions.migrate, extensions.talisman)
 
 
 @pytest.fixture
