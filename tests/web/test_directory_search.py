@@ -143,3 +143,37 @@ def test_directory_costs_a_bounded_number_of_queries(client, login):
     assert len(seen.sql) <= 10, "\n".join(seen.sql)
     assert not any("FROM memberships" in s and "memberships.member_id IN" in s for s in seen.sql), \
         "the directory loads the listed members' memberships it never shows"
+
+
+def _bearer(member) -> dict[str, str]:
+    from app.tokens.services import create_token
+
+    _, token = create_token(member, "directory")
+    db.session.commit()
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_api_directory_searches_and_pages_like_the_web(client, people):
+    admin, by_key = people
+    headers = _bearer(admin)
+    found = client.get("/api/v1/members", query_string={"q": "ØKOLOGISK"}, headers=headers)
+    assert found.status_code == 200
+    assert [m["id"] for m in found.json] == [by_key["bager"].id]
+    assert found.json[0]["company"] == "Økologisk Bageri" and "role" not in found.json[0]
+    percent = client.get("/api/v1/members?q=%25", headers=headers).json
+    assert [m["id"] for m in percent] == [by_key["percent"].id]
+
+    everyone = client.get("/api/v1/members?per_page=3&page=2", headers=headers)
+    assert len(everyone.json) == 3 and everyone.headers["X-Total-Count"] == str(len(by_key) + 1)
+    assert client.get("/api/v1/members?page=9", headers=headers).json == []
+    assert client.get("/api/v1/members?per_page=201", headers=headers).status_code == 422
+    assert client.get("/api/v1/members?q=" + "x" * 201, headers=headers).status_code == 422
+    assert client.get("/api/v1/members?group=nope", headers=headers).status_code == 404
+    assert client.get("/api/v1/members").status_code == 401
+
+
+def test_api_directory_shows_only_the_callers_groups(client, people):
+    admin, by_key = people
+    outsider = create_member(groups=[create_group()], name="Ude")
+    listed = client.get("/api/v1/members", headers=_bearer(outsider)).json
+    assert [m["id"] for m in listed] == [outsider.id]
