@@ -30,6 +30,8 @@ from app.input_guard import (
     date_range_message,
     has_unstorable,
 )
+from app.meetings.messages import recurrence_message
+from app.meetings.recurrence import RecurrenceError
 from app.meetings.validation import MAX_RSVP_DAYS_BEFORE, MAX_TEXT, MAX_TITLE, REQUIRED_MESSAGES
 from app.validation import required_message
 
@@ -257,9 +259,14 @@ def _text(description: str, max_length: int = MAX_TEXT, *, required: bool = Fals
 
 
 def _whole(description: str, minimum: int, maximum: int, *, low_message: Callable[[], str] | None = None,
-           nullable: bool = True) -> Whole:
+           message: Callable[[], str] | None = None, nullable: bool = True) -> Whole:
     return Whole(strict=True, allow_none=nullable, metadata={"description": description},
-                 validate=Between(minimum, maximum, low_message=low_message))
+                 validate=Between(minimum, maximum, message=message, low_message=low_message))
+
+
+def _rule_message(code: str, field: str, **params) -> Callable[[], str]:
+    """The series service's own message for a rule (app.meetings.messages), so both channels agree."""
+    return lambda: recurrence_message(RecurrenceError(code, field, params))
 
 
 def _date(description: str, **kwargs) -> Text:
@@ -379,12 +386,14 @@ class SeriesInputSchema(Schema):
         validate=Choice(FREQUENCIES, lambda: _("Please choose how the meetings repeat.")),
         metadata={"description": "How the meetings repeat"},
     )
-    interval = _whole("every_n_weeks: the number of weeks", 1, 9999)  # the RRULE takes up to 4 digits
+    interval = _whole("every_n_weeks: the number of weeks", 1, 9999,  # the RRULE takes up to 4 digits
+                      low_message=_rule_message("interval_too_small", "interval", min=1))
     weekday = _whole("0 = Monday ... 6 = Sunday (weekly, every_n_weeks, monthly_nth_weekday)", 0, 6)
     nth = Whole(strict=True, allow_none=True,
                 validate=Choice([1, 2, 3, 4, -1]),
                 metadata={"description": "monthly_nth_weekday: 1-4, or -1 for the last"})
-    day_of_month = _whole("monthly_day: 1-31 (short months use their last day)", 1, 31)
+    day_of_month = _whole("monthly_day: 1-31 (short months use their last day)", 1, 31,
+                          message=_rule_message("month_day_out_of_range", "month_day", min=1, max=31))
     rrule = _text("frequency rrule: the RRULE, e.g. FREQ=MONTHLY;BYDAY=WE;BYSETPOS=3")
     starts_on = _date("First day", required=True)
     ends_on = _date("Last day (at most 200 meetings in the range)", required=True)

@@ -152,6 +152,16 @@ SERIES_MISTAKES = [
     ("frequency unknown", {"frequency": "daily"}, {"frequency": "daily"}, "frequency"),
     ("holiday policy unknown", {"holiday_policy": "maybe"}, {"holiday_policy": "maybe"}, "holiday_policy"),
     ("capacity zero", {"capacity": "0"}, {"capacity": 0}, "capacity"),
+    ("interval zero", {"frequency": "every_n_weeks", "interval": "0"},
+     {"frequency": "every_n_weeks", "interval": 0}, "interval"),
+    ("day of month 32", {"frequency": "monthly_day", "day_of_month": "32"},
+     {"frequency": "monthly_day", "day_of_month": 32}, "day_of_month"),
+    ("rsvp days 61", {"rsvp_days_before": "61", "rsvp_time": "12:00"},
+     {"rsvp_days_before": 61, "rsvp_time": "12:00"}, "rsvp_days_before"),
+    ("rsvp time without days", {"rsvp_days_before": "", "rsvp_time": "12:00"},
+     {"rsvp_time": "12:00"}, "rsvp_days_before"),
+    ("rsvp time not a time", {"rsvp_days_before": "1", "rsvp_time": "12:99"},
+     {"rsvp_days_before": 1, "rsvp_time": "12:99"}, "rsvp_time"),
 ]
 
 
