@@ -85,6 +85,7 @@ def test_the_document_lists_every_api_operation(app):
         "GET /api/v1/me",
         "GET /api/v1/groups",
         "GET /api/v1/groups/{slug}/members",
+        "GET /api/v1/members",
         "GET /api/v1/groups/{slug}/meetings",
         "POST /api/v1/groups/{slug}/meetings",
         "GET /api/v1/meetings/{meeting_id}",
