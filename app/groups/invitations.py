@@ -102,6 +102,16 @@ def _check_details(errors: FieldErrors, **values: str) -> dict[str, str]:
     return cleaned
 
 
+def check_invitation_input(errors: FieldErrors, *, email: str, name: str = "", company: str = "",
+                           phone: str = "", role: str = Role.MEMBER.value) -> None:
+    """Add every mistake in an invitation's input to `errors` (for callers that check more fields
+    and report them all at once, e.g. the organizer's "new member" form); invite_to_group checks
+    the same."""
+    _check_role(role, errors)
+    _check_address(email, errors)
+    _check_details(errors, name=name, company=company, phone=phone)
+
+
 def _check_role(role: str, errors: FieldErrors | None = None) -> str:
     if role not in ROLES:
         if errors is None:

@@ -22,7 +22,7 @@ from app.auth.sessions import revoke_all_access
 from app.auth.tokens import issue_login_link
 from app.errors import NotFound, PermissionDenied, ValidationFailed
 from app.extensions import db
-from app.groups.invitations import invite_to_group
+from app.groups.invitations import check_invitation_input, invite_to_group
 from app.mail.services import enqueue_mail
 from app.members.history import describe_events, last_deactivation, member_events, record_member_event
 from app.members.loading import attach_competencies
@@ -45,6 +45,7 @@ from app.models import (
 )
 from app.models.member import member_competencies
 from app.pagination import WEB_PER_PAGE, Page, like_pattern, paginate
+from app.validation import FieldErrors
 
 PROFILE_LIMITS = {"name": 200, "phone": 40, "company": 200, "title": 200, "industry": 200, "bio": 5000}
 COMPETENCIES_MAX_LENGTH = 2000  # the whole field; each competency at most COMPETENCY_MAX_LENGTH
@@ -369,17 +370,19 @@ def create_member(user, data: Mapping[str, object]) -> Member | GroupInvitation 
     admin = permissions.is_admin(user)
     group_id = data.get("group_id") or None
     group = next((g for g in groups if g.id == group_id), None)
+    errors = FieldErrors()  # every field's mistakes at once
     if (group_id and group is None) or (group is None and not admin):
-        raise field_error("group_id", _("Please choose one of your groups."))
+        errors.add("group_id", _("Please choose one of your groups."))
     role = str(data.get("role") or Role.MEMBER.value)
     if role not in (Role.MEMBER.value, Role.ORGANIZER.value):
-        raise ValidationFailed(_("Unknown role."), fields={"role": [_("Unknown role.")]})
+        errors.add("role", _("Unknown role."))
     if not admin:
         if not clean_text(str(data.get("name") or "")):
-            raise field_error("name", _("Please enter a name."))
-        result = invite_to_group(user, group, email=str(data.get("email") or ""),
-                                 name=str(data.get("name") or ""), company=str(data.get("company") or ""),
-                                 phone=str(data.get("phone") or ""), role=role)
+            errors.add("name", _("Please enter a name."))
+        details = {key: str(data.get(key) or "") for key in ("email", "name", "company", "phone")}
+        check_invitation_input(errors, role=role, **details)
+        errors.raise_if_any()
+        result = invite_to_group(user, group, role=role, **details)
         try:
             db.session.commit()
         except IntegrityError as error:
@@ -387,7 +390,15 @@ def create_member(user, data: Mapping[str, object]) -> Member | GroupInvitation 
             raise field_error("email", _("This person is already in the group.")) from error
         return result
 
-    values = _clean_profile(data, with_email=True)
+    try:
+        values = _clean_profile(data, with_email=True)
+    except ValidationFailed as error:
+        if not error.fields:
+            raise
+        for name, messages in error.fields.items():
+            for message in messages:
+                errors.add(name, message)
+    errors.raise_if_any()
     competencies = CompetencyRows()
     member = Member(email=values["email"], name=values["name"], is_admin=bool(data.get("is_admin")))
     _apply_profile(member, values, competencies)

@@ -278,6 +278,23 @@ def test_member_create_shows_the_services_words(app, client, login, lang, name, 
     assert field_errors(page, field) == " ".join(expected[field]), name
 
 
+@pytest.mark.parametrize("role", ["admin", "organizer"])
+def test_member_create_shows_every_field_at_once(app, client, login, role):
+    from app.members import services
+
+    world = make_world()
+    user = login(world.admin if role == "admin" else world.organizer)
+    group_id = str(world.group.id)
+    data = {**PROFILE, "email": "ikke-en-adresse", "name": "", "group_id": group_id, "role": "boss",
+            "phone": "1" * 41}
+    page = web_post(client, "en", "/admin/members/new", data)
+    as_service = {**data, "group_id": int(group_id)}
+    expected = service_errors(app, "en", lambda: services.create_member(user, as_service))
+    assert set(expected) >= {"email", "name", "role", "phone"}
+    for field in ("email", "name", "role", "phone"):
+        assert field_errors(page, field) == " ".join(expected[field]), field
+
+
 SETTINGS = {"name": "Kaffeklub", "default_timezone": "Europe/Copenhagen", "default_language": "da",
             "country": "DK", "sender_name": "Kaffeklub", "sender_email": "post@example.test"}
 SETTINGS_MISTAKES = [
