@@ -177,3 +177,27 @@ def test_api_directory_shows_only_the_callers_groups(client, people):
     outsider = create_member(groups=[create_group()], name="Ude")
     listed = client.get("/api/v1/members", headers=_bearer(outsider)).json
     assert [m["id"] for m in listed] == [outsider.id]
+
+
+@pytest.mark.parametrize("url", ["/admin/members", "/groups/{slug}/members"])
+def test_organizer_lists_cost_a_bounded_number_of_queries(client, login, url):
+    from app.models import Membership, Role
+
+    group = create_group()
+    organizer = create_member(groups=[group], role=Role.ORGANIZER.value)
+    members = [Member(email=f"o{n}@example.test", name=f"O {n:03d}", company="") for n in range(40)]
+    db.session.add_all(members)
+    db.session.flush()
+    db.session.add_all([Membership(member=m, group=group) for m in members])
+    for m in members:
+        m.competencies = [Competency(name=f"emne {m.id}")]
+    db.session.commit()
+    login(organizer)
+    target = url.format(slug=group.slug)
+    db.session.expunge_all()
+    with _Statements() as seen:
+        response = client.get(target)
+    assert response.status_code == 200
+    assert len(_ids(response.get_data(as_text=True))) == WEB_PER_PAGE
+    # The rights checks and badges of every row come from a few batched queries, not one per row.
+    assert len(seen.sql) <= 16, "\n".join(seen.sql)
