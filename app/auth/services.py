@@ -24,6 +24,7 @@ from app.extensions import db
 from app.mail.services import enqueue_mail
 from app.models import LoginToken, Member, normalize_email, utcnow
 from app.urls import is_safe_next
+from app.validation import FieldErrors
 
 # Token purposes that log a member in through /login/<token>.
 LOGIN_PURPOSES = ("login", "welcome")
@@ -192,15 +193,14 @@ def change_password(member: Member, *, current_password: str | None, new_passwor
     Needs a recent login (`fresh`) or the current password (see _check_current_password)."""
     _check_current_password(member, current_password, fresh=fresh)
     new_password = new_password or ""
-    errors: dict[str, list[str]] = {}
+    errors = FieldErrors()
     if len(new_password) < passwords.MIN_LENGTH:
-        errors["new_password"] = [_("Use at least %(count)d characters.", count=passwords.MIN_LENGTH)]
+        errors.add("new_password", _("Use at least %(count)d characters.", count=passwords.MIN_LENGTH))
     elif len(new_password) > passwords.MAX_LENGTH:
-        errors["new_password"] = [_("Use at most %(count)d characters.", count=passwords.MAX_LENGTH)]
+        errors.add("new_password", _("Use at most %(count)d characters.", count=passwords.MAX_LENGTH))
     elif new_password != (confirm_password or ""):
-        errors["confirm_password"] = [_("The two passwords are not the same.")]
-    if errors:
-        raise ValidationFailed(_("The password was not saved."), fields=errors)
+        errors.add("confirm_password", _("The two passwords are not the same."))
+    errors.raise_if_any(_("The password was not saved."))
     member.password_hash = passwords.hash_password(new_password)
     revoke_sessions(member, keep=keep_session)
     db.session.commit()

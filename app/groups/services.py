@@ -21,6 +21,7 @@ from app.members.history import record_member_event
 from app.members.loading import attach_competencies
 from app.models import Group, GroupInvitation, Member, Membership, Role
 from app.pagination import WEB_PER_PAGE, Page, paginate
+from app.validation import FieldErrors
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # Paths under /groups/ that a slug must not shadow.
@@ -141,42 +142,41 @@ GROUP_LIMITS = {"name": 200, "slug": 80, "description": 5000}
 
 def _clean_group_input(data: Mapping[str, object], *, current: Group | None = None) -> dict[str, object]:
     """Check and normalise name, slug, description, time zone and visibility; raise field errors."""
-    errors: dict[str, list[str]] = {}
+    errors = FieldErrors()
     name = " ".join(str(data.get("name") or "").split())
     slug = str(data.get("slug") or "").strip()
     description = str(data.get("description") or "").strip()
     timezone = str(data.get("timezone") or "").strip()
 
     if not name:
-        errors.setdefault("name", []).append(_("Please enter a name."))
+        errors.add("name", _("Please enter a name."))
     elif len(name) > GROUP_LIMITS["name"]:
-        errors.setdefault("name", []).append(
+        errors.add("name",
             _("The name can be at most %(max)s characters.", max=GROUP_LIMITS["name"]))
 
     if not slug:
-        errors.setdefault("slug", []).append(_("Please enter a short name for the address."))
+        errors.add("slug", _("Please enter a short name for the address."))
     elif len(slug) > GROUP_LIMITS["slug"] or not SLUG_PATTERN.match(slug):
-        errors.setdefault("slug", []).append(
+        errors.add("slug",
             _("Use only lowercase letters a-z, digits and hyphens (for example kaffeklub-aarhus)."))
     elif slug in RESERVED_SLUGS:
-        errors.setdefault("slug", []).append(_("This address is reserved. Please choose another."))
+        errors.add("slug", _("This address is reserved. Please choose another."))
     else:
         query = select(Group.id).where(Group.slug == slug)
         if current is not None:
             query = query.where(Group.id != current.id)
         if db.session.scalar(query) is not None:
-            errors.setdefault("slug", []).append(_("Another group already uses this address."))
+            errors.add("slug", _("Another group already uses this address."))
 
     if not is_valid_timezone(timezone):
-        errors.setdefault("timezone", []).append(
+        errors.add("timezone",
             _("Please choose a valid time zone, for example Europe/Copenhagen."))
 
     if len(description) > GROUP_LIMITS["description"]:
-        errors.setdefault("description", []).append(
+        errors.add("description",
             _("The description can be at most %(max)s characters.", max=GROUP_LIMITS["description"]))
 
-    if errors:
-        raise ValidationFailed(_("Please correct the marked fields."), fields=errors)
+    errors.raise_if_any()
     return {"name": name, "slug": slug, "description": description, "timezone": timezone,
             "is_public": bool(data.get("is_public"))}
 

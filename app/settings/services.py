@@ -10,10 +10,10 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from app.auth import permissions
-from app.errors import ValidationFailed
 from app.extensions import db
 from app.meetings.zones import is_valid_timezone
 from app.models import NetworkSettings
+from app.validation import FieldErrors
 
 
 @dataclass
@@ -38,29 +38,28 @@ LIMITS = {"name": 200, "default_timezone": 64, "country": 2, "sender_name": 200,
 def update_settings(user, data: NetworkSettingsData) -> NetworkSettings:
     """Validate and store the settings; every problem is reported next to its field at once."""
     permissions.require(permissions.is_admin(user))
-    errors: dict[str, list[str]] = {}
+    errors = FieldErrors()
     name = (data.name or "").strip()
     if not name:
-        errors["name"] = [_("Give the network a name.")]
+        errors.add("name", _("Give the network a name."))
     elif len(name) > LIMITS["name"]:
-        errors["name"] = [_("Use at most %(count)d characters.", count=LIMITS["name"])]
+        errors.add("name", _("Use at most %(count)d characters.", count=LIMITS["name"]))
     if not is_valid_timezone(data.default_timezone or ""):
-        errors["default_timezone"] = [_("Unknown time zone. Use a name like Europe/Copenhagen.")]
+        errors.add("default_timezone", _("Unknown time zone. Use a name like Europe/Copenhagen."))
     if data.default_language not in current_app.config["LANGUAGES"]:
-        errors["default_language"] = [_("Choose one of the offered languages.")]
+        errors.add("default_language", _("Choose one of the offered languages."))
     country = (data.country or "").strip().upper()
     if country not in holidays.list_supported_countries():
-        errors["country"] = [_("Unknown country code. Use a two-letter code like DK.")]
+        errors.add("country", _("Unknown country code. Use a two-letter code like DK."))
     if len((data.sender_name or "").strip()) > LIMITS["sender_name"]:
-        errors["sender_name"] = [_("Use at most %(count)d characters.", count=LIMITS["sender_name"])]
+        errors.add("sender_name", _("Use at most %(count)d characters.", count=LIMITS["sender_name"]))
     sender_email = (data.sender_email or "").strip()
     try:
         sender_email = validate_email(sender_email, check_deliverability=False,
                                       test_environment=current_app.testing).normalized
     except EmailNotValidError:
-        errors["sender_email"] = [_("Enter a valid email address.")]
-    if errors:
-        raise ValidationFailed(_("The settings were not saved."), fields=errors)
+        errors.add("sender_email", _("Enter a valid email address."))
+    errors.raise_if_any(_("The settings were not saved."))
 
     settings = NetworkSettings.get()
     settings.name = name
