@@ -69,9 +69,15 @@ def field_error(name: str, message: str) -> ValidationFailed:
     return ValidationFailed(_("Please correct the marked fields."), fields={name: [message]})
 
 
+SEARCH_MAX_TERMS = 10  # more words than this are ignored: each one is a condition in SQL
+SEARCH_MAX_TERM_LENGTH = 100
+
+
 def _search_terms(query: str | None) -> list[str]:
-    """Words of the query, lower-cased the way members.search_text and competency names are."""
-    return [t.lower() for t in (query or "").split() if t.strip()]
+    """Words of the query, lower-cased the way members.search_text and competency names are
+    (at most SEARCH_MAX_TERMS of them, each cut to SEARCH_MAX_TERM_LENGTH characters)."""
+    words = [t.lower()[:SEARCH_MAX_TERM_LENGTH] for t in (query or "").split() if t.strip()]
+    return words[:SEARCH_MAX_TERMS]
 
 
 def _search_condition(terms: list[str], *, with_email: bool = False):
