@@ -26,9 +26,11 @@ from app.input_guard import (
     DB_INT_MAX,
     MAX_YEAR,
     MIN_YEAR,
+    NUMBER_RANGE_MESSAGE,
     UNSTORABLE_MESSAGE,
     date_range_message,
     has_unstorable,
+    int_in_range,
 )
 from app.meetings.messages import recurrence_message
 from app.meetings.recurrence import RecurrenceError
@@ -115,6 +117,8 @@ class Between(validate.Range):
         self.low_message = low_message
 
     def __call__(self, value: int) -> int:
+        if not int_in_range(value):  # beyond the database's whole numbers: the services' words
+            raise ValidationError(str(NUMBER_RANGE_MESSAGE))
         if value < self.min and self.low_message:
             raise ValidationError(self.low_message())
         if not self.min <= value <= self.max:

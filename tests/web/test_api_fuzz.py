@@ -408,7 +408,7 @@ def test_every_bad_field_is_named_at_once_in_the_callers_language(client, scene)
     assert sorted(errors) == [
         "agenda", "capacity", "date", "end_time", "host_member_id", "start_time", "title"]
     assert errors["host_member_id"] == ["Skriv et helt tal."]
-    assert errors["end_time"] == ["Dette felt skal udfyldes."]
+    assert errors["end_time"] == ["Skriv et tidspunkt."]  # the service's words, as on the web form
     assert snapshot() == before
 
 

@@ -15,11 +15,11 @@ from flask_babel import force_locale
 
 from app.errors import ValidationFailed
 from app.extensions import db
+from tests.factories import build_meeting_world as make_world
 from tests.factories import create_admin, create_member
-from tests.web.test_api import bearer, token_for
+from tests.web.api_helpers import bearer, token_for
 from tests.web.test_api_meetings import NEW_MEETING
 from tests.web.test_api_meetings import SERIES as API_SERIES
-from tests.web.test_meetings import make_world
 from tests.web.test_series import SERIES as WEB_SERIES
 
 LANGS = ("da", "en")
@@ -73,6 +73,8 @@ MEETING_MISTAKES = [
     ("start not a time", {"start_time": "25:00"}, {"start_time": "25:00"}, "start_time"),
     ("end before start", {"end_time": "07:00"}, {"end_time": "07:00"}, "end_time"),
     ("capacity zero", {"capacity": "0"}, {"capacity": 0}, "capacity"),
+    ("capacity beyond a whole number column", {"capacity": "3000000000"}, {"capacity": 3000000000},
+     "capacity"),
     ("venue too long", {"venue_name": "v" * 201}, {"venue_name": "v" * 201}, "venue_name"),
     ("address too long", {"venue_address": "a" * 501}, {"venue_address": "a" * 501}, "venue_address"),
     ("online link not http", {"online_url": "ftp://x.dk"}, {"online_url": "ftp://x.dk"}, "online_url"),
