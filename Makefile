@@ -40,8 +40,11 @@ run: translations seed
 	@echo
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
+# Two pytest-xdist workers (each with its own SQLite file, PostgreSQL database, SMTP and live-server
+# ports); PYTEST_WORKERS=0 runs in one process.
+PYTEST_WORKERS ?= 2
 test: translations
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
