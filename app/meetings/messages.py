@@ -55,6 +55,8 @@ REASON_LABELS = {
     recurrence.HOLIDAY_NOT_MOVED: _l("Public holiday; no free working day to move to"),
     recurrence.CLOSED_NOT_MOVED: _l("Closed day; no free working day to move to"),
     recurrence.LAST_DAY_OF_MONTH: _l("The month is shorter: last day of the month"),
+    recurrence.WEEKEND: _l("Weekend"),
+    recurrence.WEEKEND_NOT_MOVED: _l("Weekend; no free working day to move to"),
 }
 
 

@@ -14,7 +14,9 @@ Behaviour, decided once:
   BYMONTHDAY=28,29,30;BYSETPOS=-1 (or 28,29) for 30 and 29. A hand-typed BYMONTHDAY=31 follows RFC 5545
   instead: months without a 31st have no meeting.
 - Each rule date is checked in this order: skipped month ("skipped_month"); public holiday, unless the
-  policy is IGNORE ("holiday", with the holiday's name); network closed day ("closed", always honoured).
+  policy is IGNORE ("holiday", with the holiday's name); network closed day ("closed", always honoured);
+  for MONTHLY_DAY only, a Saturday or Sunday unless the policy is IGNORE ("weekend": skipped, or moved
+  like a holiday; "weekend_not_moved" without a free working day). Rules naming a weekday keep it.
 - HolidayPolicy.SKIP drops a holiday. HolidayPolicy.MOVE moves a holiday or closed day to the next
   working day (Monday-Friday) that is not a holiday, not a closed day and not in a skipped month, that
   comes before the next rule date, at most 6 days later and not after end_date; the occurrence keeps
@@ -58,7 +60,8 @@ from app.meetings.zones import is_valid_timezone
 
 __all__ = [
     "CLOSED", "CLOSED_NOT_MOVED", "HOLIDAY", "HOLIDAY_NOT_MOVED", "LAST_DAY_OF_MONTH", "MAX_DATES",
-    "SKIPPED_MONTH", "Frequency", "HolidayPolicy", "Occurrence", "ParsedRule", "RecurrenceError",
+    "SKIPPED_MONTH", "WEEKEND", "WEEKEND_NOT_MOVED", "Frequency", "HolidayPolicy",
+    "Occurrence", "ParsedRule", "RecurrenceError",
     "SeriesPreview", "SeriesSpec", "SkippedDate", "expand_series", "local_datetime", "parse_rrule",
     "to_rrule_text", "validate_spec",
 ]
@@ -90,6 +93,8 @@ CLOSED = "closed"
 HOLIDAY_NOT_MOVED = "holiday_not_moved"
 CLOSED_NOT_MOVED = "closed_not_moved"
 LAST_DAY_OF_MONTH = "last_day_of_month"
+WEEKEND = "weekend"
+WEEKEND_NOT_MOVED = "weekend_not_moved"
 
 NTH_CHOICES = (1, 2, 3, 4, -1)
 
@@ -325,6 +330,16 @@ def _move_target(day: date, limit: date, spec: SeriesSpec, closures: _Closures) 
     return None
 
 
+def _weekend_counts(spec: SeriesSpec, day: date) -> bool:
+    """A Saturday or Sunday of a rule that names a day of the month (not a weekday) follows the
+    holiday policy; rules that ask for a weekday, Saturdays included, are taken at their word."""
+    return (
+        spec.frequency == Frequency.MONTHLY_DAY
+        and spec.holiday_policy != HolidayPolicy.IGNORE
+        and day.weekday() >= 5
+    )
+
+
 def _occurrence(day: date, spec: SeriesSpec, zone: ZoneInfo, **extra) -> Occurrence:
     start = local_datetime(day, spec.start_time, zone)
     end = local_datetime(day, spec.end_time, zone)
@@ -356,6 +371,8 @@ def expand_series(spec: SeriesSpec, *, max_dates: int = MAX_DATES) -> SeriesPrev
             skipped.append(SkippedDate(day, SKIPPED_MONTH))
             continue
         why = closures.why(day)
+        if why is None and _weekend_counts(spec, day):
+            why = (WEEKEND, None)
         if why is None:
             clamped = spec.frequency == Frequency.MONTHLY_DAY and day.day != spec.month_day
             occurrences.append(_occurrence(day, spec, zone, reason=LAST_DAY_OF_MONTH if clamped else None))
@@ -370,7 +387,7 @@ def expand_series(spec: SeriesSpec, *, max_dates: int = MAX_DATES) -> SeriesPrev
                 occurrences.append(_occurrence(target, spec, zone, moved_from=day, reason=reason,
                                                holiday_name=name))
                 continue
-            reason = HOLIDAY_NOT_MOVED if reason == HOLIDAY else CLOSED_NOT_MOVED
+            reason = {HOLIDAY: HOLIDAY_NOT_MOVED, WEEKEND: WEEKEND_NOT_MOVED}.get(reason, CLOSED_NOT_MOVED)
         skipped.append(SkippedDate(day, reason, name))
     if len(occurrences) > max_dates or len(dates) > _RULE_DATE_CAP:
         raise RecurrenceError("too_many_dates", "rule", {"count": len(occurrences), "max": max_dates})

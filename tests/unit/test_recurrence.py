@@ -22,6 +22,8 @@ from app.meetings.recurrence import (
     HOLIDAY_NOT_MOVED,
     LAST_DAY_OF_MONTH,
     SKIPPED_MONTH,
+    WEEKEND,
+    WEEKEND_NOT_MOVED,
     Frequency,
     HolidayPolicy,
     RecurrenceError,
@@ -648,3 +650,59 @@ def test_one_time_zone_check_for_meetings_series_groups_and_settings(name, valid
     assert (validation.zone_or_none(name) is not None) is valid  # meetings
     codes = {e.code for e in validate_spec(spec(timezone=name if isinstance(name, str) else ""))}
     assert ("unknown_timezone" not in codes) is valid  # series
+
+
+# --- weekends follow the holiday policy for "day N of the month" -----------------------------------
+
+def test_monthly_day_1_moves_weekends_and_holidays_to_the_next_working_day_2027():
+    preview = expand_series(spec(Frequency.MONTHLY_DAY, month_day=1, holiday_policy=HolidayPolicy.MOVE))
+    by_rule_date = {o.moved_from or o.local_date: o for o in preview.occurrences}
+    assert all(o.local_date.weekday() < 5 for o in preview.occurrences)
+    assert by_rule_date[date(2027, 1, 1)].local_date == date(2027, 1, 4)  # New Year (Fri) -> Mon 4th
+    assert by_rule_date[date(2027, 1, 1)].reason == HOLIDAY
+    saturday = by_rule_date[date(2027, 5, 1)]
+    assert (saturday.local_date, saturday.reason) == (date(2027, 5, 3), WEEKEND)
+    sunday = by_rule_date[date(2027, 8, 1)]
+    assert (sunday.local_date, sunday.reason) == (date(2027, 8, 2), WEEKEND)
+    assert by_rule_date[date(2027, 2, 1)].moved_from is None
+
+
+def test_monthly_day_weekend_move_skips_holidays_too():
+    # Saturday 27 March 2027 -> Monday 29 March is Easter Monday -> Tuesday 30 March.
+    preview = expand_series(spec(Frequency.MONTHLY_DAY, month_day=27, holiday_policy=HolidayPolicy.MOVE,
+                                 start=date(2027, 3, 1), end=date(2027, 3, 31)))
+    [moved] = preview.occurrences
+    assert (moved.local_date, moved.moved_from) == (date(2027, 3, 30), date(2027, 3, 27))
+    assert moved.reason == WEEKEND
+
+
+def test_monthly_day_skip_policy_skips_weekends_with_the_reason():
+    preview = expand_series(spec(Frequency.MONTHLY_DAY, month_day=1, holiday_policy=HolidayPolicy.SKIP))
+    skipped = {s.local_date: s.reason for s in preview.skipped}
+    assert skipped[date(2027, 5, 1)] == WEEKEND
+    assert skipped[date(2027, 8, 1)] == WEEKEND
+    assert skipped[date(2027, 1, 1)] == HOLIDAY
+    assert all(o.local_date.weekday() < 5 for o in preview.occurrences)
+
+
+def test_monthly_day_weekend_without_room_to_move_is_skipped_with_the_reason():
+    preview = expand_series(spec(Frequency.MONTHLY_DAY, month_day=1, holiday_policy=HolidayPolicy.MOVE,
+                                 start=date(2027, 4, 1), end=date(2027, 5, 1)))
+    assert [(s.local_date, s.reason) for s in preview.skipped] == [(date(2027, 5, 1), WEEKEND_NOT_MOVED)]
+
+
+def test_ignore_policy_keeps_weekend_month_days():
+    preview = expand_series(spec(Frequency.MONTHLY_DAY, month_day=1, holiday_policy=HolidayPolicy.IGNORE))
+    assert date(2027, 5, 1) in dates(preview)
+
+
+@pytest.mark.parametrize("policy", [HolidayPolicy.SKIP, HolidayPolicy.MOVE])
+def test_rules_that_ask_for_saturdays_are_not_moved(policy):
+    weekly = expand_series(spec(Frequency.WEEKLY, weekdays=frozenset({SAT}), holiday_policy=policy))
+    nth = expand_series(spec(Frequency.MONTHLY_NTH_WEEKDAY, nth=1, weekday=SUN, holiday_policy=policy))
+    typed = expand_series(spec(Frequency.RRULE, rrule="FREQ=WEEKLY;BYDAY=SA", holiday_policy=policy))
+    for preview in (weekly, nth, typed):
+        # Only holidays (Christmas Day 2027 is a Saturday) move or drop; weekends never do.
+        assert len(preview.occurrences) >= 11
+        assert all(o.moved_from is None or o.reason == HOLIDAY for o in preview.occurrences)
+        assert not {WEEKEND, WEEKEND_NOT_MOVED} & {s.reason for s in preview.skipped}
