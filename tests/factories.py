@@ -92,7 +92,7 @@ def create_meeting(**kwargs):
 #
 # The `world` fixture (tests/conftest.py) builds the network world below; tests that need a
 # meeting use build_meeting_world(). Both live here so that every test module takes its people
-# from one place (tests/web/member_world.py and tests/web/test_meetings.py re-export them).
+# from one place.
 
 ROLES = ("anonymous", "other", "member", "organizer", "admin")
 

@@ -15,43 +15,17 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.meetings.messages import reason_label
 from app.models import Meeting, MeetingSeries, utcnow
+from tests.factories import MEETING_ROLES as ROLES
+from tests.factories import MeetingWorld as World
+from tests.factories import build_meeting_world as make_world
 from tests.factories import create_meeting, create_member
-from tests.web.test_api import assert_problem, assert_unauthorized, bearer, token_for
-from tests.web.test_meetings import ROLES, World, make_world
+from tests.web.api_helpers import assert_problem, assert_unauthorized, bearer, token_for
+from tests.web.meeting_helpers import API_NEW_MEETING as NEW_MEETING
+from tests.web.meeting_helpers import API_SERIES as SERIES
 
 CPH = ZoneInfo("Europe/Copenhagen")
 
-NEW_MEETING = {
-    "title": "Frokostmøde",
-    "date": "2031-01-15",
-    "start_time": "08:30",
-    "end_time": "10:00",
-    "doors_open_time": "08:00",
-    "venue_name": "Revisorhuset",
-    "venue_address": "Bredgade 12, 7400 Herning",
-    "capacity": 30,
-    "rsvp_deadline": "2031-01-14T12:00",
-    "guests_welcome": True,
-    "agenda": "Velkommen.",
-}
 
-# Third Wednesday of each month of 2031, 08:30-10:00, doors 08:00, no meetings in July.
-SERIES = {
-    "title": "Kaffeklub",
-    "frequency": "monthly_nth_weekday",
-    "nth": 3,
-    "weekday": 2,
-    "starts_on": "2031-01-01",
-    "ends_on": "2031-12-31",
-    "start_time": "08:30",
-    "end_time": "10:00",
-    "doors_open_time": "08:00",
-    "skip_months": [7],
-    "holiday_policy": "skip",
-    "venue_name": "Erhvervshuset",
-    "venue_address": "Fredhøjvej 1, 7400 Herning",
-    "capacity": 40,
-}
 
 
 @pytest.fixture

@@ -7,8 +7,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Competency, GroupInvitation, LoginToken, Member, OutboxMessage
-from tests.factories import create_member
-from tests.web.member_world import ROLES, build_world, client_for
+from tests.factories import ROLES, build_world, client_for, create_member
 
 # Assertions below read English page text; the Danish default is tested in test_locale_pages.py.
 pytestmark = pytest.mark.usefixtures("english")

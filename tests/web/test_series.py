@@ -16,32 +16,10 @@ from tests.factories import MEETING_ROLES as ROLES
 from tests.factories import as_role, create_member
 from tests.factories import build_meeting_world as make_world
 from tests.web.meeting_helpers import MANAGE_EXPECT, meeting_count
+from tests.web.meeting_helpers import WEB_SERIES as SERIES
 
 CPH = ZoneInfo("Europe/Copenhagen")
 
-# Third Wednesday of each month of 2031, 08:30-10:00, doors 08:00, no meetings in July.
-SERIES = {
-    "title": "Kaffeklub",
-    "frequency": "monthly_nth_weekday",
-    "nth": "3",
-    "weekday": "2",
-    "interval": "",
-    "day_of_month": "",
-    "rrule": "",
-    "starts_on": "2031-01-01",
-    "ends_on": "2031-12-31",
-    "start_time": "08:30",
-    "end_time": "10:00",
-    "doors_open_time": "08:00",
-    "timezone": "Europe/Copenhagen",
-    "skip_months": ["7"],
-    "holiday_policy": "skip",
-    "venue_name": "Erhvervshuset",
-    "venue_address": "Fredhøjvej 1, 7400 Herning",
-    "capacity": "40",
-    "guests_welcome": "y",
-    "agenda": "Netværk og kaffe",
-}
 
 
 @pytest.fixture

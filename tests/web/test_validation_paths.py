@@ -18,9 +18,8 @@ from app.extensions import db
 from tests.factories import build_meeting_world as make_world
 from tests.factories import create_admin, create_member
 from tests.web.api_helpers import bearer, token_for
-from tests.web.test_api_meetings import NEW_MEETING
-from tests.web.test_api_meetings import SERIES as API_SERIES
-from tests.web.test_series import SERIES as WEB_SERIES
+from tests.web.meeting_helpers import API_NEW_MEETING as NEW_MEETING
+from tests.web.meeting_helpers import API_SERIES, WEB_SERIES
 
 LANGS = ("da", "en")
 
