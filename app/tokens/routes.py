@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.errors import Conflict, ValidationFailed
-from app.tokens import services
+from app.tokens import reveal, services
 from app.tokens.forms import CreateTokenForm
 
 bp = Blueprint("tokens", __name__)
@@ -16,7 +16,17 @@ bp = Blueprint("tokens", __name__)
 @bp.get("/profile/tokens")
 @login_required
 def index():
-    return _render_index(CreateTokenForm())
+    revealed = reveal.pop(current_user.id)
+    if revealed is None:
+        return _render_index(CreateTokenForm())
+    token_id, plaintext = revealed
+    new_token = next((t for t in services.list_tokens(current_user) if t.id == token_id), None)
+    if new_token is None:  # revoked in the meantime (another tab): nothing to show
+        return _render_index(CreateTokenForm())
+    # Shown in this response only; no-store keeps it out of the browser's cache, and the session
+    # no longer holds it, so a reload shows the list without it.
+    response = _render_index(CreateTokenForm(), new_token=new_token, plaintext=plaintext)
+    return response, 200, {"Cache-Control": "no-store"}
 
 
 @bp.post("/profile/tokens")
@@ -33,10 +43,10 @@ def create():
         if not error.fields:
             form.name.errors = [error.message]
         return _render_index(form), 422
-    # The plaintext is shown in this response only (never stored, never redirected through the
-    # session cookie); no-store keeps it out of the browser's cache.
-    response = _render_index(CreateTokenForm(formdata=None), new_token=token, plaintext=plaintext)
-    return response, 200, {"Cache-Control": "no-store"}
+    # POST/redirect/GET: the page that shows the plaintext once is a GET, so a reload or Back
+    # neither creates a second token nor shows this one again (app/tokens/reveal.py).
+    reveal.remember(token.id, current_user.id, plaintext)
+    return redirect(url_for("tokens.index"), 303)
 
 
 @bp.post("/profile/tokens/<int:token_id>/revoke")

@@ -35,7 +35,12 @@ def test_tokens_page_needs_login(client):
 
 def test_create_token_shows_plaintext_once_and_stores_only_the_hash(client, login):
     member = login(create_member())
-    response = client.post("/profile/tokens", data={"name": "CRM sync"})
+    created = client.post("/profile/tokens", data={"name": "CRM sync"})
+    # POST/redirect/GET: the plaintext is shown by the GET the post redirects to, once.
+    assert created.status_code == 303 and created.headers["Location"].endswith("/profile/tokens")
+    assert not TOKEN_RE.search(created.get_data(as_text=True))
+    assert "kk_" not in str(created.headers.get("Set-Cookie", ""))  # not in the cookie in clear
+    response = client.get("/profile/tokens")
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
     page = response.get_data(as_text=True)
@@ -144,7 +149,7 @@ def test_revoke_and_create_work_with_the_csrf_token_from_the_page(app, client, l
     csrf = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
     assert client.post(f"/profile/tokens/{token.id}/revoke", data={"csrf_token": csrf}).status_code == 302
     assert token.revoked_at is not None
-    assert client.post("/profile/tokens", data={"name": "ny", "csrf_token": csrf}).status_code == 200
+    assert client.post("/profile/tokens", data={"name": "ny", "csrf_token": csrf}).status_code == 303
 
 
 # --- services -------------------------------------------------------------------------------------
@@ -224,3 +229,19 @@ def test_cli_revoke(runner, client):
     assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {plaintext}"}).status_code == 401
     result = runner.invoke(args=["api-token", "revoke", "424242"])
     assert result.exit_code != 0
+
+
+def test_a_reload_after_creating_neither_creates_nor_shows_again(client, login):
+    member = login(create_member())
+    client.post("/profile/tokens", data={"name": "CRM sync"})
+    assert TOKEN_RE.search(client.get("/profile/tokens").get_data(as_text=True))
+    reloaded = client.get("/profile/tokens").get_data(as_text=True)
+    assert not TOKEN_RE.search(reloaded) and "CRM sync" in reloaded
+    assert len(_tokens_of(member)) == 1
+
+
+def test_the_pending_plaintext_is_for_its_member_only(client, login):
+    login(create_member())
+    client.post("/profile/tokens", data={"name": "mine"})
+    login(create_member())  # another member in the same browser session before the GET
+    assert not TOKEN_RE.search(client.get("/profile/tokens").get_data(as_text=True))
