@@ -63,4 +63,7 @@ FILTERS = {
 
 def register_template_filters(app: Flask) -> None:
     app.jinja_env.filters.update(FILTERS)
+    from app.zones_ui import FILTERS as WORD_FILTERS  # zone names, series rules in words
+
+    app.jinja_env.filters.update(WORD_FILTERS)
     app.jinja_env.globals["skip_reason"] = skip_reason

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
@@ -19,12 +23,25 @@ from app.forms_base import AppForm as FlaskForm  # FlaskForm that refuses what c
 from app.groups.invitations import LIMITS as INVITATION_LIMITS
 from app.groups.services import GROUP_LIMITS
 from app.validation import Required, html_limits
+from app.zones_ui import timezone_choices
 
 # A handful of zones offered as suggestions; any valid IANA zone is accepted.
 COMMON_TIMEZONES = (
     "Europe/Copenhagen", "Europe/Stockholm", "Europe/Oslo", "Europe/Berlin", "Europe/London",
     "Europe/Helsinki", "Atlantic/Faroe", "America/Nuuk", "UTC",
 )
+
+_SLUG_LETTERS = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "ß": "ss"})
+
+
+def suggest_slug(name: object) -> str:
+    """The short name suggested from a group's name: "Kaffeklub Vest, Århus" -> "kaffeklub-vest-aarhus".
+    Same rules as app/static/js/slug-suggest.js. Empty when the name has no letters or digits."""
+    text = unicodedata.normalize("NFKD", str(name or "").lower().translate(_SLUG_LETTERS))
+    text = "".join(char for char in text if not unicodedata.combining(char))
+    slug = re.sub(r"[^a-z0-9]+", "-", text).strip("-")
+    return slug[: GROUP_LIMITS["slug"]].strip("-")
+
 
 ROLE_CHOICES = [SelectChoice("member", _l("Member")), SelectChoice("organizer", _l("Organizer"))]
 ROLE_LABELS = {c.value: c.label for c in ROLE_CHOICES}
@@ -51,24 +68,27 @@ class GroupForm(FlaskForm):
     name = StringField(_l("Name"), validators=[Required()],
                        render_kw=html_limits(max_length=GROUP_LIMITS["name"]))
     slug = StringField(
-        _l("Address (short name)"),
-        validators=[Required()], render_kw=html_limits(max_length=GROUP_LIMITS["slug"]),
-        description=_l("Used in the group's web address: /groups/<short name>. "
-                       "Lowercase letters, digits and hyphens."),
+        _l("Short name for the web address"),
+        render_kw={**html_limits(max_length=GROUP_LIMITS["slug"]), "data-slug-from": "name"},
+        description=_l("Lowercase letters, digits and hyphens; suggested from the name."),
     )
     description = TextAreaField(_l("Description"),
                                 render_kw=html_limits(max_length=GROUP_LIMITS["description"]),
                                 description=_l("What the group is about, where and when it meets."))
-    timezone = StringField(_l("Time zone"), default="Europe/Copenhagen",
+    timezone = SelectField(_l("Time zone"), default="Europe/Copenhagen", validate_choice=False,
                            validators=[Required()],
-                           description=_l("An IANA time zone such as Europe/Copenhagen. "
-                                          "Meeting times are shown in this zone."))
+                           description=_l("Meeting times are shown in this zone."))
     is_public = BooleanField(_l("Public group"),
                              description=_l("Everyone can see that a public group exists. "
                                             "The member list is always only for the group's members."))
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.timezone.choices = timezone_choices(get_locale(), self.timezone.data)
+
     def to_data(self) -> dict[str, object]:
-        return {"name": self.name.data, "slug": self.slug.data, "description": self.description.data,
+        slug = (self.slug.data or "").strip() or suggest_slug(self.name.data)  # left empty: from the name
+        return {"name": self.name.data, "slug": slug, "description": self.description.data,
                 "timezone": self.timezone.data, "is_public": self.is_public.data}
 
 

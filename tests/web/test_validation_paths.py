@@ -210,7 +210,7 @@ GROUP = {"name": "Kaffeklub Ikast", "slug": "kaffeklub-ikast", "description": ""
 GROUP_MISTAKES = [
     ("name missing", {"name": ""}, "name"),
     ("name too long", {"name": "n" * 201}, "name"),
-    ("slug missing", {"slug": ""}, "slug"),
+    ("slug missing", {"slug": "", "name": ""}, "slug"),  # a name alone suggests the slug
     ("slug too long", {"slug": "s" * 81}, "slug"),
     ("slug with capitals", {"slug": "Kaffe"}, "slug"),
     ("time zone missing", {"timezone": ""}, "timezone"),
