@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from flask import (
     Blueprint,
     current_app,
@@ -16,6 +18,9 @@ from sqlalchemy import text
 
 from app.extensions import csrf, db
 from app.groups.services import list_visible_groups
+from app.i18n import network_timezone
+from app.mail.names import first_name
+from app.main.greeting import greeting
 from app.main.services import remember_language
 from app.meetings.services import upcoming_meetings_for
 from app.urls import safe_next as _safe_next
@@ -27,8 +32,9 @@ bp = Blueprint("main", __name__)
 def index():
     # Members see their own groups and meetings; visitors see the groups open to them.
     if current_user.is_authenticated:
+        hello = greeting(first_name(current_user.name), datetime.now(UTC), network_timezone())
         return render_template("main/index.html", my_groups=list(current_user.memberships),
-                               upcoming=upcoming_meetings_for(current_user, limit=5))
+                               upcoming=upcoming_meetings_for(current_user, limit=5), greeting=hello)
     return render_template("main/index.html", groups=list_visible_groups(current_user))
 
 

@@ -13,6 +13,7 @@ from app.auth import passwords
 from app.extensions import db
 from app.models import LoginSession, utcnow
 from tests.factories import create_admin, create_group, create_member, create_organizer
+from tests.web.greeting_helpers import greets
 
 # Assertions below read English page text; the Danish default is tested in test_locale_pages.py.
 pytestmark = pytest.mark.usefixtures("english")
@@ -38,7 +39,7 @@ def _password_login(client, email: str, password: str, **extra):
 
 
 def _logged_in_as(client, member) -> bool:
-    return f"Good morning, {member.name.split(' ')[0]}" in client.get("/").get_data(as_text=True)
+    return greets(client.get("/").get_data(as_text=True), member.name.split(' ')[0])
 
 
 # --- logging in with a password -----------------------------------------------------------------
