@@ -431,6 +431,13 @@ class SeriesInputSchema(Schema):
                                  "(checked and applied when creating, not in a dry run)"},
     )
     dry_run = Flag(metadata={"description": "Only compute the dates (same as ?dry_run=true)"})
+    also_on = fields.List(
+        fields.Date(),
+        allow_none=True,
+        metadata={"description": "Local dates on which to add the series' meeting although the group "
+                                 "has another meeting that day (see `other_meetings` in the dry run); "
+                                 "without them such dates are left out"},
+    )
 
 
 # --- output -------------------------------------------------------------------------------------
@@ -496,6 +503,25 @@ class PlannedDateSchema(Schema):
     reason_text = fields.String(allow_none=True, metadata={"description": "The reason, translated"})
     holiday_name = fields.String(allow_none=True)
     exists = fields.Boolean(metadata={"description": "Created before by the same series"})
+    other_meetings = fields.List(
+        fields.Nested(lambda: SameDayMeetingSchema()),
+        metadata={"description": "The group's other meetings on this local date (any series or none, "
+                                 "not cancelled); creating leaves the date out unless it is in `also_on`"},
+    )
+    will_create = fields.Boolean(metadata={"description": "Whether creating now would add this meeting"})
+
+
+class SameDayMeetingSchema(Schema):
+    """A meeting the group already has on a planned date."""
+
+    id = fields.Integer(required=True)
+    title = fields.String(required=True)
+    starts_at = fields.DateTime(required=True)
+    ends_at = fields.DateTime(required=True)
+    local_start_time = fields.String(metadata={"description": "Start, HH:MM in the group's time zone"})
+    local_end_time = fields.String(metadata={"description": "End, HH:MM in the group's time zone"})
+    series_id = fields.Integer(allow_none=True)
+    url = fields.String(metadata={"description": "The meeting's web page"})
 
 
 class SkippedDateSchema(Schema):
@@ -503,7 +529,8 @@ class SkippedDateSchema(Schema):
     reason = fields.String(
         required=True,
         metadata={"description": "Reason code",
-                  "enum": ["skipped_month", "holiday", "closed", "holiday_not_moved", "closed_not_moved"]},
+                  "enum": ["skipped_month", "holiday", "closed", "holiday_not_moved", "closed_not_moved",
+                           "weekend", "weekend_not_moved"]},
     )
     reason_text = fields.String(required=True, metadata={"description": "The reason, translated"})
     holiday_name = fields.String(allow_none=True)
@@ -516,7 +543,10 @@ class SeriesPlanSchema(Schema):
     rule = fields.String(required=True, metadata={"description": "The RRULE the choices give"})
     timezone = fields.String(required=True)
     count = fields.Integer(required=True, metadata={"description": "Number of meetings"})
-    new_count = fields.Integer(required=True, metadata={"description": "Meetings that do not exist yet"})
+    new_count = fields.Integer(required=True, metadata={"description": "Meetings creating would add (not "
+                                                                     "existing, no other meeting that day "
+                                                                     "unless in also_on)"})
+    clash_count = fields.Integer(metadata={"description": "Dates on which the group has another meeting"})
     existing_series_id = fields.Integer(allow_none=True,
                                         metadata={"description": "The same series, if it was created before"})
     dates = fields.List(fields.Nested(PlannedDateSchema), required=True)

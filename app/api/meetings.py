@@ -189,14 +189,30 @@ def _payload_for(user, meeting: Meeting) -> dict[str, Any]:
     return meeting_payload(meeting, shown=meeting_fields_for(user, meeting))
 
 
-def plan_payload(plan: svc.SeriesPlan) -> dict[str, Any]:
-    """A dry run's dates and skipped dates, with reason codes and their translated text."""
+def same_day_payload(meeting: Meeting, zone: ZoneInfo) -> dict[str, Any]:
+    """A meeting the group already has on a planned day (for organizers: title, times, link)."""
+    return {
+        "id": meeting.id,
+        "title": meeting.title,
+        "starts_at": meeting.starts_at,
+        "ends_at": meeting.ends_at,
+        "local_start_time": meeting.starts_at.astimezone(zone).strftime("%H:%M"),
+        "local_end_time": meeting.ends_at.astimezone(zone).strftime("%H:%M"),
+        "series_id": meeting.series_id,
+        "url": external_url("meetings.show", meeting_id=meeting.id),
+    }
+
+
+def plan_payload(plan: svc.SeriesPlan, zone: ZoneInfo) -> dict[str, Any]:
+    """A dry run's dates and skipped dates, with reason codes and their translated text, and the
+    group's other meetings on each date (`zone`: the group's, for their local times)."""
     return {
         "dry_run": True,
         "rule": plan.rule,
         "timezone": plan.timezone,
         "count": len(plan.occurrences),
         "new_count": plan.new_count,
+        "clash_count": len(plan.clash_occurrences),
         "existing_series_id": plan.existing_series_id,
         "dates": [
             {
@@ -210,6 +226,8 @@ def plan_payload(plan: svc.SeriesPlan) -> dict[str, Any]:
                 "reason_text": reason_label(occ.reason) if occ.reason else None,
                 "holiday_name": occ.holiday_name,
                 "exists": plan.is_existing(occ),
+                "other_meetings": [same_day_payload(m, zone) for m in plan.clashes_for(occ)],
+                "will_create": not plan.is_existing(occ) and not plan.is_skipped_for_clash(occ),
             }
             for occ in plan.occurrences
         ],
@@ -364,7 +382,10 @@ def cancel_meeting(query, data, meeting_id):
                      "lists the dates and the skipped dates with reason codes and translated "
                      "reasons, and nothing is created. Otherwise one meeting per date is created "
                      "(201). Sending the same series again creates no duplicates: the answer names "
-                     "the same series, with `created` 0. At most 200 dates at a time.")
+                     "the same series, with `created` 0. At most 200 dates at a time. A date on "
+                     "which the group already has a meeting (any series or none, not cancelled; "
+                     "the day in the group's time zone) is listed with `other_meetings` in the dry "
+                     "run and left out when creating, unless it is in `also_on`.")
 @blp.arguments(SeriesQuerySchema, location="query")
 @blp.arguments(SeriesInputSchema)
 @blp.response(201, SeriesCreatedSchema)
@@ -377,13 +398,14 @@ def create_series(query, data, slug):
     body_dry_run = data.pop("dry_run", False)
     dry_run = bool(query.get("dry_run") or body_dry_run)
     rotation = data.pop("rotation", None) or []
+    also_on = data.pop("also_on", None) or []
     with api_locale(query):
         group = svc.get_group_to_manage(user, slug)
         if dry_run:
-            plan = svc.preview_series(user, group, data)
+            plan = svc.preview_series(user, group, data, also_on=also_on)
             # A Response, so @blp.response does not dump the plan with the 201 schema.
-            return jsonify(SeriesPlanSchema().dump(plan_payload(plan)))
-        series, created = svc.create_series(user, group, data, rotation)
+            return jsonify(SeriesPlanSchema().dump(plan_payload(plan, ZoneInfo(group.timezone))))
+        series, created = svc.create_series(user, group, data, rotation, also_on=also_on)
         shown = meeting_fields(viewer_of_group(user, group))
         return {
             "dry_run": False,

@@ -303,9 +303,12 @@ def series_new(slug: str):
     if request.method == "POST" and form.validate():
         series_input, rotation = _series_input(form), _rotation_input(form)
         digest = _digest(series_input, rotation)
+        also_on = request.form.getlist("also_on")  # "create anyway" on days with another meeting
         try:
             if request.form.get("action") == "create" and form.confirm.data == digest:
-                _series, created = svc.create_series(current_user, group, series_input, rotation)
+                _series, created = svc.create_series(
+                    current_user, group, series_input, rotation, also_on=also_on
+                )
                 flash(
                     ngettext("%(num)d meeting was created.", "%(num)d meetings were created.", len(created)),
                     "success",
@@ -313,7 +316,7 @@ def series_new(slug: str):
                 return redirect(url_for("meetings.group_upcoming", slug=group.slug))
             if request.form.get("action") == "create":
                 flash(_("The choices changed since the preview. Please check the dates again."), "warning")
-            plan = svc.preview_series(current_user, group, series_input, rotation)
+            plan = svc.preview_series(current_user, group, series_input, rotation, also_on=also_on)
             form.confirm.data = digest
         except ValidationFailed as error:
             _attach_errors(form, error)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
@@ -128,6 +128,19 @@ class SeriesPlan:
     existing_dates: frozenset[date] = frozenset()
     timezone: str = ""
     rsvp_rule: v.RsvpRule | None = None
+    # Local date -> the group's other meetings that day (any series or none, not cancelled).
+    clashes: dict[date, list[Meeting]] = field(default_factory=dict)
+    also_on: frozenset[date] = frozenset()
+
+    def clashes_for(self, occurrence: Occurrence) -> list[Meeting]:
+        """The group's other meetings on this planned meeting's day (empty for an existing one)."""
+        if self.is_existing(occurrence):
+            return []
+        return self.clashes.get(occurrence.local_date, [])
+
+    def is_skipped_for_clash(self, occurrence: Occurrence) -> bool:
+        """Whether creating leaves this date out: another meeting that day and no "create anyway"."""
+        return bool(self.clashes_for(occurrence)) and occurrence.local_date not in self.also_on
 
     def deadline_for(self, occurrence: Occurrence) -> datetime | None:
         """The sign-up deadline (aware, in the series' zone) of a planned meeting, if there is a rule."""
@@ -143,7 +156,11 @@ class SeriesPlan:
 
     @property
     def new_occurrences(self) -> list[Occurrence]:
-        return [o for o in self.occurrences if not self.is_existing(o)]
+        return [o for o in self.occurrences if not self.is_existing(o) and not self.is_skipped_for_clash(o)]
+
+    @property
+    def clash_occurrences(self) -> list[Occurrence]:
+        return [o for o in self.occurrences if self.clashes_for(o)]
 
     @property
     def new_count(self) -> int:
@@ -338,6 +355,51 @@ def _existing_dates(series: MeetingSeries | None) -> frozenset[date]:
     )
 
 
+def same_day_meetings(
+    group: Group, days: Iterable[date], *, exclude_series_id: int | None = None, exclude_id: int | None = None
+) -> dict[date, list[Meeting]]:
+    """The group's meetings that are not cancelled, by local date in the group's zone, on any of
+    `days` (meetings of `exclude_series_id` and the meeting `exclude_id` left out)."""
+    wanted = set(days)
+    if not wanted:
+        return {}
+    zone = v.zone_or_none(group.timezone) or UTC
+    lowest = datetime.combine(min(wanted), time(), zone).astimezone(UTC)
+    highest = datetime.combine(max(wanted) + timedelta(days=1), time(), zone).astimezone(UTC)
+    query = select(Meeting).where(
+        Meeting.group_id == group.id,
+        Meeting.status != MeetingStatus.CANCELLED.value,
+        Meeting.starts_at >= lowest,
+        Meeting.starts_at < highest,
+    )
+    if exclude_series_id is not None:
+        query = query.where((Meeting.series_id.is_(None)) | (Meeting.series_id != exclude_series_id))
+    if exclude_id is not None:
+        query = query.where(Meeting.id != exclude_id)
+    found: dict[date, list[Meeting]] = {}
+    for meeting in db.session.scalars(query.order_by(Meeting.starts_at, Meeting.id)).all():
+        starts = meeting.starts_at if meeting.starts_at.tzinfo else meeting.starts_at.replace(tzinfo=UTC)
+        day = starts.astimezone(zone).date()
+        if day in wanted:
+            found.setdefault(day, []).append(meeting)
+    return found
+
+
+def _clean_also_on(also_on: Iterable[Any] | None) -> frozenset[date]:
+    """The dates the organizer chose to add a meeting on despite another meeting that day."""
+    errors = v.FieldErrors()
+    if also_on is not None and (isinstance(also_on, str | bytes) or not isinstance(also_on, Iterable)):
+        errors.add("also_on", _("Please give a list of dates."))
+        errors.raise_if_any()
+    days = set()
+    for value in also_on or []:
+        day = value if isinstance(value, date) else v.parse_date(value, "also_on", errors)
+        if day is not None:
+            days.add(day)
+    errors.raise_if_any()
+    return frozenset(days)
+
+
 def _clean_hosts(group: Group, hosts: Iterable[HostAssignment | Mapping] | None) -> list[HostAssignment]:
     errors = v.FieldErrors()
     cleaned = []
@@ -395,17 +457,27 @@ def preview_series(
     group: Group,
     data: SeriesData | Mapping[str, Any],
     hosts: Sequence[HostAssignment | Mapping] | None = None,
+    *,
+    also_on: Iterable[date | str] | None = None,
 ) -> SeriesPlan:
-    """The dates the series would get, the skipped ones with reasons; writes nothing. Hosts, if
-    given, are checked as create_series checks them, so the preview shows their mistakes too."""
+    """The dates the series would get, the skipped ones with reasons, and the dates on which the
+    group has another meeting already (`clashes`); writes nothing. Hosts, if given, are checked as
+    create_series checks them, so the preview shows their mistakes too."""
     require_manage(user, group)
     raw = _as_series_dict(data)
     spec, _values, canonical = _build(group, raw)
     _clean_hosts(group, hosts)
+    extra_days = _clean_also_on(also_on)
     expanded = _expand(spec, raw.get("frequency") or "")
     _check_rsvp(spec, expanded, canonical)
     existing = _find_same_series(group, expanded.rrule_text, spec, canonical)
     return SeriesPlan(
+        clashes=same_day_meetings(
+            group,
+            (o.local_date for o in expanded.occurrences),
+            exclude_series_id=existing.id if existing else None,
+        ),
+        also_on=extra_days,
         rule=expanded.rrule_text,
         occurrences=list(expanded.occurrences),
         skipped=list(expanded.skipped),
@@ -421,15 +493,20 @@ def create_series(
     group: Group,
     data: SeriesData | Mapping[str, Any],
     hosts: Sequence[HostAssignment | Mapping] | None = None,
+    *,
+    also_on: Iterable[date | str] | None = None,
 ) -> tuple[MeetingSeries, list[Meeting]]:
     """Create one meeting per date (hosts in turn, if given). Running it again adds no duplicates.
 
+    A date on which the group already has a meeting that is not cancelled (from another series or
+    none; the day in the group's zone) is left out, unless it is in `also_on`.
     Returns the series and the meetings created by this call (empty when all existed already).
     """
     require_manage(user, group)
     raw = _as_series_dict(data)
     spec, values, canonical = _build(group, raw)
     rotation = _clean_hosts(group, hosts)
+    extra_days = _clean_also_on(also_on)
     expanded = _expand(spec, raw.get("frequency") or "")
     _check_rsvp(spec, expanded, canonical)
     rsvp_rule = v.RsvpRule.from_spec(canonical)
@@ -455,10 +532,15 @@ def create_series(
         db.session.add(series)
         db.session.flush()
     existing = _existing_dates(series)
+    clashes = same_day_meetings(
+        group, (o.local_date for o in expanded.occurrences), exclude_series_id=series.id
+    )
     created: list[Meeting] = []
     for position, occurrence in enumerate(expanded.occurrences):
         series_date = series_date_of(occurrence)
         if series_date in existing:
+            continue
+        if occurrence.local_date in clashes and occurrence.local_date not in extra_days:
             continue
         meeting_values = dict(values)
         if rotation:

@@ -490,7 +490,7 @@ def test_dry_run_returns_dates_and_skipped_dates_and_creates_nothing(client, wor
     assert february == {"date": "2032-02-05", "starts_at": "2032-02-05T08:30:00+01:00",
                         "ends_at": "2032-02-05T10:00:00+01:00", "doors_open_at": "2032-02-05T08:00:00+01:00",
                         "rsvp_deadline": None, "moved_from": None, "reason": None, "reason_text": None,
-                        "holiday_name": None, "exists": False}
+                        "holiday_name": None, "exists": False, "other_meetings": [], "will_create": True}
     assert plan["dates"][3]["starts_at"] == "2032-06-03T08:30:00+02:00"  # summer time, same wall clock
     skipped = {s["date"]: s for s in plan["skipped"]}
     assert set(skipped) == {"2032-01-01", "2032-05-06", "2032-07-01"}

@@ -529,7 +529,7 @@ def test_series_routes_by_role(client, login, app, role):
     response = preview(client, world.group.slug, SERIES)
     assert response.status_code == (200 if allowed else MANAGE_EXPECT[role])
     response = (
-        create(client, world.group.slug, {**SERIES, "title": "Anden serie"})
+        create(client, world.group.slug, {**SERIES, "title": "Anden serie", "weekday": "3"})  # Thursdays
         if allowed
         else client.post(
             f"/groups/{world.group.slug}/series/new",
