@@ -49,6 +49,11 @@ def scrub(value: str) -> str:
     return _UNSTORABLE.sub(lambda m: "" if m.group() == "\x00" else "\ufffd", value)
 
 
+def normalize_newlines(value: str) -> str:
+    """CRLF (a browser's textarea) and lone CR as LF, so the web and the API store the same text."""
+    return value.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def int_in_range(value: int) -> bool:
     return DB_INT_MIN <= value <= DB_INT_MAX
 

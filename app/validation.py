@@ -48,6 +48,12 @@ class FieldErrors:
             raise ValidationFailed(message or _("Please correct the marked fields."), fields=self.fields)
 
 
+def phone_message() -> str:
+    """The one message for a phone number the services refuse (app.members.normalize.phone_is_valid)."""
+    return _("Please enter a phone number with digits, spaces and + - ( ) . only, optionally with an "
+             "extension (e.g. +45 12 34 56 78 ext. 12).")
+
+
 def required_message(messages: Mapping[str, Message], field: str) -> str:
     """The service's "missing" message for `field`, or the general one."""
     make = messages.get(field)

@@ -26,7 +26,7 @@ from flask_limiter.util import get_remote_address
 from limits import parse
 from werkzeug.exceptions import TooManyRequests, Unauthorized
 
-from app.errors import problem_response
+from app.errors import api_problem
 from app.extensions import limiter
 from app.tokens import services as token_services
 
@@ -51,7 +51,7 @@ class TokenFailuresThrottled(TooManyRequests):
 
 
 def handle_token_required(error: TokenRequired):
-    response = problem_response(401, "Unauthorized", error.description)
+    response = api_problem(401, error.description)
     challenge = 'Bearer realm="kaffeklub"'
     if error.error:
         challenge += f', error="{error.error}"'
@@ -60,7 +60,7 @@ def handle_token_required(error: TokenRequired):
 
 
 def handle_throttled(error: TokenFailuresThrottled):
-    response = problem_response(429, "Too Many Requests", error.description)
+    response = api_problem(429, error.description)
     response.headers["Retry-After"] = str(error.retry_after_seconds)
     return response
 

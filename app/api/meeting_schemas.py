@@ -34,13 +34,20 @@ from app.input_guard import (
 )
 from app.meetings.messages import recurrence_message
 from app.meetings.recurrence import RecurrenceError
-from app.meetings.validation import MAX_RSVP_DAYS_BEFORE, MAX_TEXT, MAX_TITLE, REQUIRED_MESSAGES
+from app.meetings.validation import (
+    MAX_CAPACITY,
+    MAX_RSVP_DAYS_BEFORE,
+    MAX_TEXT,
+    MAX_TITLE,
+    REQUIRED_MESSAGES,
+    capacity_too_large_message,
+)
 from app.validation import required_message
 
 LANGUAGES = ("da", "en")
 SCOPE_THIS = "this"
 SCOPE_FOLLOWING = "following"
-SCOPE_REST = "rest_of_series"  # deprecated alias of SCOPE_FOLLOWING in the cancel scope
+SCOPE_REST = "rest_of_series"
 
 INT32_MAX = DB_INT_MAX  # the database's INTEGER columns
 MIN_DATE = date(MIN_YEAR, 1, 1)  # the services' range of dates (app.input_guard)
@@ -333,7 +340,8 @@ class MeetingFieldsSchema(Schema):
     host_member_id = _whole("Id of the hosting member (must belong to the group); 0 or null for none",
                             0, INT32_MAX)
     online_url = _text("Online link, https://...")
-    capacity = _whole("Seats; null for no limit", 1, INT32_MAX, low_message=_capacity_message)
+    capacity = _whole(f"Seats (1-{MAX_CAPACITY}); null for no limit", 1, MAX_CAPACITY,
+                      low_message=_capacity_message, message=capacity_too_large_message)
     rsvp_deadline = _text(f"Sign-up deadline, ISO 8601 date-time (naive = local), on a day from "
                           f"{DATE_RANGE}; before the start; empty or null for none", 40,
                           validators=[DateTimeText(optional=True)])
@@ -345,9 +353,6 @@ class MeetingFieldsSchema(Schema):
 class MeetingInputSchema(MeetingFieldsSchema):
     """One meeting as an organizer enters it. Required: title, date, start_time, end_time."""
 
-    record_past = Flag(metadata={"description": "Record a meeting that has already taken place: only "
-                                                "then is a start in the past accepted (default false)"})
-
     title = _text("Title", MAX_TITLE, required=True, blank=False, field="title")
     date = _date("Local date", required=True)
     start_time = _time("Local wall-clock time", required=True)
@@ -356,10 +361,6 @@ class MeetingInputSchema(MeetingFieldsSchema):
 
 class MeetingPatchSchema(MeetingFieldsSchema):
     """Only the given fields change."""
-
-    record_past = Flag(metadata={"description": "Moving a coming meeting to a start in the past is "
-                                                "refused unless this is true (default false). A meeting "
-                                                "that took place can always be corrected"})
 
     scope = Text(
         validate=Choice([SCOPE_THIS, SCOPE_FOLLOWING]),
@@ -372,11 +373,9 @@ class MeetingPatchSchema(MeetingFieldsSchema):
 class CancelInputSchema(Schema):
     reason = _text("Reason, shown to members", MAX_REASON)
     scope = Text(
-        validate=Choice([SCOPE_THIS, SCOPE_FOLLOWING, SCOPE_REST]),
-        metadata={"description": "`this` (default) or `following`: this and every later meeting of "
-                                 "its series (the same word as in the PATCH's `scope`). "
-                                 "`rest_of_series` is a deprecated alias of `following`, still "
-                                 "accepted for a while"},
+        validate=Choice([SCOPE_THIS, SCOPE_REST]),
+        metadata={"description": "`this` (default) or `rest_of_series`: this and every later "
+                                 "meeting of its series"},
     )
 
 
@@ -426,7 +425,8 @@ class SeriesInputSchema(Schema):
     venue_name = _text("Venue of every meeting (unless a host rotation is given)", MAX_TITLE)
     venue_address = _text("Street address")
     online_url = _text("Online link, https://...")
-    capacity = _whole("Seats; null for no limit", 1, INT32_MAX, low_message=_capacity_message)
+    capacity = _whole(f"Seats (1-{MAX_CAPACITY}); null for no limit", 1, MAX_CAPACITY,
+                      low_message=_capacity_message, message=capacity_too_large_message)
     guests_welcome = Flag()
     agenda = _text("Agenda / programme", MAX_AGENDA)
     rsvp_days_before = _whole("Sign-up deadline of each meeting: this many days before it (0 = the same "

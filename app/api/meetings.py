@@ -13,13 +13,14 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import current_app, g, jsonify, request, url_for
+from flask import g, jsonify, url_for
 from flask.views import MethodView
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from webargs.flaskparser import FlaskParser, abort
 
 from app.api.auth import authenticate_request, no_store, refuse_anonymous_writes, token_required
+from app.api.i18n import api_language
 from app.api.meeting_schemas import (
     SCOPE_FOLLOWING,
     SCOPE_REST,
@@ -39,7 +40,6 @@ from app.api.spec import TOKEN_OPTIONAL, TOKEN_REQUIRED, TaggedBlueprint
 from app.auth.tokens import external_url
 from app.auth.viewers import meeting_fields_for, viewer_of_group
 from app.errors import ValidationFailed
-from app.i18n import supported_languages
 from app.meetings import services as svc
 from app.meetings.messages import reason_label
 from app.models import Meeting, Member, utcnow
@@ -100,11 +100,12 @@ blp.before_request(authenticate_request)
 blp.before_request(refuse_anonymous_writes)
 blp.after_request(no_store)
 
-WRITE_ERRORS = ("Unauthorized", "Forbidden", "NotFound", "TooManyRequests")
+WRITE_ERRORS = ("Unauthorized", "Forbidden", "NotFound", "TooManyRequests", "UnsupportedMediaType")
 
 
 def _alt_responses(*names: str):
-    statuses = {"Unauthorized": 401, "Forbidden": 403, "NotFound": 404, "TooManyRequests": 429}
+    statuses = {"Unauthorized": 401, "Forbidden": 403, "NotFound": 404, "TooManyRequests": 429,
+                "UnsupportedMediaType": 415}
 
     def decorate(view):
         for name in names:
@@ -115,14 +116,6 @@ def _alt_responses(*names: str):
 
 
 # --- language --------------------------------------------------------------------------------------
-
-
-def api_language(requested: str | None = None) -> str:
-    """?lang, else the best match of Accept-Language, else the network default (Danish)."""
-    languages = supported_languages()
-    if requested in languages:
-        return requested
-    return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 @contextmanager
@@ -305,8 +298,7 @@ class GroupMeetings(MethodView):
 
     @blp.doc(security=TOKEN_REQUIRED, summary="Create a meeting",
              description="For the group's organizers and admins. Dates and times are local to the "
-                         "group (or to `timezone`). Required: title, date, start_time, end_time. "
-                         "A start in the past answers 422 unless `record_past` is true.")
+                         "group (or to `timezone`). Required: title, date, start_time, end_time.")
     @blp.arguments(LangQuerySchema, location="query")
     @blp.arguments(MeetingInputSchema)
     @blp.response(201, MeetingSchema)
@@ -314,10 +306,9 @@ class GroupMeetings(MethodView):
     @token_required
     def post(self, query, data, slug):
         user = g.api_user
-        record_past = data.pop("record_past", False)
         with api_locale(query):
             group = svc.get_group_to_manage(user, slug)
-            meeting = svc.create_meeting(user, group, data, record_past=record_past)
+            meeting = svc.create_meeting(user, group, data)
         return _payload_for(user, meeting), 201, {
             "Location": url_for("api_meetings.Meeting", meeting_id=meeting.id)}
 
@@ -336,11 +327,8 @@ class MeetingResource(MethodView):
             return _payload_for(user, svc.get_meeting(user, meeting_id))
 
     @blp.doc(security=TOKEN_REQUIRED, summary="Change a meeting (only the given fields)",
-             description="For organizers and admins. A cancelled meeting cannot be changed (422). "
-                         "A meeting that took place can still be corrected (title, venue, host, "
-                         "agenda, times; each correction is in its history). Moving a coming "
-                         "meeting to a start in the past answers 422 unless `record_past` is true. "
-                         "With `scope: following`, the later meetings of the series get "
+             description="For organizers and admins. Cancelled and past meetings cannot be changed "
+                         "(422). With `scope: following`, the later meetings of the series get "
                          "the given start/end/doors times, venue, host and capacity too. Answers "
                          "with this meeting.")
     @blp.arguments(LangQuerySchema, location="query")
@@ -351,23 +339,20 @@ class MeetingResource(MethodView):
     def patch(self, query, data, meeting_id):
         user = g.api_user
         scope = data.pop("scope", None)
-        record_past = data.pop("record_past", False)
         with api_locale(query):
             meeting = svc.get_meeting_to_manage(user, meeting_id)
             if scope == SCOPE_FOLLOWING:
                 svc.update_following(user, meeting_id, data)
             else:
-                svc.update_meeting(user, meeting_id, data, record_past=record_past)
+                svc.update_meeting(user, meeting_id, data)
             return _payload_for(user, meeting)
 
 
 @blp.post("/meetings/<int:meeting_id>/cancel")
 @blp.doc(security=TOKEN_REQUIRED, summary="Cancel a meeting (or the rest of its series)",
          description="For organizers and admins. The meeting stays, with status `cancelled`. "
-                     "`scope: following` also cancels every later scheduled meeting of the "
-                     "series (the same word as in the PATCH). `rest_of_series` is a deprecated "
-                     "alias of `following`, accepted for a while. A cancelled or past meeting "
-                     "answers 422. Answers with this meeting.")
+                     "`scope: rest_of_series` also cancels every later scheduled meeting of the "
+                     "series. A cancelled or past meeting answers 422. Answers with this meeting.")
 @blp.arguments(LangQuerySchema, location="query")
 @blp.arguments(CancelInputSchema, required=False)
 @blp.response(200, MeetingSchema)
@@ -377,7 +362,7 @@ def cancel_meeting(query, data, meeting_id):
     user = g.api_user
     with api_locale(query):
         meeting = svc.get_meeting_to_manage(user, meeting_id)
-        if data.get("scope") in (SCOPE_FOLLOWING, SCOPE_REST):
+        if data.get("scope") == SCOPE_REST:
             svc.cancel_rest_of_series(user, meeting_id, data.get("reason") or "")
         else:
             svc.cancel_meeting(user, meeting_id, data.get("reason") or "")

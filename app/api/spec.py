@@ -22,6 +22,7 @@ PROBLEM_RESPONSES = {
     "Forbidden": (403, "The token's member may not see this"),
     "NotFound": (404, "No such resource, or it is hidden from the caller"),
     "TooManyRequests": (429, "Too many failed token attempts from this address"),
+    "UnsupportedMediaType": (415, "The body is not declared as JSON (Content-Type: application/json)"),
 }
 
 TOKEN_REQUIRED = [{SECURITY_SCHEME: []}]

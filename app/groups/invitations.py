@@ -27,7 +27,7 @@ from app.errors import DomainError, NotFound, ValidationFailed
 from app.extensions import db
 from app.mail.services import enqueue_mail
 from app.members.history import record_member_event
-from app.members.normalize import clean_text
+from app.members.normalize import clean_text, phone_is_valid
 from app.models import (
     Group,
     GroupInvitation,
@@ -38,7 +38,7 @@ from app.models import (
     normalize_email,
     utcnow,
 )
-from app.validation import FieldErrors
+from app.validation import FieldErrors, phone_message
 
 DEFAULT_INVITATION_DAYS = 14
 _MAX_TOKEN_LENGTH = 128
@@ -99,6 +99,8 @@ def _check_details(errors: FieldErrors, **values: str) -> dict[str, str]:
             errors.add(key, _("The field contains characters that cannot be saved."))
         elif len(value) > LIMITS[key]:
             errors.add(key, _("At most %(max)s characters.", max=LIMITS[key]))
+        elif key == "phone" and not phone_is_valid(value):
+            errors.add(key, phone_message())
     return cleaned
 
 

@@ -24,6 +24,7 @@ from app.input_guard import (
     date_range_message,
     has_unstorable,
     int_in_range,
+    normalize_newlines,
 )
 from app.meetings.zones import local_days_before, local_naive_to_utc, local_to_utc, zone_or_none
 from app.models import Group, Membership
@@ -99,12 +100,23 @@ def parse_whole(value: Any, field: str, errors: FieldErrors, *, default: int | N
     return number
 
 
+# Seats at one meeting: a breakfast network's largest room, not the database's range.
+MAX_CAPACITY = 1000
+
+
+def capacity_too_large_message() -> str:
+    return _("A meeting can have at most %(max)d seats (or leave it empty for no limit).", max=MAX_CAPACITY)
+
+
 def parse_capacity(value: Any, errors: FieldErrors, field: str = "capacity") -> int | None:
     number = parse_whole(value, field, errors)
     if number is None:
         return None
     if number <= 0:
         errors.add(field, _("The capacity must be a positive number (or empty for no limit)."))
+        return None
+    if number > MAX_CAPACITY:
+        errors.add(field, capacity_too_large_message())
         return None
     return number
 
@@ -191,7 +203,7 @@ def parse_zone(value: Any, group: Group, errors: FieldErrors, field: str = "time
 def clean_text(
     value: Any, field: str, errors: FieldErrors, *, max_length: int = MAX_TEXT, required: bool = False
 ) -> str:
-    text = "" if value is None else str(value).strip()
+    text = "" if value is None else normalize_newlines(str(value)).strip()
     if has_unstorable(text):
         errors.add(field, str(UNSTORABLE_MESSAGE))
         return ""

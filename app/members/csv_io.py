@@ -26,6 +26,7 @@ from app.members.normalize import (
     normalize_competencies,
     normalize_language,
     normalize_website,
+    phone_is_valid,
 )
 
 MAX_ROWS = 5000
@@ -342,6 +343,8 @@ def _validate_row(line: int, values: dict[str, str], *, existing: set[str], in_g
     for key, limit in MAX_LENGTHS.items():
         if len(getattr(row, key)) > limit:
             row.errors.append(Message("too_long", {"field": key, "max": limit}))
+    if len(row.phone) <= MAX_LENGTHS["phone"] and not phone_is_valid(row.phone):
+        row.errors.append(Message("phone_invalid", {"phone": row.phone}))
 
     row.competencies = normalize_competencies(values["competencies"])
     for tag in row.competencies:

@@ -75,6 +75,7 @@ IMPORT_MESSAGES = {
     "too_long": _l("The field %(field)s is longer than %(max)s characters."),
     "competency_too_long": _l("The competency “%(competency)s” is longer than %(max)s characters."),
     "website_invalid": _l("“%(website)s” is not a web address (http:// or https://)."),
+    "phone_invalid": _l("“%(phone)s” is not a phone number (digits, spaces and + - ( ) . only)."),
     "language_invalid": _l("Unknown language “%(language)s” (use %(allowed)s)."),
 }
 

@@ -70,6 +70,25 @@ def normalize_language(value: str | None, allowed: set[str] | frozenset[str] = f
     return code if code in allowed else None
 
 
+PHONE_MAX_LENGTH = 40
+# Digits with spaces, +, -, (, ) and ., then optionally an extension ("ext. 12", "x12", "lok. 12").
+_PHONE = re.compile(r"[0-9 ()+.\-]*[0-9][0-9 ()+.\-]*(?:\s*(?:ext\.?|x|lok\.?)\s*[0-9]{1,6})?", re.IGNORECASE)
+
+
+def normalize_phone(value: str | None) -> str:
+    """A phone number trimmed, with runs of white space as one space ("" for none)."""
+    return _WHITESPACE.sub(" ", value or "").strip()
+
+
+def phone_is_valid(value: str) -> bool:
+    """An empty or normalized phone number: at most 40 characters of digits (at least 3), spaces,
+    + - ( ) . and an optional extension."""
+    if not value:
+        return True
+    return (len(value) <= PHONE_MAX_LENGTH and _PHONE.fullmatch(value) is not None
+            and sum(c.isdigit() for c in value) >= 3)
+
+
 def clean_text(value: str | None) -> str:
     """Trim and collapse inner whitespace of a one-line value."""
     return _WHITESPACE.sub(" ", value or "").strip()

@@ -23,6 +23,7 @@ from app.auth.tokens import issue_login_link
 from app.errors import NotFound, PermissionDenied, ValidationFailed
 from app.extensions import db
 from app.groups.invitations import check_invitation_input, invite_to_group
+from app.input_guard import normalize_newlines
 from app.mail.services import enqueue_mail
 from app.members.history import describe_events, last_deactivation, member_events, record_member_event
 from app.members.loading import attach_competencies
@@ -31,7 +32,9 @@ from app.members.normalize import (
     clean_text,
     normalize_competencies,
     normalize_language,
+    normalize_phone,
     normalize_website,
+    phone_is_valid,
 )
 from app.models import (
     Competency,
@@ -45,7 +48,7 @@ from app.models import (
 )
 from app.models.member import member_competencies
 from app.pagination import WEB_PER_PAGE, Page, like_pattern, paginate
-from app.validation import FieldErrors
+from app.validation import FieldErrors, phone_message
 
 PROFILE_LIMITS = {"name": 200, "phone": 40, "company": 200, "title": 200, "industry": 200, "bio": 5000}
 COMPETENCIES_MAX_LENGTH = 2000  # the whole field; each competency at most COMPETENCY_MAX_LENGTH
@@ -150,9 +153,12 @@ def _clean_profile(data: Mapping[str, object], *, with_email: bool = False,
     values: dict[str, object] = {}
     for key in ("name", "phone", "company", "title", "industry"):
         values[key] = clean_text(str(data.get(key) or ""))
-    values["bio"] = str(data.get("bio") or "").strip()
+    values["bio"] = normalize_newlines(str(data.get("bio") or "")).strip()
     if not values["name"]:
         errors.setdefault("name", []).append(_("Please enter a name."))
+    values["phone"] = normalize_phone(str(values["phone"]))
+    if len(values["phone"]) <= PROFILE_LIMITS["phone"] and not phone_is_valid(values["phone"]):
+        errors.setdefault("phone", []).append(phone_message())
     for key, limit in PROFILE_LIMITS.items():
         if len(values[key]) > limit:
             errors.setdefault(key, []).append(_("At most %(max)s characters.", max=limit))

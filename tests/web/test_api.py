@@ -40,8 +40,8 @@ def test_me_with_valid_token_returns_the_tokens_member(client):
 
 
 def test_me_without_token_is_401_problem(client):
-    body = assert_unauthorized(client.get("/api/v1/me"))
-    assert body["title"] == "Unauthorized"
+    body = assert_unauthorized(client.get("/api/v1/me?lang=en"))
+    assert body["title"] == "Authentication required"
 
 
 @pytest.mark.parametrize("header", [
@@ -186,11 +186,11 @@ def test_group_members_anonymous_is_401(client, groups):
 def test_group_members_member_of_another_group_gets_403_for_public_404_for_members_only(client, groups):
     public, closed, secret = groups
     outsider = create_member(groups=[secret])
-    headers = bearer(token_for(outsider))
+    headers = {**bearer(token_for(outsider)), "Accept-Language": "en"}
     body = assert_problem(client.get(_members_url(public), headers=headers), 403)
-    assert body["title"] == "Forbidden"
+    assert body["title"] == "Access denied"
     body = assert_problem(client.get(_members_url(closed), headers=headers), 404)
-    assert body["title"] == "Not Found"
+    assert body["title"] == "Not found"
 
 
 def test_group_members_unknown_group_is_404(client):
@@ -219,8 +219,8 @@ def test_group_members_visible_to_member_organizer_and_admin(client, groups, rol
 # --- problem details for every error ------------------------------------------------------------
 
 def test_unknown_api_path_is_404_problem(client):
-    body = assert_problem(client.get("/api/v1/does-not-exist"), 404)
-    assert body["title"] == "Not Found"
+    body = assert_problem(client.get("/api/v1/does-not-exist?lang=en"), 404)
+    assert body["title"] == "Not found"
 
 
 def test_wrong_method_is_405_problem_with_allow_header(client):

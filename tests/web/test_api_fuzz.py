@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
+from app.meetings.validation import MAX_CAPACITY
 from app.models import Meeting, MeetingChange, MeetingSeries
 from tests.factories import create_admin, create_group, create_meeting, create_member, create_organizer
 from tests.web.api_helpers import bearer, token_for
@@ -358,7 +359,7 @@ def test_the_document_marks_required_fields_and_the_bounds_the_services_enforce(
         "title", "frequency", "starts_on", "ends_on", "start_time", "end_time"])
     meeting = schemas["MeetingInput"]["properties"]
     assert meeting["title"]["maxLength"] == 200 and meeting["agenda"]["maxLength"] == 20000
-    assert (meeting["capacity"]["minimum"], meeting["capacity"]["maximum"]) == (1, 2**31 - 1)
+    assert (meeting["capacity"]["minimum"], meeting["capacity"]["maximum"]) == (1, MAX_CAPACITY)
     assert meeting["host_member_id"]["maximum"] == 2**31 - 1
     assert meeting["date"]["format"] == "date"
     assert "1900-01-01 to 2200-12-31" in meeting["date"]["description"]
