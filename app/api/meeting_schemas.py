@@ -348,6 +348,9 @@ class MeetingFieldsSchema(Schema):
     guests_welcome = Flag(metadata={"description": "Guests are welcome (default true)"})
     agenda = _text("Agenda / programme, plain text; blank lines separate paragraphs", MAX_AGENDA)
     timezone = _text("IANA time zone the times are entered in; default the group's", MAX_ZONE)
+    allow_same_day = Flag(metadata={"description": "A meeting on a day (in the group's time zone) on which "
+                                                   "the group has another meeting answers 409 naming it, "
+                                                   "unless this is true (default false)"})
 
 
 class MeetingInputSchema(MeetingFieldsSchema):

@@ -9,7 +9,7 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from babel.dates import get_day_names, get_month_names
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -47,6 +47,7 @@ def _meeting_input(form: MeetingForm) -> dict:
     # The host choice goes as sent: the service checks it is a member of the group (check_host).
     data = {name: form[name].data for name in svc.MEETING_FIELDS if name in form}
     data["host_member_id"] = data["host_member_id"] or None
+    data["allow_same_day"] = request.form.get("allow_same_day") == "y"  # "create/move anyway"
     return data
 
 
@@ -61,6 +62,8 @@ def _attach_errors(form, error: ValidationFailed) -> None:
                 flash(message, "error")
     if not error.fields:
         flash(error.message, "error")
+    if getattr(error, "same_day", False):
+        g.same_day_clash = True  # the meeting form asks "create/move anyway?"
 
 
 def _find_field(form, name: str):

@@ -322,9 +322,14 @@ def _check_rsvp(spec: recurrence.SeriesSpec, expanded: recurrence.SeriesPreview,
     errors.raise_if_any()
 
 
-def _expand(spec: recurrence.SeriesSpec, frequency: str) -> recurrence.SeriesPreview:
+def _expand(
+    spec: recurrence.SeriesSpec, frequency: str, *, record_past: bool = False
+) -> recurrence.SeriesPreview:
+    # Dates whose meeting would start in the past are skipped ("past"), unless the organizer
+    # records past meetings on purpose (`record_past`; the demo data does).
+    not_before = None if record_past else utcnow()
     try:
-        return recurrence.expand_series(spec, max_dates=recurrence.MAX_DATES)
+        return recurrence.expand_series(spec, max_dates=recurrence.MAX_DATES, not_before=not_before)
     except RecurrenceError as error:
         message = recurrence_message(error)
         raise ValidationFailed(message, fields={_form_field(error.field, frequency): [message]}) from None
@@ -459,6 +464,7 @@ def preview_series(
     hosts: Sequence[HostAssignment | Mapping] | None = None,
     *,
     also_on: Iterable[date | str] | None = None,
+    record_past: bool = False,
 ) -> SeriesPlan:
     """The dates the series would get, the skipped ones with reasons, and the dates on which the
     group has another meeting already (`clashes`); writes nothing. Hosts, if given, are checked as
@@ -468,7 +474,7 @@ def preview_series(
     spec, _values, canonical = _build(group, raw)
     _clean_hosts(group, hosts)
     extra_days = _clean_also_on(also_on)
-    expanded = _expand(spec, raw.get("frequency") or "")
+    expanded = _expand(spec, raw.get("frequency") or "", record_past=record_past)
     _check_rsvp(spec, expanded, canonical)
     existing = _find_same_series(group, expanded.rrule_text, spec, canonical)
     return SeriesPlan(
@@ -495,6 +501,7 @@ def create_series(
     hosts: Sequence[HostAssignment | Mapping] | None = None,
     *,
     also_on: Iterable[date | str] | None = None,
+    record_past: bool = False,
 ) -> tuple[MeetingSeries, list[Meeting]]:
     """Create one meeting per date (hosts in turn, if given). Running it again adds no duplicates.
 
@@ -507,7 +514,7 @@ def create_series(
     spec, values, canonical = _build(group, raw)
     rotation = _clean_hosts(group, hosts)
     extra_days = _clean_also_on(also_on)
-    expanded = _expand(spec, raw.get("frequency") or "")
+    expanded = _expand(spec, raw.get("frequency") or "", record_past=record_past)
     _check_rsvp(spec, expanded, canonical)
     rsvp_rule = v.RsvpRule.from_spec(canonical)
     zone = v.zone_or_none(spec.timezone)
@@ -789,3 +796,50 @@ def list_venues(user, group: Group) -> list[Venue]:
     require_manage(user, group)
     query = select(Venue).where(Venue.group_id == group.id).order_by(Venue.name)
     return list(db.session.scalars(query).all())
+
+
+# --- one meeting on a day that has one already -----------------------------------------------------
+
+
+class SameDayClash(ValidationFailed):
+    """A single meeting created or moved onto a local day on which the group has another meeting.
+    A 409 problem in the API; a form error next to the date (with "create/move anyway") on the web."""
+
+    status = 409
+    title = "Conflict"
+    same_day = True  # the web form offers "create/move anyway"
+
+
+def same_day_allowed(data: Any) -> bool:
+    """Whether the input asks for a meeting on a day that has one already (`allow_same_day`)."""
+    return isinstance(data, Mapping) and data.get("allow_same_day") is True
+
+
+def check_same_day(
+    group: Group,
+    starts_at: datetime,
+    *,
+    exclude_id: int | None = None,
+    previous_start: datetime | None = None,
+    allow: bool = False,
+) -> None:
+    """Refuse (SameDayClash, naming the other meeting) a meeting on a local day, in the group's zone,
+    on which the group has another meeting that is not cancelled, unless `allow`. A move within the
+    same local day (`previous_start`) is not checked: it adds no meeting to that day."""
+    if allow:
+        return
+    zone = v.zone_or_none(group.timezone) or UTC
+    day = starts_at.astimezone(zone).date()
+    if previous_start is not None and previous_start.astimezone(zone).date() == day:
+        return
+    others = same_day_meetings(group, [day], exclude_id=exclude_id).get(day)
+    if not others:
+        return
+    other = others[0]
+    message = _(
+        "The group already has a meeting that day: »%(title)s«, %(start)s–%(end)s.",
+        title=other.title,
+        start=other.starts_at.astimezone(zone).strftime("%H:%M"),
+        end=other.ends_at.astimezone(zone).strftime("%H:%M"),
+    )
+    raise SameDayClash(message, fields={"date": [message]})

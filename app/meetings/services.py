@@ -203,6 +203,7 @@ def create_meeting(user, group: Group, data: MeetingData | Mapping[str, Any]) ->
     """Create one meeting (not part of a series), log it and announce it."""
     require_manage(user, group)
     values = validate_meeting(group, as_meeting_dict(data))
+    series.check_same_day(group, values["starts_at"], allow=series.same_day_allowed(data))
     meeting = Meeting(group=group, status=MeetingStatus.SCHEDULED.value, sequence=0, **values)
     db.session.add(meeting)
     db.session.flush()
@@ -219,6 +220,13 @@ def update_meeting(user, meeting: Meeting | int, data: MeetingData | Mapping[str
     merged = dataclasses.asdict(meeting_data_for(meeting))
     merged.update(as_meeting_dict(data))
     values = validate_meeting(meeting.group, merged)
+    series.check_same_day(
+        meeting.group,
+        values["starts_at"],
+        exclude_id=meeting.id,
+        previous_start=meeting.starts_at,
+        allow=series.same_day_allowed(data),
+    )
     apply_changes(meeting, values, user, scope=events.SCOPE_THIS)
     db.session.commit()
     return meeting
