@@ -56,3 +56,22 @@ def test_unknown_or_inactive_email_fails(runner):
 def test_email_and_demo_admin_are_exclusive(runner):
     assert runner.invoke(args=["login-link"]).exit_code == 2
     assert runner.invoke(args=["login-link", "a@example.test", "--demo-admin"]).exit_code == 2
+
+
+def test_the_link_is_for_the_server_named_by_base_url(runner, client):
+    # `make run PORT=8000` exports BASE_URL=http://127.0.0.1:8000; the printed link must work there.
+    create_admin(name="Port Admin")
+    result = runner.invoke(args=["login-link", "--demo-admin"], env={"BASE_URL": "http://127.0.0.1:8000"})
+    assert result.exit_code == 0, result.output
+    link = result.output.strip()
+    assert link.startswith("http://127.0.0.1:8000/login/")
+    assert client.get(path_of(link)).status_code == 200
+
+    result = runner.invoke(args=["login-link", "--demo-admin", "--base-url", "https://kaffe.example.dk/"])
+    assert result.output.strip().startswith("https://kaffe.example.dk/login/")
+
+
+def test_a_base_url_that_is_not_an_address_is_refused(runner):
+    create_admin()
+    result = runner.invoke(args=["login-link", "--demo-admin", "--base-url", "127.0.0.1:8000"])
+    assert result.exit_code == 2 and "http://" in result.output
