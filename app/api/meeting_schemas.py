@@ -47,7 +47,7 @@ from app.validation import required_message
 LANGUAGES = ("da", "en")
 SCOPE_THIS = "this"
 SCOPE_FOLLOWING = "following"
-SCOPE_REST = "rest_of_series"
+SCOPE_REST = "rest_of_series"  # deprecated alias of SCOPE_FOLLOWING in the cancel scope
 
 INT32_MAX = DB_INT_MAX  # the database's INTEGER columns
 MIN_DATE = date(MIN_YEAR, 1, 1)  # the services' range of dates (app.input_guard)
@@ -356,6 +356,9 @@ class MeetingFieldsSchema(Schema):
 class MeetingInputSchema(MeetingFieldsSchema):
     """One meeting as an organizer enters it. Required: title, date, start_time, end_time."""
 
+    record_past = Flag(metadata={"description": "Record a meeting that has already taken place: only "
+                                                "then is a start in the past accepted (default false)"})
+
     title = _text("Title", MAX_TITLE, required=True, blank=False, field="title")
     date = _date("Local date", required=True)
     start_time = _time("Local wall-clock time", required=True)
@@ -364,6 +367,10 @@ class MeetingInputSchema(MeetingFieldsSchema):
 
 class MeetingPatchSchema(MeetingFieldsSchema):
     """Only the given fields change."""
+
+    record_past = Flag(metadata={"description": "Moving a coming meeting to a start in the past is "
+                                                "refused unless this is true (default false). A meeting "
+                                                "that took place can always be corrected"})
 
     scope = Text(
         validate=Choice([SCOPE_THIS, SCOPE_FOLLOWING]),
@@ -376,9 +383,11 @@ class MeetingPatchSchema(MeetingFieldsSchema):
 class CancelInputSchema(Schema):
     reason = _text("Reason, shown to members", MAX_REASON)
     scope = Text(
-        validate=Choice([SCOPE_THIS, SCOPE_REST]),
-        metadata={"description": "`this` (default) or `rest_of_series`: this and every later "
-                                 "meeting of its series"},
+        validate=Choice([SCOPE_THIS, SCOPE_FOLLOWING, SCOPE_REST]),
+        metadata={"description": "`this` (default) or `following`: this and every later meeting of "
+                                 "its series (the same word as in the PATCH's `scope`). "
+                                 "`rest_of_series` is a deprecated alias of `following`, still "
+                                 "accepted for a while"},
     )
 
 

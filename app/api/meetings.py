@@ -298,7 +298,8 @@ class GroupMeetings(MethodView):
 
     @blp.doc(security=TOKEN_REQUIRED, summary="Create a meeting",
              description="For the group's organizers and admins. Dates and times are local to the "
-                         "group (or to `timezone`). Required: title, date, start_time, end_time.")
+                         "group (or to `timezone`). Required: title, date, start_time, end_time. "
+                         "A start in the past answers 422 unless `record_past` is true.")
     @blp.arguments(LangQuerySchema, location="query")
     @blp.arguments(MeetingInputSchema)
     @blp.response(201, MeetingSchema)
@@ -306,9 +307,10 @@ class GroupMeetings(MethodView):
     @token_required
     def post(self, query, data, slug):
         user = g.api_user
+        record_past = data.pop("record_past", False)
         with api_locale(query):
             group = svc.get_group_to_manage(user, slug)
-            meeting = svc.create_meeting(user, group, data)
+            meeting = svc.create_meeting(user, group, data, record_past=record_past)
         return _payload_for(user, meeting), 201, {
             "Location": url_for("api_meetings.Meeting", meeting_id=meeting.id)}
 
@@ -327,8 +329,11 @@ class MeetingResource(MethodView):
             return _payload_for(user, svc.get_meeting(user, meeting_id))
 
     @blp.doc(security=TOKEN_REQUIRED, summary="Change a meeting (only the given fields)",
-             description="For organizers and admins. Cancelled and past meetings cannot be changed "
-                         "(422). With `scope: following`, the later meetings of the series get "
+             description="For organizers and admins. A cancelled meeting cannot be changed (422). "
+                         "A meeting that took place can still be corrected (title, venue, host, "
+                         "agenda, times; each correction is in its history). Moving a coming "
+                         "meeting to a start in the past answers 422 unless `record_past` is true. "
+                         "With `scope: following`, the later meetings of the series get "
                          "the given start/end/doors times, venue, host and capacity too. Answers "
                          "with this meeting.")
     @blp.arguments(LangQuerySchema, location="query")
@@ -339,20 +344,23 @@ class MeetingResource(MethodView):
     def patch(self, query, data, meeting_id):
         user = g.api_user
         scope = data.pop("scope", None)
+        record_past = data.pop("record_past", False)
         with api_locale(query):
             meeting = svc.get_meeting_to_manage(user, meeting_id)
             if scope == SCOPE_FOLLOWING:
                 svc.update_following(user, meeting_id, data)
             else:
-                svc.update_meeting(user, meeting_id, data)
+                svc.update_meeting(user, meeting_id, data, record_past=record_past)
             return _payload_for(user, meeting)
 
 
 @blp.post("/meetings/<int:meeting_id>/cancel")
 @blp.doc(security=TOKEN_REQUIRED, summary="Cancel a meeting (or the rest of its series)",
          description="For organizers and admins. The meeting stays, with status `cancelled`. "
-                     "`scope: rest_of_series` also cancels every later scheduled meeting of the "
-                     "series. A cancelled or past meeting answers 422. Answers with this meeting.")
+                     "`scope: following` also cancels every later scheduled meeting of the "
+                     "series (the same word as in the PATCH). `rest_of_series` is a deprecated "
+                     "alias of `following`, accepted for a while. A cancelled or past meeting "
+                     "answers 422. Answers with this meeting.")
 @blp.arguments(LangQuerySchema, location="query")
 @blp.arguments(CancelInputSchema, required=False)
 @blp.response(200, MeetingSchema)
@@ -362,7 +370,7 @@ def cancel_meeting(query, data, meeting_id):
     user = g.api_user
     with api_locale(query):
         meeting = svc.get_meeting_to_manage(user, meeting_id)
-        if data.get("scope") == SCOPE_REST:
+        if data.get("scope") in (SCOPE_FOLLOWING, SCOPE_REST):
             svc.cancel_rest_of_series(user, meeting_id, data.get("reason") or "")
         else:
             svc.cancel_meeting(user, meeting_id, data.get("reason") or "")

@@ -16,10 +16,11 @@ from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.extensions import db
 from app.groups import invitations
 from app.groups.invitations import invite_to_group
+from app.meetings.services import next_meeting
 from app.meetings.zones import is_valid_timezone
 from app.members.history import record_member_event
 from app.members.loading import attach_competencies
-from app.models import Group, GroupInvitation, Member, Membership, Role
+from app.models import Group, GroupInvitation, Meeting, Member, Membership, Role
 from app.pagination import WEB_PER_PAGE, Page, paginate
 from app.validation import FieldErrors
 
@@ -74,6 +75,7 @@ class GroupOverview:
     can_see_members: bool
     can_manage: bool
     is_member: bool
+    next_meeting: Meeting | None = None  # the next scheduled meeting (cancelled ones do not count)
 
 
 def get_group_overview(user, slug: str) -> GroupOverview:
@@ -96,6 +98,7 @@ def get_group_overview(user, slug: str) -> GroupOverview:
         can_see_members=permissions.can_see_group_members(user, group),
         can_manage=permissions.can_manage_group(user, group),
         is_member=permissions.is_member_of(user, group),
+        next_meeting=next_meeting(group),
     )
 
 

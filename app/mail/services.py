@@ -9,6 +9,7 @@ from flask_babel import force_locale
 from flask_mail import Message
 
 from app.extensions import db
+from app.mail.names import first_name
 from app.models import Member, NetworkSettings, OutboxMessage
 
 
@@ -25,6 +26,7 @@ def _message_domain(address: str) -> str:
 
 def render_mail(template: str, language: str, **context) -> tuple[str, str, str]:
     """Render `email/<template>.subject.txt`, `.txt` and `.html` in the given language."""
+    context.setdefault("first_name", first_name)  # mail greets "Hej Anders", not the full name
     with force_locale(language):
         subject = render_template(f"email/{template}.subject.txt", **context).strip()
         text = render_template(f"email/{template}.txt", **context)

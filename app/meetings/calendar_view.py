@@ -18,6 +18,13 @@ def parse_month(text: str | None, today: date) -> tuple[int, int]:
     return today.year, today.month
 
 
+def default_month(today: date, next_meeting_day: date | None) -> tuple[int, int]:
+    """The month the view opens on without ?month=: the month of the next meeting (a month of only
+    past meetings is not where anyone looks), or the current month when none is planned."""
+    day = next_meeting_day if next_meeting_day is not None and next_meeting_day > today else today
+    return day.year, day.month
+
+
 def shift_month(year: int, month: int, delta: int) -> tuple[int, int]:
     index = year * 12 + (month - 1) + delta
     return index // 12, index % 12 + 1

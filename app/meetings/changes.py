@@ -1,6 +1,7 @@
 """Changing meetings and recording it: the input shape (`MeetingData`), the rules every change
-obeys (no edits of cancelled or past meetings), applying validated values with the change history
-entry, the calendar SEQUENCE bump in SQL, and announcing the change (`app.events`).
+obeys (no edits of cancelled meetings; no typo that moves a meeting into the past; a past meeting
+can be corrected), applying validated values with the change history entry, the calendar SEQUENCE
+bump in SQL, and announcing the change (`app.events`).
 
 Shared by `services` (one meeting) and `series` (many); imports neither. Nothing here commits.
 """
@@ -86,13 +87,36 @@ def meeting_data_for(meeting: Meeting) -> MeetingData:
     )
 
 
-def ensure_editable(meeting: Meeting, *, now: datetime | None = None) -> None:
-    """Cancelled and past meetings are history; refuse to change them."""
+def ensure_not_cancelled(meeting: Meeting) -> None:
+    """A cancelled meeting is history; refuse to change it."""
     if meeting.is_cancelled:
         raise ValidationFailed(
             _("This meeting is cancelled and can no longer be changed."),
             fields={"status": [_("The meeting is cancelled.")]},
         )
+
+
+def past_start_message() -> str:
+    return _(
+        "The date is in the past. Please check the date, or tick \"Record a meeting that has "
+        "already taken place\" to record a past meeting."
+    )
+
+
+def check_not_moved_into_past(
+    starts_at: datetime, *, was_past: bool = False, record_past: bool = False, now: datetime | None = None
+) -> None:
+    """Refuse a start in the past (a typo such as 1900 for 2027) unless the organizer records a past
+    meeting on purpose (`record_past`) or corrects a meeting that already took place (`was_past`)."""
+    if record_past or was_past or starts_at >= (now or utcnow()):
+        return
+    raise ValidationFailed(past_start_message(), fields={"date": [past_start_message()]})
+
+
+def ensure_editable(meeting: Meeting, *, now: datetime | None = None) -> None:
+    """For sign-up related actions and cancelling: cancelled and past meetings are refused.
+    (Organizers may still correct a past meeting's details: see `ensure_not_cancelled`.)"""
+    ensure_not_cancelled(meeting)
     if meeting.ends_at <= (now or utcnow()):
         raise ValidationFailed(
             _("This meeting is over and can no longer be changed."),

@@ -120,6 +120,11 @@ class MeetingForm(AppForm):
         render_kw=html_limits(max_length=MAX_AGENDA),
         description=_l("Plain text. Blank lines separate paragraphs; links become clickable."),
     )
+    record_past = BooleanField(
+        _l("Record a meeting that has already taken place"),
+        description=_l("Only then is a date in the past accepted."),
+        default=False,
+    )
     scope = RadioField(
         _l("Apply to"),
         choices=[

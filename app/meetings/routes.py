@@ -51,6 +51,10 @@ def _meeting_input(form: MeetingForm) -> dict:
     return data
 
 
+def _record_past(form: MeetingForm) -> bool:
+    return "record_past" in form._fields and bool(form.record_past.data)
+
+
 def _attach_errors(form, error: ValidationFailed) -> None:
     """Show the service's field errors next to the form's fields; the rest on top of the form."""
     for name, messages in (error.fields or {}).items():
@@ -114,7 +118,13 @@ def group_upcoming(slug: str):
 def _month_view(group, manage: bool):
     zone = ZoneInfo(group.timezone)
     today = utcnow().astimezone(zone).date()
-    year, month = calendar_view.parse_month(request.args.get("month"), today)
+    if request.args.get("month"):
+        year, month = calendar_view.parse_month(request.args.get("month"), today)
+    else:
+        upcoming = svc.next_meeting(group)
+        year, month = calendar_view.default_month(
+            today, upcoming.starts_at.astimezone(zone).date() if upcoming else None
+        )
     first = datetime.combine(date(year, month, 1), time(), tzinfo=zone)
     next_year, next_month = calendar_view.shift_month(year, month, 1)
     prev_year, prev_month = calendar_view.shift_month(year, month, -1)
@@ -182,7 +192,9 @@ def create(slug: str):
     del form.scope
     if form.validate_on_submit():
         try:
-            meeting = svc.create_meeting(current_user, group, _meeting_input(form))
+            meeting = svc.create_meeting(
+                current_user, group, _meeting_input(form), record_past=_record_past(form)
+            )
         except ValidationFailed as error:
             _attach_errors(form, error)
         else:
@@ -192,11 +204,15 @@ def create(slug: str):
     return render_template("meetings/form.html", form=form, group=group, meeting=None), status
 
 
-def _editable_meeting(meeting_id: int):
-    """The meeting to edit or cancel; a cancelled or past one sends the organizer back to its page."""
+def _editable_meeting(meeting_id: int, *, correcting: bool = False):
+    """The meeting to edit (`correcting`: a past one may still be corrected) or cancel; one that
+    cannot be changed sends the organizer back to its page."""
     meeting = svc.get_meeting_to_manage(current_user, meeting_id)
     try:
-        svc.ensure_editable(meeting)
+        if correcting:
+            svc.ensure_not_cancelled(meeting)
+        else:
+            svc.ensure_editable(meeting)
     except ValidationFailed as error:
         flash(error.message, "error")
         abort(redirect(url_for("meetings.show", meeting_id=meeting.id)))
@@ -206,7 +222,7 @@ def _editable_meeting(meeting_id: int):
 @bp.route("/meetings/<int:meeting_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(meeting_id: int):
-    meeting = _editable_meeting(meeting_id)
+    meeting = _editable_meeting(meeting_id, correcting=True)
     form = MeetingForm()
     form.host_member_id.choices = _host_choices(meeting.group)
     if meeting.series_id is None:
@@ -223,7 +239,9 @@ def edit(meeting_id: int):
                     "success",
                 )
             else:
-                svc.update_meeting(current_user, meeting.id, _meeting_input(form))
+                svc.update_meeting(
+                    current_user, meeting.id, _meeting_input(form), record_past=_record_past(form)
+                )
                 flash(_("The meeting was updated."), "success")
         except ValidationFailed as error:
             _attach_errors(form, error)

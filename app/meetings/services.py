@@ -47,8 +47,10 @@ from app.meetings.changes import (
     apply_changes,
     as_meeting_dict,
     cancel_one,
+    check_not_moved_into_past,
     clean_reason,
     ensure_editable,
+    ensure_not_cancelled,
     jsonable,
     log_change,
     meeting_data_for,
@@ -164,7 +166,8 @@ def _labels_by_id(id_column, label_column, ids: set[int]) -> dict[int, str]:
 
 
 def upcoming_meetings_for(user, limit: int = 5, *, now: datetime | None = None) -> list[Meeting]:
-    """The member's next scheduled meetings across all their groups, soonest first."""
+    """The member's coming meetings across all their groups, soonest first. Cancelled ones stay
+    in the list (marked cancelled, with the reason) until they would have ended."""
     if not getattr(user, "is_authenticated", False):
         return []
     group_ids = [m.group_id for m in user.memberships]
@@ -176,12 +179,27 @@ def upcoming_meetings_for(user, limit: int = 5, *, now: datetime | None = None) 
         .where(
             Meeting.group_id.in_(group_ids),
             Meeting.ends_at > now,
-            Meeting.status == MeetingStatus.SCHEDULED.value,
         )
+        .options(selectinload(Meeting.group))
         .order_by(Meeting.starts_at, Meeting.id)
         .limit(limit)
     )
     return list(db.session.scalars(query).all())
+
+
+def next_meeting(group: Group, *, now: datetime | None = None) -> Meeting | None:
+    """The group's next scheduled meeting that has not ended (cancelled ones do not count)."""
+    query = (
+        select(Meeting)
+        .where(
+            Meeting.group_id == group.id,
+            Meeting.ends_at > (now or utcnow()),
+            Meeting.status == MeetingStatus.SCHEDULED.value,
+        )
+        .order_by(Meeting.starts_at, Meeting.id)
+        .limit(1)
+    )
+    return db.session.scalar(query)
 
 
 def group_host_choices(user, group: Group) -> list[Member]:
@@ -199,10 +217,14 @@ def group_host_choices(user, group: Group) -> list[Member]:
 # --- writing -----------------------------------------------------------------------------------
 
 
-def create_meeting(user, group: Group, data: MeetingData | Mapping[str, Any]) -> Meeting:
-    """Create one meeting (not part of a series), log it and announce it."""
+def create_meeting(
+    user, group: Group, data: MeetingData | Mapping[str, Any], *, record_past: bool = False
+) -> Meeting:
+    """Create one meeting (not part of a series), log it and announce it. A start in the past is
+    refused unless `record_past` (an organizer records a meeting that already took place)."""
     require_manage(user, group)
     values = validate_meeting(group, as_meeting_dict(data))
+    check_not_moved_into_past(values["starts_at"], record_past=record_past)
     series.check_same_day(group, values["starts_at"], allow=series.same_day_allowed(data))
     meeting = Meeting(group=group, status=MeetingStatus.SCHEDULED.value, sequence=0, **values)
     db.session.add(meeting)
@@ -212,14 +234,24 @@ def create_meeting(user, group: Group, data: MeetingData | Mapping[str, Any]) ->
     return meeting
 
 
-def update_meeting(user, meeting: Meeting | int, data: MeetingData | Mapping[str, Any]) -> Meeting:
+def update_meeting(
+    user, meeting: Meeting | int, data: MeetingData | Mapping[str, Any], *, record_past: bool = False
+) -> Meeting:
     """Change one meeting. A mapping may hold only the fields to change (PATCH semantics), merged
-    onto the meeting as it is in the database once locked."""
+    onto the meeting as it is in the database once locked.
+
+    A meeting that took place can still be corrected (title, venue, host, agenda, times: each
+    correction is in its history); a cancelled one cannot. Moving a coming meeting to a start in
+    the past is refused unless `record_past`."""
     meeting = lock_meeting_to_manage(user, meeting)
-    ensure_editable(meeting)
+    ensure_not_cancelled(meeting)
+    now = utcnow()
+    was_past = meeting.ends_at <= now
     merged = dataclasses.asdict(meeting_data_for(meeting))
     merged.update(as_meeting_dict(data))
     values = validate_meeting(meeting.group, merged)
+    if values["starts_at"] != meeting.starts_at:
+        check_not_moved_into_past(values["starts_at"], was_past=was_past, record_past=record_past, now=now)
     series.check_same_day(
         meeting.group,
         values["starts_at"],
@@ -269,6 +301,7 @@ __all__ = [
     "create_meeting",
     "create_series",
     "ensure_editable",
+    "ensure_not_cancelled",
     "get_group_to_manage",
     "get_meeting",
     "get_meeting_to_manage",
@@ -283,6 +316,7 @@ __all__ = [
     "meeting_data_for",
     "meeting_history",
     "meeting_history_entries",
+    "next_meeting",
     "preview_series",
     "series_meetings",
     "update_following",

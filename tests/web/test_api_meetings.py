@@ -346,17 +346,16 @@ def test_invalid_patch_changes_nothing(client, world):
     assert meeting.title == "Morgenmøde i marts" and meeting.sequence == 0
 
 
-def test_patch_of_cancelled_or_past_meeting_is_422(client, world):
+def test_patch_of_cancelled_meeting_is_422_and_a_past_one_is_corrected(client, world):
     headers = headers_for(world, "organizer")
     cancelled = create_meeting(group=world.group, status="cancelled", cancelled_at=utcnow())
     body = assert_problem(client.patch(f"/api/v1/meetings/{cancelled.id}", json={"title": "Igen"},
                                        headers=headers), 422)
     assert "status" in body["errors"]
+    assert cancelled.title != "Igen"
     past = create_meeting(group=world.group, starts_at=utcnow() - timedelta(days=3))
-    body = assert_problem(client.patch(f"/api/v1/meetings/{past.id}", json={"title": "Igen"},
-                                       headers=headers), 422)
-    assert "date" in body["errors"]
-    assert cancelled.title != "Igen" and past.title != "Igen"
+    response = client.patch(f"/api/v1/meetings/{past.id}", json={"title": "Igen"}, headers=headers)
+    assert response.status_code == 200 and past.title == "Igen"
 
 
 def test_patch_scope_must_be_this_or_following(client, world):

@@ -173,7 +173,7 @@ def test_meeting_page_shows_deadline_guests_links_and_agenda(client, login, grou
     assert 'href="https://meet.example/kaffe"' in page
 
 
-def test_cancelled_and_past_meetings_are_marked_and_offer_no_changes(client, login, group, organizer):
+def test_cancelled_and_past_meetings_are_marked_and_offer_only_corrections(client, login, group, organizer):
     cancelled = create_meeting(group=group, starts_at=datetime(YEAR, 3, 5, 7, 30, tzinfo=UTC),
                                status="cancelled", cancel_reason="Stormvejr")
     past = create_meeting(group=group, starts_at=datetime.now(UTC) - timedelta(days=3))
@@ -185,7 +185,9 @@ def test_cancelled_and_past_meetings_are_marked_and_offer_no_changes(client, log
     assert f"/meetings/{cancelled.id}/edit" not in page and f"/meetings/{cancelled.id}/cancel" not in page
     page = client.get(f"/meetings/{past.id}").get_data(as_text=True)
     assert "This meeting has taken place." in page
-    assert f"/meetings/{past.id}/edit" not in page
+    # A past meeting can still be corrected, but no longer cancelled.
+    assert f"/meetings/{past.id}/edit" in page and "Correct details" in page
+    assert f"/meetings/{past.id}/cancel" not in page
     upcoming = create_meeting(group=group, starts_at=datetime(YEAR, 4, 5, 6, 30, tzinfo=UTC))
     page = client.get(f"/meetings/{upcoming.id}").get_data(as_text=True)
     assert f"/meetings/{upcoming.id}/edit" in page and "This meeting has taken place." not in page
