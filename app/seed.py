@@ -220,7 +220,8 @@ def seed_demo_meetings(admin: Member, group: Group, *, today: date | None = None
         "rsvp_days_before": plan["rsvp_days_before"],
         "rsvp_time": plan["rsvp_time"],
     }
-    _series, created = meetings.create_series(admin, group, data, rotation)
+    # The demo records its past meetings on purpose (a series skips past dates otherwise).
+    _series, created = meetings.create_series(admin, group, data, rotation, record_past=True)
     return len(created)
 
 

@@ -551,7 +551,7 @@ class SkippedDateSchema(Schema):
         required=True,
         metadata={"description": "Reason code",
                   "enum": ["skipped_month", "holiday", "closed", "holiday_not_moved", "closed_not_moved",
-                           "weekend", "weekend_not_moved"]},
+                           "weekend", "weekend_not_moved", "past"]},
     )
     reason_text = fields.String(required=True, metadata={"description": "The reason, translated"})
     holiday_name = fields.String(allow_none=True)

@@ -57,6 +57,7 @@ REASON_LABELS = {
     recurrence.LAST_DAY_OF_MONTH: _l("The month is shorter: last day of the month"),
     recurrence.WEEKEND: _l("Weekend"),
     recurrence.WEEKEND_NOT_MOVED: _l("Weekend; no free working day to move to"),
+    recurrence.PAST: _l("In the past"),
 }
 
 

@@ -95,6 +95,7 @@ CLOSED_NOT_MOVED = "closed_not_moved"
 LAST_DAY_OF_MONTH = "last_day_of_month"
 WEEKEND = "weekend"
 WEEKEND_NOT_MOVED = "weekend_not_moved"
+PAST = "past"  # the meeting would start before `not_before` (now): a series does not create it
 
 NTH_CHOICES = (1, 2, 3, 4, -1)
 
@@ -352,8 +353,12 @@ def _occurrence(day: date, spec: SeriesSpec, zone: ZoneInfo, **extra) -> Occurre
     return Occurrence(local_date=day, start=start, end=end, doors_open=doors, **extra)
 
 
-def expand_series(spec: SeriesSpec, *, max_dates: int = MAX_DATES) -> SeriesPreview:
-    """Expand a series into its meetings and its skipped dates; raise RecurrenceError on bad input."""
+def expand_series(
+    spec: SeriesSpec, *, max_dates: int = MAX_DATES, not_before: datetime | None = None
+) -> SeriesPreview:
+    """Expand a series into its meetings and its skipped dates; raise RecurrenceError on bad input.
+
+    `not_before` (aware, usually now): a meeting that would start earlier is skipped ("past")."""
     if max_dates < 1:
         raise ValueError("max_dates must be at least 1")
     errors = validate_spec(spec)
@@ -389,6 +394,12 @@ def expand_series(spec: SeriesSpec, *, max_dates: int = MAX_DATES) -> SeriesPrev
                 continue
             reason = {HOLIDAY: HOLIDAY_NOT_MOVED, WEEKEND: WEEKEND_NOT_MOVED}.get(reason, CLOSED_NOT_MOVED)
         skipped.append(SkippedDate(day, reason, name))
+    if not_before is not None:
+        past = [o for o in occurrences if o.start < not_before]
+        if past:
+            occurrences = [o for o in occurrences if o.start >= not_before]
+            skipped = sorted(skipped + [SkippedDate(o.local_date, PAST) for o in past],
+                             key=lambda s: s.local_date)
     if len(occurrences) > max_dates or len(dates) > _RULE_DATE_CAP:
         raise RecurrenceError("too_many_dates", "rule", {"count": len(occurrences), "max": max_dates})
     if not occurrences:

@@ -280,3 +280,46 @@ def test_start_page_links_to_all_my_meetings(client, login, world):
     login(world.member)
     page = client.get("/").get_data(as_text=True)
     assert 'href="/meetings" data-see-all' in page
+
+
+# --- a series creates no meetings in the past ------------------------------------------------------
+
+
+def _weekly_around_today() -> dict:
+    today = utcnow().astimezone(CPH).date()
+    return {
+        "title": "Ugentlig", "frequency": "weekly", "weekday": str(today.weekday()),
+        "starts_on": (today - timedelta(days=21)).isoformat(),
+        "ends_on": (today + timedelta(days=21)).isoformat(),
+        "start_time": "08:30", "end_time": "10:00", "holiday_policy": "ignore",
+    }
+
+
+def test_series_skips_dates_in_the_past_in_preview_and_creation(app, world):
+    from app.meetings import services
+
+    data = _weekly_around_today()
+    data["weekday"] = int(data["weekday"])
+    plan = services.preview_series(world.organizer, world.group, data)
+    past = [s for s in plan.skipped if s.reason == "past"]
+    assert len(past) >= 3
+    assert all(o.start >= utcnow() for o in plan.occurrences)
+    _series, created = services.create_series(world.organizer, world.group, data)
+    assert created and all(m.starts_at >= utcnow() - timedelta(minutes=1) for m in created)
+
+
+def test_series_preview_on_the_web_says_in_the_past(client, login, world):
+    login(world.organizer)
+    response = client.post(f"/groups/{world.group.slug}/series/new",
+                           data={**_weekly_around_today(), "action": "preview"})
+    assert response.status_code == 200
+    assert "In the past" in response.get_data(as_text=True)
+
+
+def test_series_dry_run_in_the_api_marks_past_dates(client, world):
+    body = {**_weekly_around_today(), "weekday": int(_weekly_around_today()["weekday"]), "dry_run": True}
+    response = client.post(f"/api/v1/groups/{world.group.slug}/series?lang=en", json=body,
+                           headers=organizer_headers(world))
+    assert response.status_code == 200
+    past = [s for s in response.json["skipped"] if s["reason"] == "past"]
+    assert len(past) >= 3 and past[0]["reason_text"] == "In the past"
