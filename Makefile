@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi.py
 
-.PHONY: install run test lint translations extract-messages migrate seed bench clean
+.PHONY: install run test lint translations extract-messages migrate seed reset-demo bench clean
 
 $(VENV)/.installed: pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,14 @@ migrate: install
 
 seed: migrate
 	$(BIN)/flask seed-demo
+
+# Fresh demo data: drops the SQLite development database (instance/kaffeklub.db), migrates and
+# seeds again; keeps .venv. It refuses when DATABASE_URL (environment or .env) names another database.
+reset-demo: install
+	@if [ -n "$${DATABASE_URL:-$$(grep -s '^DATABASE_URL=' .env | cut -d= -f2-)}" ]; then \
+		echo "reset-demo only resets the SQLite development database; DATABASE_URL is set." >&2; exit 1; fi
+	rm -f instance/kaffeklub.db
+	$(MAKE) --no-print-directory seed
 
 run: export BASE_URL ?= http://127.0.0.1:$(PORT)
 run: translations seed
