@@ -172,3 +172,14 @@ def test_api_bad_also_on_is_a_422_problem(client, world, bad):
     response = api_series(client, world, {**API_SERIES, "also_on": bad}, "?dry_run=true")
     problem = assert_problem(response, 422)
     assert "also_on" in str(problem)
+
+
+def test_preview_says_why_a_weekend_day_moved(client, login, world):
+    login(world.organizer)
+    data = {**WEB_SERIES, "frequency": "monthly_day", "day_of_month": "1",
+            "starts_on": "2033-01-01", "ends_on": "2033-12-31", "skip_months": [], "holiday_policy": "move"}
+    page = preview(client, world.group.slug, data).get_data(as_text=True)
+    # Saturday 1 January 2033 is New Year's Day, Sunday 1 May and Monday 1 August: 1 May moves.
+    assert 'datetime="2033-05-02T08:30' in page and 'datetime="2033-05-01T08:30' not in page
+    assert re.search(r"Moved from Sunday, May 1, 2033:\s*Weekend", page)
+    assert 'datetime="2033-10-03T08:30' in page  # Saturday 1 October 2033 -> Monday
