@@ -13,10 +13,11 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import g, jsonify, url_for
+from flask import current_app, g, jsonify, request, url_for
 from flask.views import MethodView
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from marshmallow import ValidationError
 from webargs.flaskparser import FlaskParser, abort
 
 from app.api.auth import authenticate_request, no_store, refuse_anonymous_writes, token_required
@@ -86,8 +87,38 @@ class FlatErrorsParser(FlaskParser):
         abort(400, exc=error, messages={"json": [_("The request body is not valid JSON.")]})
 
     def handle_error(self, error, req, schema, *, error_status_code, error_headers):
+        messages = flatten_errors(error.messages)
+        for field, body_messages in _body_errors_too(schema).items():
+            known = messages.setdefault(field, [])
+            known.extend(m for m in body_messages if m not in known)
         abort(error_status_code or self.DEFAULT_VALIDATION_STATUS, exc=error,
-              messages=flatten_errors(error.messages), schema=schema, headers=error_headers)
+              messages=messages, schema=schema, headers=error_headers)
+
+
+def _body_errors_too(failed_schema) -> dict[str, list[str]]:
+    """When the query string fails (it is read first), the JSON body's mistakes too, so that one
+    answer lists every field's errors (?dry_run=x and a bad title together)."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    view_class = getattr(view, "view_class", None)
+    handler = getattr(view_class, request.method.lower(), None) if view_class else view
+    parameters = (getattr(handler, "_apidoc", {}).get("arguments") or {}).get("parameters") or []
+    query_schemas = [p["schema"] for p in parameters if p.get("in") == "query"]
+    if not any(isinstance(failed_schema, s) if isinstance(s, type) else s is failed_schema
+               for s in query_schemas):
+        return {}
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return {}  # no body, or not an object: the operation reads it (and says so) once the query is right
+    errors: dict[str, list[str]] = {}
+    for parameter in parameters:
+        if parameter.get("in") != "json":
+            continue
+        schema = parameter["schema"]
+        try:
+            (schema() if isinstance(schema, type) else schema).load(body)
+        except ValidationError as body_error:
+            errors.update(flatten_errors(body_error.messages))
+    return errors
 
 
 class MeetingsBlueprint(TaggedBlueprint):

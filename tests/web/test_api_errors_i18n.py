@@ -187,3 +187,14 @@ def test_bio_keeps_its_lines_with_unix_line_endings(client, login, app):
     assert response.status_code == 302
     db.session.refresh(member)
     assert member.bio == "Maler.\n\nTapet og facader."
+
+
+def test_query_and_body_mistakes_come_back_together(client, org):
+    group, organizer = org
+    body = {"title": "Morgenmøde", "frequency": "weekly", "weekday": "onsdag", "starts_on": "2031-01-01",
+            "ends_on": "2031-02-01", "start_time": "08:30", "end_time": "10:00", "bogus": 1}
+    response = client.post(f"/api/v1/groups/{group.slug}/series?dry_run=kanske&lang=en", json=body,
+                           headers=bearer(token_for(organizer)))
+    errors = assert_problem(response, 422)["errors"]
+    assert errors == {"dry_run": ["Please enter true or false."], "weekday": ["Please enter a whole number."],
+                      "bogus": ["Unknown field."]}
