@@ -16,6 +16,7 @@ from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.extensions import db
 from app.groups import invitations
 from app.groups.invitations import invite_to_group
+from app.input_guard import normalize_newlines
 from app.meetings.services import next_meeting
 from app.meetings.zones import is_valid_timezone
 from app.members.history import record_member_event
@@ -148,7 +149,7 @@ def _clean_group_input(data: Mapping[str, object], *, current: Group | None = No
     errors = FieldErrors()
     name = " ".join(str(data.get("name") or "").split())
     slug = str(data.get("slug") or "").strip()
-    description = str(data.get("description") or "").strip()
+    description = normalize_newlines(str(data.get("description") or "")).strip()
     timezone = str(data.get("timezone") or "").strip()
 
     if not name:

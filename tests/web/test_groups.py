@@ -123,6 +123,16 @@ def test_admin_creates_a_group(app, login):
     assert group.name == "Kaffeklub Vejle" and group.is_public and group.timezone == "Europe/Copenhagen"
 
 
+def test_group_description_is_stored_with_plain_line_breaks(app, login):
+    """Browsers send \r\n; the description is stored with \n as meeting agendas and bios are."""
+    world = build_world()
+    form = _group_form(description="Kaffe og rundstykker.\r\nHver tredje onsdag.\rVelkommen!")
+    response = client_for(app, login, world, "admin").post("/groups/new", data=form)
+    assert response.status_code == 302
+    group = db.session.scalar(select(Group).where(Group.slug == "kaffeklub-vejle"))
+    assert group.description == "Kaffe og rundstykker.\nHver tredje onsdag.\nVelkommen!"
+
+
 @pytest.mark.parametrize("role", ["anonymous", "other", "member", "organizer"])
 def test_only_admins_create_groups(app, login, role):
     world = build_world()
