@@ -245,3 +245,26 @@ def test_the_pending_plaintext_is_for_its_member_only(client, login):
     client.post("/profile/tokens", data={"name": "mine"})
     login(create_member())  # another member in the same browser session before the GET
     assert not TOKEN_RE.search(client.get("/profile/tokens").get_data(as_text=True))
+
+
+def test_the_pending_plaintext_is_encrypted_in_the_cookie_and_expires(app, client, login):
+    """Flask's session cookie is signed, not secret: the plaintext must not be readable in it, and a
+    copy of the cookie kept for later must not reveal the token after the time-to-live."""
+    import time
+
+    from flask import session as request_session
+
+    from app.tokens import reveal
+
+    member = login(create_member())
+    client.post("/profile/tokens", data={"name": "CRM sync"})
+    with client.session_transaction() as session:
+        pending = dict(session[reveal.SESSION_KEY])
+    assert not TOKEN_RE.search(repr(pending))
+    with app.test_request_context():
+        request_session[reveal.SESSION_KEY] = dict(pending)
+        token_id, plaintext = reveal.pop(member.id)
+        assert token_id == _tokens_of(member)[0].id
+        assert services.authenticate(plaintext).id == member.id
+        request_session[reveal.SESSION_KEY] = dict(pending)
+        assert reveal.pop(member.id, now=time.time() + reveal.TTL_SECONDS + 5) is None
