@@ -94,6 +94,7 @@ def test_series_over_existing_meetings_is_marked_and_not_doubled(live_server, ph
     with page.expect_navigation():
         create.click()
     expect(page.locator(".alert-success")).to_contain_text(str(new))
+    assert page.url.endswith("/groups/kaffeklub-oest/meetings")  # #preview is not carried on
 
     with live_server.app_context():
         rows = db.session.scalars(select(Meeting).where(Meeting.group_id == group_id)).all()
