@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from babel.dates import format_time
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -815,6 +817,11 @@ def same_day_allowed(data: Any) -> bool:
     return isinstance(data, Mapping) and data.get("allow_same_day") is True
 
 
+def _local_time(moment, zone) -> str:
+    """A time of day in the zone, written as the reader's language writes it (08.30 in Danish)."""
+    return format_time(moment, format="short", tzinfo=zone, locale=get_locale() or "da")
+
+
 def check_same_day(
     group: Group,
     starts_at: datetime,
@@ -839,7 +846,7 @@ def check_same_day(
     message = _(
         "The group already has a meeting that day: »%(title)s«, %(start)s–%(end)s.",
         title=other.title,
-        start=other.starts_at.astimezone(zone).strftime("%H:%M"),
-        end=other.ends_at.astimezone(zone).strftime("%H:%M"),
+        start=_local_time(other.starts_at, zone),
+        end=_local_time(other.ends_at, zone),
     )
     raise SameDayClash(message, fields={"date": [message]})

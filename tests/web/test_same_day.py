@@ -41,7 +41,7 @@ def test_web_create_on_a_day_with_a_meeting_warns_and_creates_when_confirmed(cli
     response = client.post(url, data=SAME_DAY)
     assert response.status_code == 422
     page = response.get_data(as_text=True)
-    assert 'id="same-day-warning"' in page and "Morgenmøde i marts" in page and "08:30" in page
+    assert 'id="same-day-warning"' in page and "Morgenmøde i marts" in page and "8:30" in page
     assert 'name="allow_same_day"' in page and "Yes, create it anyway" in page
     assert count() == 1
     response = client.post(url, data={**SAME_DAY, "allow_same_day": "y"})
@@ -86,7 +86,7 @@ def test_api_create_on_a_day_with_a_meeting_is_409_naming_it(client, world):
     body = {**API_NEW_MEETING, "date": "2031-03-05", "start_time": "14:00", "end_time": "15:00",
             "rsvp_deadline": None}
     problem = assert_problem(client.post(url, json=body, headers=headers(world)), 409)
-    assert "Morgenmøde i marts" in str(problem) and "08:30" in str(problem) and "date" in problem["errors"]
+    assert "Morgenmøde i marts" in str(problem) and "8:30" in str(problem) and "date" in problem["errors"]
     assert count() == 1
     response = client.post(url, json={**body, "allow_same_day": True}, headers=headers(world))
     assert response.status_code == 201 and count() == 2
@@ -104,3 +104,14 @@ def test_api_move_onto_a_day_with_a_meeting_is_409_unless_allowed(client, world)
     response = client.patch(url, json={"date": "2031-03-05", "allow_same_day": True}, headers=headers(world))
     assert response.status_code == 200
     assert assert_problem(client.patch(url, json={"allow_same_day": "ja"}, headers=headers(world)), 422)
+
+
+def test_the_clash_names_the_other_meetings_time_as_the_reader_writes_it(client, world):
+    """Danish writes 08.30, English 8:30 AM: the message uses the reader's locale in the group's zone."""
+    url = f"/api/v1/groups/{world.group.slug}/meetings"
+    body = {**API_NEW_MEETING, "date": "2031-03-05", "start_time": "14:00", "end_time": "15:00",
+            "rsvp_deadline": None}
+    danish = assert_problem(client.post(url, json=body, headers=headers(world)), 409)
+    assert "08.30" in danish["errors"]["date"][0] and "10.00" in danish["errors"]["date"][0]
+    english = assert_problem(client.post(url + "?lang=en", json=body, headers=headers(world)), 409)
+    assert "8:30" in english["errors"]["date"][0]
