@@ -279,7 +279,7 @@ def test_welcome_mail_content(app, login):
     html = message.get_body(preferencelist=("html",)).get_content()
     assert "Welcome" in mail.subject
     for content in (text, html):
-        assert "Nina Ny" in content
+        assert "Hi Nina," in content  # greeted by first name
         assert "curiosity" in content.lower() and "honesty" in content.lower()
         assert "7 days" in content
         assert "/login/" in content

@@ -37,7 +37,7 @@ def test_send_pending_delivers_the_stored_message_over_smtp(app, smtp_server):
     assert received.subject == "A message from Kaffeklub"
     assert "kaffeklub@example.test" in str(received.message["From"])
     assert str(received.message["To"]) == "Karen Blixen <karen@example.test>"
-    assert "Hello Karen Blixen," in received.text()
+    assert "Hello Karen," in received.text()  # mail greets by first name
     assert "Bring <cards> & coffee." in received.text()
     assert "Bring &lt;cards&gt; &amp; coffee." in received.html()
     assert "<p>See you at 7:30.</p>" in received.html()
@@ -238,7 +238,7 @@ def test_danish_letters_in_names_and_subject_arrive_intact(app, smtp_server):
     assert received.message["To"].addresses[0].display_name == "Søren Ærø"
     assert received.message["From"].addresses[0].display_name == "Kaffeklub Århus"
     assert received.mail_from == "aarhus@kaffeklub.example"
-    assert "Hello Søren Ærø," in received.text() and "Vi ses på Fælledvej." in received.html()
+    assert "Hello Søren," in received.text() and "Vi ses på Fælledvej." in received.html()
 
 
 def _pending_next_attempt() -> datetime | None:
