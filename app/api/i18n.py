@@ -13,11 +13,11 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from babel import Locale
-from flask import current_app, request
+from flask import request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from app.i18n import supported_languages
+from app.i18n import network_default_language, supported_languages
 from app.input_guard import NUMBER_RANGE_MESSAGE
 
 
@@ -26,7 +26,7 @@ def api_language(requested: str | None = None) -> str:
     languages = supported_languages()
     if requested in languages:
         return requested  # type: ignore[return-value]
-    return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    return request.accept_languages.best_match(languages) or network_default_language()
 
 
 def is_api_request() -> bool:

@@ -140,6 +140,18 @@ def test_403_404_405_and_401_problems_are_danish_by_default(client, app):
                                                      "You do not have permission to do this.")
 
 
+def test_without_lang_or_accept_language_the_api_speaks_the_networks_default(client, app):
+    """A network whose default language is English answers in English when the caller says nothing."""
+    from app.models import NetworkSettings
+
+    danish = assert_problem(client.get("/api/v1/findes-ikke"), 404)
+    assert danish["title"] == "Ikke fundet"
+    NetworkSettings.get().default_language = "en"
+    db.session.commit()
+    english = assert_problem(client.get("/api/v1/findes-ikke"), 404)
+    assert english["title"] == "Not found"
+
+
 def test_series_errors_are_all_reported_and_translated(client, org):
     group, organizer = org
     body = {"title": "", "frequency": "sometimes", "starts_on": "2031-01-01", "ends_on": "2031-13-01",

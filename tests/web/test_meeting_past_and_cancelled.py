@@ -126,7 +126,7 @@ def test_web_corrects_a_past_meeting_and_records_it_in_its_history(client, login
 def test_api_refuses_a_past_start_on_create_and_move(client, world):
     headers = organizer_headers(world)
     before = count()
-    response = client.post(f"/api/v1/groups/{world.group.slug}/meetings",
+    response = client.post(f"/api/v1/groups/{world.group.slug}/meetings?lang=en",
                            json={**API_NEW_MEETING, "date": last_year(), "rsvp_deadline": None},
                            headers=headers)
     body = assert_problem(response, 422)
