@@ -25,12 +25,6 @@ from app.groups.services import GROUP_LIMITS
 from app.validation import Required, html_limits
 from app.zones_ui import timezone_choices
 
-# A handful of zones offered as suggestions; any valid IANA zone is accepted.
-COMMON_TIMEZONES = (
-    "Europe/Copenhagen", "Europe/Stockholm", "Europe/Oslo", "Europe/Berlin", "Europe/London",
-    "Europe/Helsinki", "Atlantic/Faroe", "America/Nuuk", "UTC",
-)
-
 _SLUG_LETTERS = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "ß": "ss"})
 
 

@@ -12,7 +12,6 @@ from app.auth.routes import limit_per_ip
 from app.errors import ValidationFailed
 from app.groups import invitations, services
 from app.groups.forms import (
-    COMMON_TIMEZONES,
     ROLE_LABELS,
     ActionForm,
     AddMemberForm,
@@ -54,8 +53,7 @@ def create():
             flash(_("The group %(name)s was created.", name=group.name), "success")
             return redirect(url_for("groups.show", slug=group.slug))
     status = 422 if form.is_submitted() else 200
-    return render_template("groups/form.html", form=form, group=None, errors=errors,
-                           timezones=COMMON_TIMEZONES), status
+    return render_template("groups/form.html", form=form, group=None, errors=errors), status
 
 
 @bp.get("/groups/<slug>")
@@ -79,8 +77,7 @@ def edit(slug: str):
             flash(_("The group was saved."), "success")
             return redirect(url_for("groups.show", slug=group.slug))
     status = 422 if form.is_submitted() else 200
-    return render_template("groups/form.html", form=form, group=group, errors=errors,
-                           timezones=COMMON_TIMEZONES), status
+    return render_template("groups/form.html", form=form, group=group, errors=errors), status
 
 
 @bp.get("/groups/<slug>/members")

@@ -17,11 +17,6 @@ def can_manage(user, group: Group) -> bool:
     return permissions.can_manage_group(user, group)
 
 
-def can_see_details(user, group: Group) -> bool:
-    """Host contact details and the change history are for members and admins, not the public."""
-    return permissions.can_see_group_members(user, group)
-
-
 def require_manage(user, group: Group | None) -> None:
     """NotFound when the group is hidden from the user, PermissionDenied when they may not manage it."""
     permissions.require_group_visible(user, group)

@@ -177,7 +177,6 @@ def show(meeting_id: int):
         meeting=meeting,
         group=meeting.group,
         can_manage=manage,
-        details=svc.can_see_details(current_user, meeting.group),
         history=history,
         is_past=meeting.ends_at <= utcnow(),
     )

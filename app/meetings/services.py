@@ -32,7 +32,6 @@ from app.extensions import db
 from app.meetings import history, series
 from app.meetings.access import (
     can_manage,
-    can_see_details,
     get_group_to_manage,
     get_meeting,
     get_meeting_to_manage,
@@ -295,7 +294,6 @@ __all__ = [
     "SeriesPlan",
     "assign_hosts",
     "can_manage",
-    "can_see_details",
     "cancel_meeting",
     "cancel_rest_of_series",
     "create_meeting",
