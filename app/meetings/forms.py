@@ -7,6 +7,7 @@ cannot parse goes to the service as it is (see app.validation's Lenient fields).
 
 from __future__ import annotations
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
@@ -34,6 +35,7 @@ from app.validation import LenientDateTimeLocalField as DateTimeLocalField
 from app.validation import LenientIntegerField as IntegerField
 from app.validation import LenientTimeField as TimeField
 from app.validation import Required, html_limits
+from app.zones_ui import timezone_choices
 
 MAX_AGENDA = 20000
 MAX_REASON = 2000
@@ -178,7 +180,7 @@ class SeriesForm(AppForm):
     start_time = TimeField(_l("Starts"), validators=[Required()])
     end_time = TimeField(_l("Ends"), validators=[Required()])
     doors_open_time = TimeField(_l("Doors open / coffee from"), validators=[Optional()])
-    timezone = StringField(_l("Time zone"), render_kw=html_limits(max_length=MAX_ZONE))
+    timezone = SelectField(_l("Time zone"), validate_choice=False)  # the service names a wrong zone
     skip_months = MultiCheckboxField(_l("No meetings in"), choices=MONTHS, validators=[Optional()],
                                      validate_choice=False)  # the service names a wrong month
     holiday_policy = RadioField(_l("Public holidays"), choices=HOLIDAY_POLICIES, default="skip",
@@ -198,6 +200,11 @@ class SeriesForm(AppForm):
     rsvp_time = TimeField(_l("At (local time)"), validators=[Optional()])
     rotation = FieldList(FormField(RotationEntryForm), min_entries=ROTATION_ROWS, max_entries=40)
     confirm = HiddenField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A chooser of named zones (»København«), not a text box for "Europe/Copenhagen".
+        self.timezone.choices = timezone_choices(get_locale(), self.timezone.data)
 
 
 class HostRotationForm(AppForm):

@@ -133,3 +133,13 @@ def test_profile_shows_the_login_address_as_text_not_an_input(client, login):
     assert 'id="email-readonly"' in page
     assert not re.search(r'<input[^>]*id="email-readonly"', page)
     assert "mette@example.test" in page and member.email == "mette@example.test"
+
+
+def test_series_form_offers_named_zones_with_the_groups_zone_chosen(client, login):
+    group = create_group(timezone="Europe/Oslo")
+    login(create_organizer(group, language="da"))
+    page = client.get(f"/groups/{group.slug}/series/new").get_data(as_text=True)
+    zones = _options(page, "timezone")
+    assert zones["Europe/Copenhagen"].startswith("København") and "Europe/Oslo" in zones
+    assert 'value="Europe/Oslo"' in _selected(page, "timezone")
+    assert not re.search(r'<input[^>]*name="timezone"', page)  # no text box for a zone id
