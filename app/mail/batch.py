@@ -28,6 +28,7 @@ from markupsafe import escape
 from sqlalchemy import insert
 
 from app.extensions import db
+from app.mail.names import first_name
 from app.mail.services import _message_domain, _sender_pair, render_mail
 from app.models import Member, NetworkSettings, OutboxMessage, utcnow
 
@@ -45,6 +46,7 @@ class BatchRecipient:
 
 _BOUNDARY = re.compile(r"={15}\d+==")
 _TEXT_PART = "Content-Type: text/plain"
+_NAME_KEYS = ("name", "first_name")
 _HTML_PART = "Content-Type: text/html"
 
 
@@ -82,12 +84,15 @@ class _Skeleton:
         self.markers = markers  # key -> marker
         self.to_line = next(line + "\r\n" for line in self.headers.split("\r\n") if line.startswith("To: "))
         self.marker_id = marker_id
+        # The name and first name may or may not appear in the body (the To header has the name);
+        # every other personal value must, or its marker did not survive a template filter.
+        required = [m for key, m in markers.items() if key not in _NAME_KEYS]
         if (_TEXT_PART not in self.text_body or marker_to not in self.to_line
-                or any(m not in self.text_body and m not in self.html_body for m in markers.values())):
+                or any(m not in self.text_body and m not in self.html_body for m in required)):
             raise ValueError("markers did not survive rendering")
 
     def fill(self, recipient: BatchRecipient, message_id: str) -> str:
-        values = {"name": recipient.name, **recipient.values}
+        values = {"name": recipient.name, "first_name": first_name(recipient.name), **recipient.values}
         text, html = self.text_body, self.html_body
         for key, marker in self.markers.items():
             value = values[key]
@@ -109,13 +114,18 @@ def _skeleton(template: str, language: str, keys: Sequence[str], *, sender_pair,
     """The language's skeleton if it reproduces the slow path for `check`, else None."""
     tag = secrets.token_hex(6)
     # Non-ASCII markers, so that a part is 8bit even when the template text is plain ASCII.
-    markers = {key: f"\u27e6kk{tag}{key}\u27e7" for key in ("name", *keys)}
+    markers = {key: f"\u27e6kk{tag}{key}\u27e7" for key in (*_NAME_KEYS, *keys)}
     marker_email = f"kk{tag}@marker.invalid"
     marker_id = f"<kk{tag}@marker.invalid>"
     probe = BatchRecipient(member_id=check.member_id, name=markers["name"], email=marker_email,
                            language=language, values={k: markers[k] for k in keys})
+    # Templates greet by first_name(member.name): in the probe it turns the name's marker into the
+    # first name's marker, so that each copy gets its own first name filled in.
+    def probe_first_name(name: str | None) -> str:
+        return markers["first_name"] if name == markers["name"] else first_name(name)
+
     subject, _, raw = _build_raw(template, probe, sender_pair=sender_pair, domain=domain, date=date,
-                                 message_id=marker_id, **context)
+                                 message_id=marker_id, **{**context, "first_name": probe_first_name})
     if any(m in subject for m in markers.values()):
         return None  # a personal subject would need encoding per recipient: use the slow path
     try:

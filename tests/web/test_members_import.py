@@ -16,7 +16,7 @@ from app.auth.tokens import hash_token
 from app.extensions import db
 from app.mail.preview import parse_raw
 from app.members import csv_services
-from app.models import LoginToken, Member, Membership, NetworkSettings, OutboxMessage
+from app.models import LoginToken, Member, Membership, NetworkSettings, OutboxMessage, utcnow
 from tests.factories import build_world, client_for
 
 # Assertions below read English page text; the Danish default is tested in test_locale_pages.py.
@@ -543,3 +543,26 @@ def test_round_trip_export_then_import_preview(app, login):
     in_c = select(func.count()).select_from(Membership).where(Membership.group_id == world.c.id)
     assert db.session.scalar(in_c) == 5
     assert _count(Member) == 5
+
+
+@pytest.mark.parametrize("language", ["da", "en"])
+def test_welcome_mails_take_the_fast_path_with_first_name_greetings(app, language):
+    """The batch must not fall back to one rendering per mail for ordinary names: mails greet by
+    first name, and the skeleton fills each copy's own first name (5,000 mails stay in seconds)."""
+    from app.mail import batch
+    from app.models import NetworkSettings
+    from tests.factories import create_group
+
+    group = create_group(name="Kaffeklub Vest")
+    settings = NetworkSettings.get()
+    sender_pair = batch._sender_pair(settings)
+    check = batch.BatchRecipient(member_id=None, name="Åse Marie Øberg", email="ase@example.dk",
+                                 language=language, values={"link": "https://x.example/login/a"})
+    skeleton = batch._skeleton("welcome", language, ["link"], sender_pair=sender_pair,
+                               domain=batch._message_domain(sender_pair[1]), date=utcnow(),
+                               context={"network": settings, "group": group, "days": 7}, check=check)
+    assert skeleton is not None
+    other = batch.BatchRecipient(member_id=None, name="Bo Bæk", email="bo@example.dk", language=language,
+                                 values={"link": "https://x.example/login/b"})
+    mail = parse_raw(skeleton.fill(other, "<x@example.dk>"))
+    assert ("Hej Bo" if language == "da" else "Hi Bo,") in mail.text and "Bæk" not in mail.text
