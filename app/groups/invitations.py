@@ -47,7 +47,7 @@ ROLES = (Role.MEMBER.value, Role.ORGANIZER.value)
 
 
 class InvitationInvalid(DomainError):
-    """An invitation link that is unknown, already answered, withdrawn or expired."""
+    """An invitation link that is unknown, already answered, withdrawn, replaced or expired."""
 
     title = "This invitation cannot be used"
 
@@ -182,6 +182,14 @@ def invite_to_group(actor, group: Group, *, email: str, name: str = "", company:
 
 # --- the invitee's side ---------------------------------------------------------------------------
 
+def _has_newer_invitation(row: GroupInvitation) -> bool:
+    """Whether a later invitation to the same address and group replaced this one (re-sent)."""
+    return db.session.scalar(
+        select(GroupInvitation.id).where(GroupInvitation.group_id == row.group_id,
+                                         GroupInvitation.email == row.email,
+                                         GroupInvitation.id > row.id).limit(1)) is not None
+
+
 def find_invitation(token: str) -> GroupInvitation:
     """The open invitation behind a link, or InvitationInvalid saying why not. Changes nothing."""
     row = None
@@ -195,7 +203,7 @@ def find_invitation(token: str) -> GroupInvitation:
     if row.declined_at is not None:
         raise InvitationInvalid("declined")
     if row.revoked_at is not None:
-        raise InvitationInvalid("withdrawn")
+        raise InvitationInvalid("replaced" if _has_newer_invitation(row) else "withdrawn")
     if row.expires_at <= utcnow():
         raise InvitationInvalid("expired")
     member = _member_for(row)

@@ -260,7 +260,10 @@ def test_a_new_invitation_replaces_an_open_one(app, login):
     _invite(app, login, world, "nina@example.dk")
     second = _token_for("nina@example.dk")
     assert first != second
-    assert app.test_client().get(f"/invitations/{first}").status_code == 410
+    old_link = app.test_client().get(f"/invitations/{first}")
+    assert old_link.status_code == 410
+    assert "replaced by a newer one" in old_link.get_data(as_text=True)  # not "withdrawn"
+    assert "withdrawn" not in old_link.get_data(as_text=True)
     assert app.test_client().get(f"/invitations/{second}").status_code == 200
     page = _members_page(app, login, world)
     assert page.count("nina@example.dk</span>") == 1
