@@ -23,6 +23,7 @@ from app.meetings.validation import MAX_CAPACITY
 from app.models import Meeting, MeetingChange, MeetingSeries
 from tests.factories import create_admin, create_group, create_meeting, create_member, create_organizer
 from tests.web.api_helpers import bearer, token_for
+from tests.web.meeting_helpers import API_NEW_MEETING
 
 PROBLEM = "application/problem+json"
 
@@ -61,21 +62,8 @@ HOSTILE_TEXT = [
     "99999-01-01", "2031-02-30", "", "x" * 5000, "true", "null", "1e308", "NaN",
 ]
 
-MEETING = {
-    "title": "Morgenmøde",
-    "date": "2031-01-15",
-    "start_time": "08:30",
-    "end_time": "10:00",
-    "doors_open_time": "08:00",
-    "venue_name": "Revisorhuset",
-    "venue_address": "Bredgade 12, 7400 Herning",
-    "capacity": 30,
-    "rsvp_deadline": "2031-01-14T12:00",
-    "guests_welcome": True,
-    "agenda": "Velkommen.",
-    "online_url": "https://example.org/m",
-    "timezone": "Europe/Copenhagen",
-}
+MEETING = {**API_NEW_MEETING, "title": "Morgenmøde", "online_url": "https://example.org/m",
+           "timezone": "Europe/Copenhagen"}
 MEETING_FIELDS = [*MEETING, "host_member_id"]
 SERIES = {
     "title": "Kaffeklub",

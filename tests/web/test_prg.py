@@ -1,17 +1,16 @@
 """POST/redirect/GET: every web form's successful post answers with a redirect, so that Back and
-reload never send it again (issue 8). The forms are found from app.url_map as in
-test_fuzz_forms.py and posted as a person fills them in."""
+reload never send it again (issue 8). The forms are found from app.url_map
+(tests/web/form_helpers.py) and posted as a person fills them in."""
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
-from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
 from app.models import ApiToken
-from tests.web.test_fuzz_forms import ANONYMOUS, World, build, encode, page_forms, post_routes, valid_pairs
+from tests.web.form_helpers import World, act_as, build, encode, learn_forms, post_routes, valid_pairs
 
 # Posts that deliberately answer with a page, and why.
 SHOWS_ONLY = {
@@ -23,34 +22,7 @@ SHOWS_ONLY = {
 
 def test_every_successful_form_post_redirects(app, client, login):
     world = World()
-    forms: dict[str, dict] = {}
-    urls = app.url_map.bind("localhost")
-
-    def as_role(endpoint):
-        if endpoint in ANONYMOUS:
-            with client.session_transaction() as session:
-                session.clear()
-        else:
-            login(world.admin)
-            db.session.rollback()
-
-    for rule in app.url_map.iter_rules():
-        if "GET" not in rule.methods or rule.rule.startswith(("/api/", "/static", "/bootstrap")):
-            continue
-        args = world.args_for(rule)
-        if args is None:
-            continue
-        as_role(rule.endpoint)
-        response = client.get(build(rule, args))
-        if response.status_code != 200 or response.mimetype != "text/html":
-            continue
-        for form in page_forms(response.get_data(as_text=True)):
-            action = urlsplit(form["action"]).path or build(rule, args)
-            try:
-                endpoint, _ = urls.match(action, method="POST")
-            except HTTPException:
-                continue
-            forms.setdefault(endpoint, form)
+    forms = learn_forms(app, client, login, world)
 
     renders = []
     checked = []
@@ -59,7 +31,7 @@ def test_every_successful_form_post_redirects(app, client, login):
         if args is None or rule.endpoint in SHOWS_ONLY:
             continue
         fields = forms.get(rule.endpoint, {"fields": {}})["fields"]
-        as_role(rule.endpoint)
+        act_as(client, login, world, rule.endpoint)
         response = client.post(build(rule, args), data=encode(valid_pairs(fields)),
                                content_type="application/x-www-form-urlencoded")
         checked.append(rule.endpoint)
