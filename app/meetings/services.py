@@ -91,13 +91,18 @@ def list_meetings(
     user, group: Group, from_: datetime | None = None, to: datetime | None = None
 ) -> list[Meeting]:
     """The group's meetings starting in [from_, to), cancelled ones included, for whoever may see it."""
+    return list(db.session.scalars(_meetings_between(user, group, from_, to)).all())
+
+
+def _meetings_between(user, group: Group, from_: datetime | None, to: datetime | None):
+    """The query behind list_meetings and list_meetings_page, in start order (visibility checked)."""
     permissions.require_group_visible(user, group)
     query = select(Meeting).where(Meeting.group_id == group.id).options(selectinload(Meeting.host))
     if from_ is not None:
         query = query.where(Meeting.starts_at >= _aware(from_))
     if to is not None:
         query = query.where(Meeting.starts_at < _aware(to))
-    return list(db.session.scalars(query.order_by(Meeting.starts_at, Meeting.id)).all())
+    return query.order_by(Meeting.starts_at, Meeting.id)
 
 
 def list_upcoming(user, group: Group, *, now: datetime | None = None) -> list[Meeting]:
@@ -133,13 +138,7 @@ def list_past(user, group: Group, *, now: datetime | None = None, page: int = 1,
 def list_meetings_page(user, group: Group, from_: datetime | None, to: datetime | None, *,
                        page: int, per_page: int) -> Page:
     """list_meetings, one page at a time (the API); a page past the end is empty."""
-    permissions.require_group_visible(user, group)
-    query = select(Meeting).where(Meeting.group_id == group.id).options(selectinload(Meeting.host))
-    if from_ is not None:
-        query = query.where(Meeting.starts_at >= _aware(from_))
-    if to is not None:
-        query = query.where(Meeting.starts_at < _aware(to))
-    return paginate(query.order_by(Meeting.starts_at, Meeting.id), page, per_page, clamp=False)
+    return paginate(_meetings_between(user, group, from_, to), page, per_page, clamp=False)
 
 
 def meeting_history(user, meeting: Meeting) -> list[MeetingChange]:
