@@ -148,6 +148,9 @@ def register_blueprints(app: Flask) -> None:
     from app.mail.admin_routes import bp as mail_admin_bp
 
     app.register_blueprint(mail_admin_bp)
+    from app.rsvp import init_app as init_rsvp
+
+    init_rsvp(app)
     if app.config.get("DEV_MAIL_PAGE"):
         from app.mail.routes import bp as devmail_bp
 

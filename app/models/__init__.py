@@ -14,6 +14,14 @@ from app.models.meeting import (
 )
 from app.models.member import Competency, Member, normalize_email
 from app.models.outbox import OutboxMessage, OutboxStatus
+from app.models.rsvp import (
+    GuestKind,
+    GuestStatus,
+    MeetingGuest,
+    Rsvp,
+    RsvpMode,
+    RsvpStatus,
+)
 from app.models.settings import NetworkSettings
 from app.models.types import utcnow
 
@@ -23,11 +31,14 @@ __all__ = [
     "Competency",
     "Group",
     "GroupInvitation",
+    "GuestKind",
+    "GuestStatus",
     "LoginAttempt",
     "LoginSession",
     "LoginToken",
     "Meeting",
     "MeetingChange",
+    "MeetingGuest",
     "MeetingSeries",
     "MeetingStatus",
     "Member",
@@ -37,6 +48,9 @@ __all__ = [
     "OutboxMessage",
     "OutboxStatus",
     "Role",
+    "Rsvp",
+    "RsvpMode",
+    "RsvpStatus",
     "Venue",
     "normalize_email",
     "utcnow",

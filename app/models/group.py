@@ -5,11 +5,12 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.models.member import Member
+from app.models.rsvp import RsvpMode
 from app.models.types import UTCDateTime, one_of, utcnow
 
 
@@ -18,8 +19,16 @@ class Role(enum.StrEnum):
     ORGANIZER = "organizer"
 
 
+RSVP_MODES = tuple(mode.value for mode in RsvpMode)
+MAX_GUEST_LIMIT = 10
+
+
 class Group(db.Model):
     __tablename__ = "groups"
+    __table_args__ = (
+        one_of("rsvp_mode", RSVP_MODES),
+        CheckConstraint(f"guest_limit >= 0 AND guest_limit <= {MAX_GUEST_LIMIT}", name="guest_limit_range"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(80), unique=True)
@@ -27,6 +36,10 @@ class Group(db.Model):
     description: Mapped[str] = mapped_column(Text, default="")
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/Copenhagen")
     is_public: Mapped[bool] = mapped_column(Boolean, default=False)
+    # How meetings are answered: "opt_in" (sign up to come) or "expected" (come unless afbud).
+    rsvp_mode: Mapped[str] = mapped_column(String(20), default="opt_in", server_default="opt_in")
+    # How many guests one member may bring to a meeting (0: members only).
+    guest_limit: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     memberships: Mapped[list[Membership]] = relationship(
