@@ -21,6 +21,7 @@ from datetime import datetime
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import selectinload
 
@@ -353,7 +354,8 @@ def _check_guest_limit(meeting: Meeting, count: int, errors: FieldErrors) -> Non
     if count and not meeting.guests_welcome:
         errors.add("guests", _("This meeting is for members only."))
     elif count > limit:
-        errors.add("guests", _("You can bring at most %(num)d guests to a meeting of this group.", num=limit)
+        errors.add("guests", ngettext("You can bring at most %(num)d guest to a meeting of this group.",
+                                      "You can bring at most %(num)d guests to a meeting of this group.", limit)
                    if limit else _("This group's meetings are for members only."))
 
 
