@@ -354,9 +354,12 @@ def _check_guest_limit(meeting: Meeting, count: int, errors: FieldErrors) -> Non
     if count and not meeting.guests_welcome:
         errors.add("guests", _("This meeting is for members only."))
     elif count > limit:
-        errors.add("guests", ngettext("You can bring at most %(num)d guest to a meeting of this group.",
-                                      "You can bring at most %(num)d guests to a meeting of this group.", limit)
-                   if limit else _("This group's meetings are for members only."))
+        if limit:
+            errors.add("guests", ngettext("You can bring at most %(num)d guest to a meeting of this group.",
+                                          "You can bring at most %(num)d guests to a meeting of this group.",
+                                          limit))
+        else:
+            errors.add("guests", _("This group's meetings are for members only."))
 
 
 # --- reading --------------------------------------------------------------------------------------
