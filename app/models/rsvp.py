@@ -13,7 +13,7 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -68,9 +68,9 @@ class Rsvp(db.Model):
     # Arrival order in line (smaller comes first); set when the member takes or asks for a seat.
     queue_seq: Mapped[int] = mapped_column(Integer, default=0)
     # An organizer put this person in a seat above the capacity on purpose.
-    forced: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    forced: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     message: Mapped[str] = mapped_column(Text, default="")  # the afbud message
-    late: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    late: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     via: Mapped[str] = mapped_column(String(20), default="web", server_default="web")
     answered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     answered_by_id: Mapped[int | None] = mapped_column(
@@ -113,7 +113,7 @@ class MeetingGuest(db.Model):
     company: Mapped[str] = mapped_column(String(200), default="")
     status: Mapped[str] = mapped_column(String(20))
     queue_seq: Mapped[int] = mapped_column(Integer, default=0)
-    forced: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    forced: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
