@@ -24,8 +24,8 @@ Signals:
 - `meeting_changed(meeting, fields, scope)`: `fields` is {column: [old, new]} (JSON values, as in the
   change history); sent only when something changed.
 - `meeting_cancelled(meeting, reason, scope)`: the meeting is now cancelled.
-- `seat_freed(meeting)`: a seat at the meeting became free (for sign-ups and the waitlist; not sent
-  by anything yet).
+- `seat_freed(meeting)`: seats at the meeting became free outside a sign-up use case (sent by
+  `app.rsvp` when a meeting's capacity grows); the sign-up package's receiver moves the waitlist up.
 
 Connect with `meeting_changed.connect(receiver)` (a strong reference; the receiver is a module-level
 function) and disconnect in tests with `meeting_changed.connected_to(receiver)`.
