@@ -1090,3 +1090,36 @@ def attendee_list(user, meeting_id: int) -> AttendeeList:
     return AttendeeList(meeting, mode_of(meeting), counts, sorted(going, key=by_name), waiting,
                         sorted(declined, key=by_name), sorted(not_answered, key=by_name),
                         sorted(cancelled, key=by_name))
+
+
+@dataclass
+class GoingList:
+    """Who comes, as every member of the group may see it: the names of the members going (the
+    expected included) and how many guests come, without their names."""
+
+    meeting: Meeting
+    mode: str
+    names: list[str]
+    guests_going: int
+    capacity: int | None
+
+
+def going_names(user, meeting_id: int) -> GoingList:
+    """"Hvem kommer" for the group's members (and its organizers and admins). A member's name is a
+    profile field every member of the group may see (app.visibility); contact details, afbud
+    messages and guests' names are for the organizers (`attendee_list`)."""
+    meeting = _visible_meeting(user, meeting_id)
+    if not permissions.can_manage_group(user, meeting.group):
+        _ensure_member(user, meeting)
+    names = list(db.session.scalars(
+        select(Member.name).join(Rsvp, Rsvp.member_id == Member.id)
+        .where(Rsvp.meeting_id == meeting.id, Rsvp.status == RsvpStatus.GOING.value)).all())
+    if is_expected_mode(meeting):
+        expected = expected_member_ids(meeting)
+        if expected:
+            names += db.session.scalars(select(Member.name).where(Member.id.in_(expected))).all()
+    guests = db.session.scalar(
+        select(func.count(MeetingGuest.id))
+        .where(MeetingGuest.meeting_id == meeting.id, MeetingGuest.status == GuestStatus.GOING.value))
+    return GoingList(meeting, mode_of(meeting), sorted(names, key=str.casefold), guests or 0,
+                     meeting.capacity)
