@@ -205,7 +205,8 @@ class Book:
             raise SeatError(f"{key!r} is not going")
         front = min((h.seq for h in self.waiting()), default=current.seq + 1)
         seq = min(current.seq, front - 1)
-        return [self._set(replace(current, status=WAITLISTED, seq=seq, forced=False), old=GOING)]
+        own = self._set(replace(current, status=WAITLISTED, seq=seq, forced=False), old=GOING)
+        return [own, *self.fill()]
 
     def move_in_line(self, key: Hashable, place: int) -> list[Move]:
         """An organizer moves a waiting person to `place` (1 = first) in the line; the others keep

@@ -799,6 +799,8 @@ def set_member_status(user, meeting_id: int, member_id: int, status: str, *, for
         if seats.book.status_of(key) == core.WAITLISTED:
             pass
         else:
+            _ensure_no_free_seat(seats, member.name, holds_seat=seats.book.status_of(key) == core.GOING
+                                 or member.id in seats.expected_ids)
             if seats.book.status_of(key) != core.GOING:
                 rsvp = _say_yes(seats, member, via="organizer", actor=user, now=now)
             if seats.book.status_of(key) == core.GOING:
@@ -812,6 +814,16 @@ def set_member_status(user, meeting_id: int, member_id: int, status: str, *, for
     result = Outcome(answer_of(member, meeting, seats=seats), promoted)
     db.session.commit()
     return result
+
+
+def _ensure_no_free_seat(seats: _Seats, name: str, *, holds_seat: bool) -> None:
+    """Nobody waits while a seat is free: moving someone to the waitlist only makes sense when the
+    meeting is over its capacity (after a forced seat or a lowered capacity), else the first in
+    line, who would be them, gets the seat at once."""
+    free = seats.book.over_by == 0 if holds_seat else seats.book.free != 0
+    if free:
+        raise Conflict(_("There is a free seat, so %(name)s would have it at once. Lower the capacity "
+                         "first if fewer are to come.", name=name))
 
 
 def _organizer_promote(seats: _Seats, key, force: bool) -> None:
@@ -855,6 +867,8 @@ def _organizer_move(user, meeting_id: int, holder, action: str, *, force: bool =
     elif action == "waitlist":
         if status != core.GOING:
             raise Conflict(_("Only someone who is going can be moved to the waitlist."))
+        name = seats.rsvps[ident].member.name if kind == MEMBER else seats.guests[ident].name
+        _ensure_no_free_seat(seats, name, holds_seat=True)
         seats.apply(seats.book.to_waitlist(key))
     else:
         if status != core.WAITLISTED:
