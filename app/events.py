@@ -27,6 +27,10 @@ Signals:
 - `seat_freed(meeting)`: seats at the meeting became free outside a sign-up use case (sent by
   `app.rsvp` when a meeting's capacity grows); the sign-up package's receiver moves the waitlist up.
 
+- `member_left(member, group_ids)`: the member no longer takes part in these groups (removed from a
+  group, or deactivated: then all their groups). Sender: the member. Sign-ups give up their seats at
+  the groups' coming meetings.
+
 Connect with `meeting_changed.connect(receiver)` (a strong reference; the receiver is a module-level
 function) and disconnect in tests with `meeting_changed.connected_to(receiver)`.
 """
@@ -49,6 +53,9 @@ meeting_cancelled = signals.signal(
     "meeting-cancelled", doc="A meeting was cancelled. Sender: the meeting; reason, scope."
 )
 seat_freed = signals.signal("seat-freed", doc="A seat at a meeting became free. Sender: the meeting.")
+member_left = signals.signal(
+    "member-left", doc="A member left groups (removed or deactivated). Sender: the member; group_ids."
+)
 
 __all__ = [
     "SCOPE_FOLLOWING",
@@ -57,6 +64,7 @@ __all__ = [
     "meeting_cancelled",
     "meeting_changed",
     "meeting_created",
+    "member_left",
     "seat_freed",
     "signals",
 ]

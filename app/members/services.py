@@ -17,6 +17,7 @@ from sqlalchemy import and_, case, func, or_, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from app import events
 from app.auth import permissions
 from app.auth.sessions import revoke_all_access
 from app.auth.tokens import issue_login_link
@@ -496,6 +497,8 @@ def deactivate_member(user, member_id: int) -> Member:
         member.active = False
         record_member_event(member, "deactivated", actor=user)
         revoke_all_access(member)  # logins, API tokens, unused login links: none come back
+        db.session.flush()
+        events.member_left.send(member, group_ids=[m.group_id for m in member.memberships])
     db.session.commit()
     return member
 

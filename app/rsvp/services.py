@@ -948,7 +948,45 @@ def on_meeting_cancelled(meeting: Meeting, reason: str = "", **_extra) -> None:
             notify.guest_meeting_cancelled(meeting, guest, reason)
 
 
+def on_member_left(member: Member, group_ids=(), **_extra) -> None:
+    """A member removed from groups or deactivated gives up their seats and places in line at those
+    groups' coming meetings (their guests and substitute too), and the waitlists move up."""
+    if not group_ids:
+        return
+    now = utcnow()
+    # The member's own answers, and (in "expected" groups, where their expected seat goes away
+    # with them) every coming meeting with someone waiting.
+    answered = exists().where(and_(Rsvp.meeting_id == Meeting.id, Rsvp.member_id == member.id))
+    waiting = (exists().where(and_(Rsvp.meeting_id == Meeting.id,
+                                   Rsvp.status == RsvpStatus.WAITLISTED.value))
+               | exists().where(and_(MeetingGuest.meeting_id == Meeting.id,
+                                     MeetingGuest.status == GuestStatus.WAITLISTED.value)))
+    meeting_ids = list(db.session.scalars(
+        select(Meeting.id).where(Meeting.group_id.in_(list(group_ids)), Meeting.starts_at > now,
+                                 Meeting.status != "cancelled", answered | waiting)).all())
+    if not meeting_ids:
+        return
+    begin_write()
+    meetings = db.session.scalars(lock_for_update(
+        select(Meeting).where(Meeting.id.in_(meeting_ids)).order_by(Meeting.id), of=Meeting)).all()
+    for meeting in meetings:
+        seats = _Seats(meeting)
+        rsvp = seats.rsvps.get(member.id)
+        if rsvp is not None:
+            for guest in list(rsvp.guests):
+                if guest.status != GuestStatus.CANCELLED.value:
+                    _cancel_guest(seats, guest, notify_guest=True, fill=False)
+            if seats.book.status_of((MEMBER, member.id)) != core.OUT:
+                seats.apply(seats.book.leave((MEMBER, member.id), fill=False))
+                rsvp.via = "system"
+                rsvp.answered_at = now
+        seats.fill()
+        db.session.flush()
+        seats.finish()
+
+
 def connect_receivers() -> None:
+    events.member_left.connect(on_member_left)
     events.seat_freed.connect(on_seat_freed)
     events.meeting_changed.connect(on_meeting_changed)
     events.meeting_cancelled.connect(on_meeting_cancelled)
