@@ -4,17 +4,25 @@ over app.groups.services and app.members.services."""
 from __future__ import annotations
 
 from flask import g
+from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
 from app.api.auth import authenticate_request, no_store, refuse_anonymous_writes, token_required
+from app.api.meeting_schemas import LangQuerySchema
+from app.api.meetings import FlatErrorsParser
 from app.api.pagination import PAGE_HEADERS_DOC, PAGINATION_DOC, PageQuerySchema, page_headers
-from app.api.schemas import GroupMemberSchema, GroupSchema
+from app.api.schemas import GroupMemberSchema, GroupPatchSchema, GroupSchema
 from app.api.spec import TOKEN_OPTIONAL, TOKEN_REQUIRED, TaggedBlueprint
 from app.auth.viewers import member_fields_for
 from app.groups import services as group_services
 from app.members import services as member_services
 
-blp = TaggedBlueprint("api_groups", __name__, url_prefix="/api/v1", tag="Groups",
+
+class GroupsBlueprint(TaggedBlueprint):
+    ARGUMENTS_PARSER = FlatErrorsParser()  # 422s name the fields as the services do (guest_limit: [...])
+
+
+blp = GroupsBlueprint("api_groups", __name__, url_prefix="/api/v1", tag="Groups",
                       description="Groups (kaffeklubber) and their members")
 blp.before_request(authenticate_request)
 blp.before_request(refuse_anonymous_writes)
@@ -32,6 +40,51 @@ def list_groups():
     user = g.api_user
     groups = group_services.list_visible_groups(user)
     return [_with_role(user, group) for group in groups]
+
+
+# The group's fields the PATCH may change; the rest of the group stays as it is.
+_EDITABLE = ("name", "description", "timezone", "is_public", "rsvp_mode", "guest_limit")
+
+
+@blp.route("/groups/<string:slug>", endpoint="Group")
+class GroupResource(MethodView):
+    @blp.doc(security=TOKEN_OPTIONAL, summary="One group",
+             description="Anyone who may see the group: a public group for everyone, a members-only "
+                         "group for its members (and admins); otherwise 404. Includes the sign-up "
+                         "settings `rsvp_mode` and `guest_limit`.")
+    @blp.arguments(LangQuerySchema, location="query")
+    @blp.response(200, GroupSchema)
+    @blp.alt_response(401, response="Unauthorized")
+    @blp.alt_response(404, response="NotFound")
+    @blp.alt_response(429, response="TooManyRequests")
+    def get(self, query, slug: str):
+        user = g.api_user
+        return _with_role(user, group_services.get_group(user, slug))
+
+    @blp.doc(security=TOKEN_REQUIRED, summary="Change a group's settings (only the given fields)",
+             description="For the group's organizers and admins (others: 403, or 404 for a group they "
+                         "may not see). The same rules and messages as the group form on the web: "
+                         "`rsvp_mode` is `opt_in` (sign up to come) or `expected` (everyone is expected "
+                         "unless they send afbud), `guest_limit` a whole number from 0 to 10, the time "
+                         "zone an IANA name. Every field's errors come back at once (422). Answers with "
+                         "the group.")
+    @blp.arguments(LangQuerySchema, location="query")
+    @blp.arguments(GroupPatchSchema)
+    @blp.response(200, GroupSchema)
+    @blp.alt_response(401, response="Unauthorized")
+    @blp.alt_response(403, response="Forbidden")
+    @blp.alt_response(404, response="NotFound")
+    @blp.alt_response(415, response="UnsupportedMediaType")
+    @blp.alt_response(429, response="TooManyRequests")
+    @token_required
+    def patch(self, query, data, slug: str):
+        user = g.api_user
+        group = group_services.get_group_for_edit(user, slug)
+        values = {name: getattr(group, name) for name in _EDITABLE}
+        values.update({name: value for name, value in data.items() if name in _EDITABLE})
+        values["slug"] = group.slug
+        group = group_services.update_group(user, slug, values)
+        return _with_role(user, group)
 
 
 @blp.get("/groups/<string:slug>/members")
@@ -85,6 +138,8 @@ def _with_role(user, group) -> dict:
         "description": group.description,
         "timezone": group.timezone,
         "is_public": group.is_public,
+        "rsvp_mode": group.rsvp_mode,
+        "guest_limit": group.guest_limit,
         "role": membership.role if membership is not None else None,
     }
 

@@ -11,6 +11,7 @@ from wtforms import (
     BooleanField,
     EmailField,
     HiddenField,
+    RadioField,
     SelectField,
     StringField,
     SubmitField,
@@ -21,8 +22,9 @@ from wtforms.fields.choices import SelectChoice
 from app.errors import ValidationFailed
 from app.forms_base import AppForm as FlaskForm  # FlaskForm that refuses what cannot be stored
 from app.groups.invitations import LIMITS as INVITATION_LIMITS
-from app.groups.services import GROUP_LIMITS
-from app.validation import Required, html_limits
+from app.groups.services import DEFAULT_GUEST_LIMIT, DEFAULT_RSVP_MODE, GROUP_LIMITS
+from app.models.group import MAX_GUEST_LIMIT
+from app.validation import LenientIntegerField, Required, html_limits
 from app.zones_ui import timezone_choices
 
 _SLUG_LETTERS = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "ß": "ss"})
@@ -39,6 +41,16 @@ def suggest_slug(name: object) -> str:
 
 ROLE_CHOICES = [SelectChoice("member", _l("Member")), SelectChoice("organizer", _l("Organizer"))]
 ROLE_LABELS = {c.value: c.label for c in ROLE_CHOICES}
+
+# How a group's meetings are answered: the choice's name and, beside it, what it means.
+RSVP_MODE_CHOICES = [SelectChoice("opt_in", _l("Sign up to come")),
+                     SelectChoice("expected", _l("Everyone is expected"))]
+RSVP_MODE_LABELS = {c.value: c.label for c in RSVP_MODE_CHOICES}
+RSVP_MODE_HELP = {
+    "opt_in": _l("Members come when they have said yes. Nobody is expected until they sign up."),
+    "expected": _l("Members come unless they send afbud. Everyone in the group counts as coming, "
+                   "and the organizers get each afbud by mail."),
+}
 
 
 def apply_field_errors(form: FlaskForm, error: ValidationFailed) -> list[str]:
@@ -75,6 +87,15 @@ class GroupForm(FlaskForm):
     is_public = BooleanField(_l("Public group"),
                              description=_l("Everyone can see that a public group exists. "
                                             "The member list is always only for the group's members."))
+    rsvp_mode = RadioField(_l("How members answer"), choices=RSVP_MODE_CHOICES, default=DEFAULT_RSVP_MODE,
+                           validate_choice=False)  # the service names a wrong choice
+    guest_limit = LenientIntegerField(
+        _l("Guests per member"), default=DEFAULT_GUEST_LIMIT,
+        render_kw={"min": 0, "max": MAX_GUEST_LIMIT, "inputmode": "numeric"},
+        description=_l("How many guests one member may bring to a meeting (0 to %(max)d). "
+                       "0: the meetings are for members only.", max=MAX_GUEST_LIMIT))
+
+    rsvp_mode_help = RSVP_MODE_HELP  # the words beside each choice (templates/groups/form.html)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -83,7 +104,8 @@ class GroupForm(FlaskForm):
     def to_data(self) -> dict[str, object]:
         slug = (self.slug.data or "").strip() or suggest_slug(self.name.data)  # left empty: from the name
         return {"name": self.name.data, "slug": slug, "description": self.description.data,
-                "timezone": self.timezone.data, "is_public": self.is_public.data}
+                "timezone": self.timezone.data, "is_public": self.is_public.data,
+                "rsvp_mode": self.rsvp_mode.data, "guest_limit": self.guest_limit.data}
 
 
 class AddMemberForm(FlaskForm):

@@ -21,7 +21,8 @@ from app.meetings.services import next_meeting
 from app.meetings.zones import is_valid_timezone
 from app.members.history import record_member_event
 from app.members.loading import attach_competencies
-from app.models import Group, GroupInvitation, Meeting, Member, Membership, Role
+from app.models import Group, GroupInvitation, Meeting, Member, Membership, Role, RsvpMode
+from app.models.group import MAX_GUEST_LIMIT, RSVP_MODES
 from app.pagination import WEB_PER_PAGE, Page, paginate
 from app.validation import FieldErrors
 
@@ -142,10 +143,44 @@ def require_can_create_group(user) -> None:
 # --- writing groups -----------------------------------------------------------------------------
 
 GROUP_LIMITS = {"name": 200, "slug": 80, "description": 5000}
+DEFAULT_RSVP_MODE = RsvpMode.OPT_IN.value
+DEFAULT_GUEST_LIMIT = 1
+
+
+def _clean_rsvp_mode(data: Mapping[str, object], current: Group | None, errors: FieldErrors) -> str:
+    """"opt_in" (sign up to come) or "expected" (come unless afbud); left out: unchanged."""
+    if "rsvp_mode" not in data:
+        return current.rsvp_mode if current is not None else DEFAULT_RSVP_MODE
+    value = data.get("rsvp_mode")
+    if isinstance(value, str) and value.strip() in RSVP_MODES:
+        return value.strip()
+    errors.add("rsvp_mode", _("Please choose how members answer the group's meetings."))
+    return DEFAULT_RSVP_MODE
+
+
+def _clean_guest_limit(data: Mapping[str, object], current: Group | None, errors: FieldErrors) -> int:
+    """How many guests one member may bring to a meeting, 0 to MAX_GUEST_LIMIT; left out: unchanged.
+    A whole number, or its digits as text (what a form sends); anything else is a field error."""
+    if "guest_limit" not in data:
+        return current.guest_limit if current is not None else DEFAULT_GUEST_LIMIT
+    value = data.get("guest_limit")
+    number: int | None = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, float) and value.is_integer():
+        number = int(value)
+    elif isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        number = int(value.strip()) if len(value.strip()) <= 6 else MAX_GUEST_LIMIT + 1
+    if number is None or not 0 <= number <= MAX_GUEST_LIMIT:
+        errors.add("guest_limit",
+                   _("Please enter a number of guests from 0 to %(max)d.", max=MAX_GUEST_LIMIT))
+        return DEFAULT_GUEST_LIMIT
+    return number
 
 
 def _clean_group_input(data: Mapping[str, object], *, current: Group | None = None) -> dict[str, object]:
-    """Check and normalise name, slug, description, time zone and visibility; raise field errors."""
+    """Check and normalise name, slug, description, time zone, visibility and the sign-up settings
+    (rsvp_mode, guest_limit: left out, they stay as they are); raise field errors."""
     errors = FieldErrors()
     name = " ".join(str(data.get("name") or "").split())
     slug = str(data.get("slug") or "").strip()
@@ -180,9 +215,12 @@ def _clean_group_input(data: Mapping[str, object], *, current: Group | None = No
         errors.add("description",
             _("The description can be at most %(max)s characters.", max=GROUP_LIMITS["description"]))
 
+    rsvp_mode = _clean_rsvp_mode(data, current, errors)
+    guest_limit = _clean_guest_limit(data, current, errors)
+
     errors.raise_if_any()
     return {"name": name, "slug": slug, "description": description, "timezone": timezone,
-            "is_public": bool(data.get("is_public"))}
+            "is_public": bool(data.get("is_public")), "rsvp_mode": rsvp_mode, "guest_limit": guest_limit}
 
 
 def _commit_group(group: Group) -> None:
@@ -205,7 +243,7 @@ def create_group(user, data: Mapping[str, object]) -> Group:
 
 
 def update_group(user, slug: str, data: Mapping[str, object]) -> Group:
-    """Change a group's name, address, description, time zone and visibility."""
+    """Change a group's name, address, description, time zone, visibility and sign-up settings."""
     group = get_group_for_edit(user, slug)
     values = _clean_group_input(data, current=group)
     for key, value in values.items():
