@@ -22,7 +22,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from app import events
@@ -44,6 +44,7 @@ from app.models import (
     normalize_email,
     utcnow,
 )
+from app.pagination import Page, paginate
 from app.rsvp import core, links, notify
 from app.validation import FieldErrors
 
@@ -416,6 +417,27 @@ def answers_for(user, meetings: Sequence[Meeting]) -> dict[int, Answer]:
                                         waitlist_position=positions.get(meeting.id),
                                         guests=[g for g in guests if not g.is_substitute],
                                         substitute=next((g for g in guests if g.is_substitute), None))
+    return result
+
+
+MY_PAST_PER_PAGE = 20
+
+
+def my_past_meetings(user, page: int = 1, *, per_page: int = MY_PAST_PER_PAGE,
+                     now: datetime | None = None) -> Page:
+    """One page of the member's past meetings (Mine møder), newest first: the meetings that have
+    ended of the groups they are in, from when they joined, and any other meeting they answered.
+    `page.extra["answers"]` is {meeting id: Answer} (answers_for), so a page costs a few queries."""
+    if not getattr(user, "is_authenticated", False):
+        return Page(items=[], page=1, per_page=per_page, total=0, extra={"answers": {}})
+    answered = exists().where(Rsvp.meeting_id == Meeting.id, Rsvp.member_id == user.id)
+    in_group = exists().where(Membership.group_id == Meeting.group_id, Membership.member_id == user.id,
+                              Membership.joined_at <= Meeting.starts_at)
+    query = (select(Meeting).where(Meeting.ends_at <= (now or utcnow()), or_(answered, in_group))
+             .options(selectinload(Meeting.group))
+             .order_by(Meeting.starts_at.desc(), Meeting.id.desc()))
+    result = paginate(query, page, per_page)
+    result.extra["answers"] = answers_for(user, result.items)
     return result
 
 
