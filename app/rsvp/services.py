@@ -30,7 +30,7 @@ from app.auth import permissions
 from app.db_locks import begin_write, lock_for_update, locked
 from app.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from app.extensions import db
-from app.input_guard import normalize_newlines
+from app.input_guard import int_in_range, normalize_newlines
 from app.models import (
     GuestKind,
     GuestStatus,
@@ -151,7 +151,7 @@ def _ensure_manage(user, meeting: Meeting) -> None:
 def _lock_meeting(meeting_id: int) -> Meeting:
     if isinstance(meeting_id, Meeting):
         meeting_id = meeting_id.id
-    if not isinstance(meeting_id, int) or isinstance(meeting_id, bool):
+    if not _is_id(meeting_id):
         raise NotFound()
     begin_write()
     meeting = db.session.scalar(lock_for_update(select(Meeting).where(Meeting.id == meeting_id), of=Meeting))
@@ -161,8 +161,13 @@ def _lock_meeting(meeting_id: int) -> Meeting:
     return meeting
 
 
+def _is_id(value) -> bool:
+    """A whole number the database's id columns can hold (a bigger one would raise, not miss)."""
+    return isinstance(value, int) and not isinstance(value, bool) and int_in_range(value)
+
+
 def _visible_meeting(user, meeting_id: int) -> Meeting:
-    meeting = db.session.get(Meeting, meeting_id) if isinstance(meeting_id, int) else None
+    meeting = db.session.get(Meeting, meeting_id) if _is_id(meeting_id) else None
     if meeting is None:
         raise NotFound()
     permissions.require_group_visible(user, meeting.group)
@@ -681,7 +686,7 @@ def add_guest(user, meeting_id: int, person: Mapping, *, via: str = "web") -> Ou
 def remove_guest(user, guest_id: int) -> Outcome:
     """The member takes back one of their guests (or an organizer removes any guest); the seat
     goes to the first in line."""
-    guest = db.session.get(MeetingGuest, guest_id) if isinstance(guest_id, int) else None
+    guest = db.session.get(MeetingGuest, guest_id) if _is_id(guest_id) else None
     if guest is None:
         raise NotFound()
     meeting = _lock_meeting(guest.meeting_id)
@@ -764,7 +769,7 @@ def send_substitute(user, meeting_id: int, person: Mapping, *, message=None, via
 
 def cancel_guest_seat(guest_id: int) -> MeetingGuest:
     """A guest (or substitute) cancels through their own link. Refused once the meeting started."""
-    guest = db.session.get(MeetingGuest, guest_id)
+    guest = db.session.get(MeetingGuest, guest_id) if _is_id(guest_id) else None
     if guest is None:
         raise NotFound()
     meeting = _lock_meeting(guest.meeting_id)
@@ -801,7 +806,7 @@ def set_member_status(user, meeting_id: int, member_id: int, status: str, *, for
     _ensure_manage(user, meeting)
     now = utcnow()
     _ensure_open(meeting, organizer=True, now=now)
-    member = db.session.get(Member, member_id) if isinstance(member_id, int) else None
+    member = db.session.get(Member, member_id) if _is_id(member_id) else None
     if member is None or member.membership_in(meeting.group) is None:
         raise ValidationFailed(_("Please correct the marked fields."),
                                fields={"member": [_("This person is not a member of the group.")]})
@@ -922,7 +927,7 @@ def add_guest_for(user, meeting_id: int, member_id: int, person: Mapping, *, for
     _ensure_manage(user, meeting)
     now = utcnow()
     _ensure_open(meeting, organizer=True, now=now)
-    member = db.session.get(Member, member_id) if isinstance(member_id, int) else None
+    member = db.session.get(Member, member_id) if _is_id(member_id) else None
     if member is None or member.membership_in(meeting.group) is None:
         raise ValidationFailed(_("Please correct the marked fields."),
                                fields={"member": [_("This person is not a member of the group.")]})
@@ -1069,7 +1074,7 @@ def answer_by_link(token: str, reply: str, *, message=None) -> Outcome:
 
 
 def guest_for_link(guest_id: int) -> MeetingGuest:
-    guest = db.session.get(MeetingGuest, guest_id)
+    guest = db.session.get(MeetingGuest, guest_id) if _is_id(guest_id) else None
     if guest is None:
         raise NotFound()
     return guest
