@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
+from app.auth.permissions import is_member_of
 from app.errors import ValidationFailed
 from app.meetings import calendar_view
 from app.meetings import services as svc
@@ -28,6 +29,7 @@ from app.meetings.forms import (
 )
 from app.models import utcnow
 from app.pagination import page_number
+from app.rsvp import services as rsvp_services
 
 bp = Blueprint("meetings", __name__)
 
@@ -96,8 +98,13 @@ def _fill_meeting_form(form: MeetingForm, meeting) -> None:
 @bp.get("/meetings")
 @login_required
 def index():
+    if request.args.get("show") == "past":
+        past = rsvp_services.my_past_meetings(current_user, page_number())
+        return render_template("meetings/mine.html", tab="past", meetings=past,
+                               answers=past.extra["answers"])
     meetings = svc.upcoming_meetings_for(current_user, limit=100)
-    return render_template("meetings/mine.html", meetings=meetings)
+    return render_template("meetings/mine.html", tab="upcoming", meetings=meetings,
+                           answers=rsvp_services.answers_for(current_user, meetings))
 
 
 # --- group lists -----------------------------------------------------------------------------------
@@ -110,8 +117,12 @@ def group_upcoming(slug: str):
     if request.args.get("view") == "month":
         return _month_view(group, manage)
     meetings = svc.list_upcoming(current_user, group)
+    # Going/capacity of every meeting in one go; a member also sees their own answer.
+    counts = rsvp_services.seat_counts(meetings)
+    answers = rsvp_services.answers_for(current_user, meetings) if is_member_of(current_user, group) else {}
     return render_template(
-        "meetings/list.html", group=group, meetings=meetings, can_manage=manage, past=False
+        "meetings/list.html", group=group, meetings=meetings, can_manage=manage, past=False,
+        counts=counts, answers=answers,
     )
 
 
