@@ -18,7 +18,10 @@ bp = Blueprint("rsvp", __name__)
 def init_app(app: Flask) -> None:
     """Register the blueprint and connect the receivers of the meeting signals."""
     from app.rsvp import routes_links, routes_member, routes_organizer  # noqa: F401  (routes on bp)
+    from app.rsvp.panel import rsvp_panel
     from app.rsvp.services import connect_receivers
 
     app.register_blueprint(bp)
     connect_receivers()
+    # The meeting page's sign-up panel (templates/rsvp/_panel.html) asks for its data by this.
+    app.jinja_env.globals["rsvp_panel"] = rsvp_panel
