@@ -113,6 +113,9 @@ class MeetingForm(AppForm):
     capacity = IntegerField(
         _l("Capacity"), validators=[Optional()], description=_l("Leave empty for no limit.")
     )
+    # Beside the capacity when editing: a lower capacity moves nobody (app.rsvp.core's rule).
+    capacity_lowered_help = _l("Lower than the number going? Nobody loses their seat; you choose on the "
+                               "attendee list who moves to the waitlist.")
     rsvp_deadline = DateTimeLocalField(
         _l("Sign-up deadline"), format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"], validators=[Optional()]
     )

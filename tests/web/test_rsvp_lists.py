@@ -313,3 +313,20 @@ def test_mine_moeder_costs_the_same_queries_for_few_or_many_meetings(client, app
 
 def test_mine_moeder_needs_a_login(client, app):
     assert client.get("/meetings?show=past").status_code == 302
+
+
+# --- the meeting form ------------------------------------------------------------------------------------
+
+
+def test_the_edit_form_says_a_lower_capacity_moves_nobody(client, app, login):
+    from tests.factories import create_organizer
+
+    group = create_group()
+    meeting = _meeting(group, capacity=20)
+    login(create_organizer(group))
+    edit = client.get(f"/meetings/{meeting.id}/edit").get_data(as_text=True)
+    help_text = re.search(r'id="capacity-help"[^>]*>(.*?)</div>', edit, re.S).group(1)
+    assert "Leave empty for no limit." in help_text
+    assert "Nobody loses their seat; you choose on the attendee list who moves to the waitlist." in help_text
+    new = client.get(f"/groups/{group.slug}/meetings/new").get_data(as_text=True)
+    assert "Nobody loses their seat" not in new  # nobody is going yet
