@@ -592,7 +592,9 @@ def _say_yes(seats: _Seats, member: Member, *, via: str, actor: Member, now: dat
 
 
 def _say_no(seats: _Seats, member: Member, text: str, *, via: str, actor: Member, now: datetime,
-            late: bool, keep_substitute: bool = False) -> Rsvp:
+            late: bool, keep_substitute: bool = True) -> Rsvp:
+    # A member who sent a substitute is declined already; a second "no" (from a mail's Afbud link,
+    # or to change the message) keeps the substitute in their seat. Saying yes sends them home.
     rsvp = seats.rsvps.get(member.id)
     key = (MEMBER, member.id)
     was = rsvp.status if rsvp is not None else None
