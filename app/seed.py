@@ -8,7 +8,7 @@ eight months after it, so the demo always has past and coming meetings.
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import click
 from flask import Flask
@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.meetings.calendar_view import shift_month
-from app.models import Competency, Group, Member, Membership, NetworkSettings, Role
+from app.models import Competency, Group, Member, Membership, NetworkSettings, Role, RsvpMode
 
 FIRST_NAMES = [
     "Anne", "Bo", "Camilla", "Christian", "Dorthe", "Emil", "Frederik", "Gitte", "Hanne", "Henrik",
@@ -107,11 +107,14 @@ def seed_demo(rng: random.Random | None = None, members: int = 40, today: date |
     settings.sender_email = "kaffeklub@kaffeklub.example"
     settings.sender_name = "Erhvervsnetværket Midt"
 
+    # Vest works the Danish way (everyone is expected unless they send afbud), Øst Meetup-style.
     vest = Group(slug="kaffeklub-vest", name="Kaffeklub Vest", timezone="Europe/Copenhagen", is_public=True,
                  description="Morgenmøde for virksomhedsejere i Herning, Ikast og Holstebro. "
-                             "Vi mødes hver tredje onsdag over kaffe og rundstykker.")
+                             "Vi mødes hver tredje onsdag over kaffe og rundstykker.",
+                 rsvp_mode=RsvpMode.EXPECTED.value, guest_limit=2)
     oest = Group(slug="kaffeklub-oest", name="Kaffeklub Øst", timezone="Europe/Copenhagen", is_public=False,
-                 description="Netværk for ejerledere i Silkeborg og Aarhus. Kun for medlemmer.")
+                 description="Netværk for ejerledere i Silkeborg og Aarhus. Kun for medlemmer.",
+                 rsvp_mode=RsvpMode.OPT_IN.value, guest_limit=1)
     db.session.add_all([vest, oest])
 
     tags: dict[str, Competency] = {}
@@ -127,8 +130,10 @@ def seed_demo(rng: random.Random | None = None, members: int = 40, today: date |
                    bio="Jeg holder netværket kørende og byder nye medlemmer velkommen.",
                    competencies=[tag("netværk"), tag("facilitering")])
     db.session.add(admin)
-    db.session.add_all([Membership(member=admin, group=vest, role=Role.ORGANIZER.value),
-                        Membership(member=admin, group=oest, role=Role.ORGANIZER.value)])
+    # Everyone joined before the demo's first meeting, so their past meetings count as theirs.
+    joined = datetime.combine(_first_of_month(today or date.today(), -6), time(9), tzinfo=UTC)
+    db.session.add_all([Membership(member=admin, group=vest, role=Role.ORGANIZER.value, joined_at=joined),
+                        Membership(member=admin, group=oest, role=Role.ORGANIZER.value, joined_at=joined)])
 
     used_names: set[str] = {admin.name}
     used_emails: set[str] = {admin.email}
@@ -165,10 +170,11 @@ def seed_demo(rng: random.Random | None = None, members: int = 40, today: date |
             groups = [vest, oest]  # a few belong to both
         role = Role.ORGANIZER.value if i in (1, 2) else Role.MEMBER.value
         for group in groups:
-            db.session.add(Membership(member=member, group=group, role=role))
+            db.session.add(Membership(member=member, group=group, role=role, joined_at=joined))
     db.session.commit()
     for group in (vest, oest):
         seed_demo_meetings(admin, group, today=today)
+    seed_demo_signups(vest, oest, rng)
     return True
 
 
@@ -223,6 +229,131 @@ def seed_demo_meetings(admin: Member, group: Group, *, today: date | None = None
     # The demo records its past meetings on purpose (a series skips past dates otherwise).
     _series, created = meetings.create_series(admin, group, data, rotation, record_past=True)
     return len(created)
+
+
+# Afbud as members write them (the demo's coming and past meetings).
+AFBUD_MESSAGES = [
+    "Er på messe i Fredericia den dag. Vi ses næste gang!",
+    "Syg dreng derhjemme, desværre.",
+    "Har et kundemøde, jeg ikke kan flytte.",
+    "Beklager det sene afbud: akut opgave hos en kunde.",
+]
+
+
+def _members_of(group: Group) -> list[Member]:
+    """The group's active members who are not network admins, in a fixed order."""
+    return list(db.session.scalars(
+        select(Member).join(Membership, Membership.member_id == Member.id)
+        .where(Membership.group_id == group.id, Member.active.is_(True), Member.is_admin.is_(False))
+        .order_by(Member.id)).all())
+
+
+def _guest_from(member: Member, first_name: str, last_name: str, company: str) -> dict[str, str]:
+    domain = _slug(company).replace("-", "")
+    return {"name": f"{first_name} {last_name}", "email": f"{_slug(first_name)}@{domain}.example",
+            "company": f"{company} ApS"}
+
+
+def seed_demo_signups(vest: Group, oest: Group, rng: random.Random) -> int:
+    """Answers for the demo, through the sign-up services (so the rules and the outbox mails are the
+    real ones) for the coming meetings, and as plain rows for the past ones (no one answers a meeting
+    that took place). Kaffeklub Vest ("expected"): two afbud with messages, a guest, a substitute.
+    Kaffeklub Øst ("opt_in"): its next meeting is full with a waitlist, the one after has a few
+    sign-ups and an afbud. The last past meeting of each has who came and an afbud sent after the
+    deadline. Returns how many answers were recorded."""
+    from app.models import Meeting, Rsvp, RsvpStatus, utcnow
+    from app.rsvp import services as rsvp
+
+    now = utcnow()
+    count = 0
+
+    def coming(group: Group) -> list[Meeting]:
+        """The group's coming meetings that still take sign-ups (the deadline has not passed)."""
+        return list(db.session.scalars(
+            select(Meeting).where(Meeting.group_id == group.id, Meeting.starts_at > now,
+                                  (Meeting.rsvp_deadline.is_(None)) | (Meeting.rsvp_deadline > now))
+            .order_by(Meeting.starts_at)).all())
+
+    def last_past(group: Group) -> Meeting | None:
+        return db.session.scalar(select(Meeting).where(Meeting.group_id == group.id, Meeting.ends_at <= now)
+                                 .order_by(Meeting.starts_at.desc()).limit(1))
+
+    # Kaffeklub Vest: everyone is expected; the organizer comes with a guest, two send afbud, one
+    # sends a colleague in their place.
+    people = _members_of(vest)
+    organizers = [m for m in people if m.membership_in(vest).is_organizer]
+    others = [m for m in people if m not in organizers]
+    vest_next = coming(vest)
+    if vest_next and others:
+        meeting = vest_next[0]
+        host = organizers[0] if organizers else others[0]
+        rsvp.answer(host, meeting.id, "yes",
+                    guests=[_guest_from(host, "Lene", "Bæk", "Bæk Bogføring")])
+        rsvp.answer(others[0], meeting.id, "no", message=AFBUD_MESSAGES[0])
+        rsvp.answer(others[1], meeting.id, "no", message=AFBUD_MESSAGES[1])
+        colleague = others[2]
+        rsvp.send_substitute(colleague, meeting.id,
+                             {"name": "Jesper Vinther", "email": f"jesper@{colleague.email.split('@')[1]}",
+                              "company": colleague.company},
+                             message="Min kollega Jesper tager min plads.")
+        count += 4
+    if len(vest_next) > 1 and others:
+        rsvp.answer(others[3], vest_next[1].id, "no", message=AFBUD_MESSAGES[2])
+        count += 1
+
+    # Kaffeklub Øst: sign up to come. The next meeting is small and full, with a waitlist.
+    people = _members_of(oest)
+    oest_next = coming(oest)
+    if oest_next and len(people) >= 12:
+        meeting = oest_next[0]
+        meeting.capacity = 8  # a smaller room this time (before anyone answered)
+        db.session.commit()
+        guest_brought = False
+        for index, member in enumerate(people[:11]):
+            if index == 2 and not guest_brought:
+                rsvp.answer(member, meeting.id, "yes",
+                            guests=[_guest_from(member, "Anja", "Holt", "Holt Regnskab")])
+                guest_brought = True
+            else:
+                rsvp.answer(member, meeting.id, "yes")
+            count += 1
+        rsvp.answer(people[11], meeting.id, "no", message=AFBUD_MESSAGES[2])
+        count += 1
+    if len(oest_next) > 1 and len(people) >= 6:
+        meeting = oest_next[1]
+        for member in people[:5]:
+            rsvp.answer(member, meeting.id, "yes")
+        rsvp.answer(people[5], meeting.id, "no", message=AFBUD_MESSAGES[0])
+        count += 6
+
+    # The last past meeting of each group: who came, and one afbud sent after the deadline.
+    for group in (vest, oest):
+        meeting = last_past(group)
+        people = _members_of(group)
+        if meeting is None or len(people) < 4:
+            continue
+        deadline = meeting.rsvp_deadline or meeting.starts_at - timedelta(days=1)
+        late = people[-1]
+        db.session.add(Rsvp(meeting_id=meeting.id, member_id=late.id, status=RsvpStatus.DECLINED.value,
+                            message=AFBUD_MESSAGES[3], late=True, via="link",
+                            answered_at=deadline + (meeting.starts_at - deadline) / 2))
+        expected = group.rsvp_mode == RsvpMode.EXPECTED.value
+        for seq, member in enumerate(people[:-1], start=1):
+            if expected:
+                if seq % 5:
+                    continue  # expected and came: no row
+                status, message = RsvpStatus.DECLINED.value, rng.choice(AFBUD_MESSAGES[:3])
+            else:
+                if seq % 3 == 0:
+                    continue  # did not answer
+                status, message = RsvpStatus.GOING.value, ""
+            db.session.add(Rsvp(meeting_id=meeting.id, member_id=member.id, status=status, message=message,
+                                queue_seq=seq if status == RsvpStatus.GOING.value else 0,
+                                answered_at=deadline - timedelta(days=3, minutes=7 * seq)))
+            count += 1
+        count += 1
+    db.session.commit()
+    return count
 
 
 def register(app: Flask) -> None:

@@ -12,6 +12,7 @@ from app.models import Group, Meeting, MeetingSeries, Member, Membership, Networ
 from app.seed import seed_demo
 
 CPH = ZoneInfo("Europe/Copenhagen")
+DEMO_ORGANIZER = "gitte@joergensentoemrerogsnedker.example"  # organizer of Kaffeklub Vest
 
 
 def test_seed_demo_creates_network_groups_and_members_once(runner):
@@ -98,3 +99,60 @@ def test_seed_demo_meetings_follow_the_groups_rules(app):
             expected = datetime.combine(meeting.series_date - timedelta(days=days), at, tzinfo=CPH)
             assert meeting.rsvp_deadline.astimezone(CPH) == expected, meeting.series_date
     assert vest_meetings[0].series.spec["rsvp_time"] == "12:00"
+
+
+def test_seed_demo_signups_show_both_ways_of_answering(app, client, login):
+    """Vest is "expected unless afbud", Øst "sign up to come"; their coming meetings have real
+    answers: afbud with messages, a guest, a substitute, a full meeting with a waitlist; the last
+    past meetings have who came and a late afbud. Seeding again adds nothing."""
+    from app.models import MeetingGuest, Rsvp
+    from app.rsvp.services import seat_counts
+
+    assert seed_demo()
+    vest, oest = (db.session.scalar(select(Group).where(Group.slug == slug))
+                  for slug in ("kaffeklub-vest", "kaffeklub-oest"))
+    assert (vest.rsvp_mode, oest.rsvp_mode) == ("expected", "opt_in")
+    assert vest.guest_limit >= 1 and oest.guest_limit >= 1
+    now = utcnow()
+
+    def answered_coming(group):
+        query = (select(Meeting).where(Meeting.group_id == group.id, Meeting.starts_at > now)
+                 .where(Meeting.id.in_(select(Rsvp.meeting_id))).order_by(Meeting.starts_at))
+        return db.session.scalars(query).all()
+
+    vest_next = answered_coming(vest)[0]
+    rsvps = db.session.scalars(select(Rsvp).where(Rsvp.meeting_id == vest_next.id)).all()
+    afbud = [r for r in rsvps if r.status == "declined" and r.message]
+    assert len(afbud) >= 2
+    guests = db.session.scalars(select(MeetingGuest).where(MeetingGuest.meeting_id == vest_next.id)).all()
+    assert {g.kind for g in guests if g.status == "going"} == {"guest", "substitute"}
+    counts = seat_counts([vest_next])[vest_next.id]
+    assert counts.expected > 10 and counts.going == counts.expected + counts.members_going + counts.guests
+    gitte = db.session.scalar(select(Member).where(Member.email == DEMO_ORGANIZER))
+    assert gitte is not None and gitte.membership_in(vest).is_organizer
+
+    full = answered_coming(oest)[0]
+    counts = seat_counts([full])[full.id]
+    assert counts.capacity is not None and counts.going == counts.capacity and counts.waitlisted >= 2
+    waiting = db.session.scalars(select(Rsvp).where(Rsvp.meeting_id == full.id, Rsvp.status == "waitlisted")
+                                 .order_by(Rsvp.queue_seq)).all()
+    going_seqs = db.session.scalars(select(Rsvp.queue_seq).where(Rsvp.meeting_id == full.id,
+                                                                 Rsvp.status == "going")).all()
+    assert waiting and max(going_seqs) < waiting[0].queue_seq  # first come, first served
+
+    late = db.session.scalars(select(Rsvp).where(Rsvp.late.is_(True))).all()
+    assert late and all(r.status == "declined" and r.message for r in late)
+    assert all(r.meeting.rsvp_deadline <= r.answered_at < r.meeting.starts_at for r in late)
+    past_answers = db.session.scalar(select(func.count()).select_from(Rsvp).join(Meeting)
+                                     .where(Meeting.ends_at <= now))
+    assert past_answers >= 5
+
+    # Mine møder of the organizer of Vest: her coming answer with her guest, and past meetings.
+    login(gitte)
+    page = client.get("/meetings").get_data(as_text=True)
+    assert "data-my-guests" in page
+    assert "data-my-answer" in client.get("/meetings?show=past").get_data(as_text=True)
+
+    total = db.session.scalar(select(func.count()).select_from(Rsvp))
+    assert not seed_demo()
+    assert db.session.scalar(select(func.count()).select_from(Rsvp)) == total
