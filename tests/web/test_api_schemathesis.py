@@ -92,6 +92,14 @@ def test_the_document_lists_every_api_operation(app):
         "PATCH /api/v1/meetings/{meeting_id}",
         "POST /api/v1/meetings/{meeting_id}/cancel",
         "POST /api/v1/groups/{slug}/series",
+        "GET /api/v1/meetings/{meeting_id}/rsvp",
+        "PUT /api/v1/meetings/{meeting_id}/rsvp",
+        "DELETE /api/v1/meetings/{meeting_id}/rsvp",
+        "PUT /api/v1/meetings/{meeting_id}/rsvp/substitute",
+        "GET /api/v1/meetings/{meeting_id}/rsvps",
+        "PUT /api/v1/meetings/{meeting_id}/rsvps/{member_id}",
+        "POST /api/v1/meetings/{meeting_id}/waitlist/promote",
+        "DELETE /api/v1/meetings/{meeting_id}/guests/{guest_id}",
     ])
 
 
