@@ -17,9 +17,9 @@ from app.rsvp.forms import GuestCancelForm, OneClickForm
 
 def _no_store(response, status: int = 200):
     response = make_response(response, status)
-    # The address holds a secret: keep the page out of caches and referrers.
+    # The address holds a secret: keep the page out of caches (the templates set a no-referrer meta
+    # tag, since Talisman owns the Referrer-Policy header and replaces one set here).
     response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
     return response
 
 
