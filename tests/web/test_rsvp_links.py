@@ -188,13 +188,16 @@ def test_afbud_from_the_link_with_a_message_promotes_the_next(client, setup):
     url = link(meeting, anna, "no")
     page = client.get(url)
     assert "Message to the organizers (optional)" in main_text(page)
+    assert "I can come" not in main_text(page)  # she is expected: no "after all" or "sign up"
     response = client.post(url, data={"csrf_token": token_of(page.get_data(as_text=True)),
                                       "message": "Jeg er syg\r\ni dag"})
     assert response.status_code == 303
     rsvp = rsvp_of(anna)
     assert (rsvp.status, rsvp.message, rsvp.via, rsvp.late) == ("declined", "Jeg er syg\ni dag", "link",
                                                                  False)
-    assert "Thank you, your afbud is registered." in main_text(client.get(response.headers["Location"]))
+    done = main_text(client.get(response.headers["Location"]))
+    assert "Thank you, your afbud is registered." in done
+    assert "I can come after all" in done  # the way back, should plans change
     new = outbox()[before:]
     afbud = [r for r in new if r.kind == "rsvp_afbud"]
     assert [r.recipients for r in afbud] == [organizer.email]
@@ -406,5 +409,5 @@ def test_pages_speak_danish_by_default(csrf, setup, app):
     html = client.get(link(meeting, anna, "no")).get_data(as_text=True)
     assert 'lang="da"' in html
     with app.test_request_context("/"), force_locale("da"):
-        for msgid in ("Send afbud", "Message to the organizers (optional)", "I can come after all"):
+        for msgid in ("Send afbud", "Message to the organizers (optional)", "I can come: sign up instead"):
             assert _(msgid) in html
