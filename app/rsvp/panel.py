@@ -132,7 +132,10 @@ class Panel:
 
     @property
     def can_add_guest(self) -> bool:
-        return self.can_sign_up and self.guests_allowed and self.holds_place and self.guest_slots_left > 0
+        """Before the deadline, up to the limit; not after an afbud (adding a guest signs the member
+        up too, which is what someone who has not answered means, but not what an afbud means)."""
+        return (self.can_sign_up and self.guests_allowed and self.status != "declined"
+                and self.guest_slots_left > 0)
 
     @property
     def substitute(self):

@@ -50,8 +50,9 @@ def _show_again(meeting_id: int, form_name: str, form, error: DomainError | None
         if "answer" in form.errors:  # a hidden field: its message goes on top
             messages.extend(form.errors["answer"])
     remember_failed_post(FailedPost(form_name, form, messages, answer))
-    page = current_app.view_functions["meetings.show"](meeting_id=meeting_id)
-    return make_response(page, status)
+    response = make_response(current_app.view_functions["meetings.show"](meeting_id=meeting_id))
+    response.status_code = status
+    return response
 
 
 def _redirect_get(meeting_id: int):

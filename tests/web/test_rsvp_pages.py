@@ -162,8 +162,8 @@ def test_not_answered_member_sees_the_mode_the_seats_and_both_buttons(app, clien
         "Sign-up deadline:", 'datetime="2031-03-03T12:00+01:00"', "data-rsvp-yes", "data-rsvp-no",
         "I am coming", "Send afbud")
     assert _status(panel) == "none" and "Not answered" in panel
-    # No guest form before the member signs up; a hint says how.
-    assert "data-guest-form" not in panel and "data-rsvp-guest-hint" in panel
+    # A guest may be added before answering: that signs the member up too, and the form says so.
+    assert "data-guest-form" in panel and "You are signed up yourself too when you add a guest." in panel
     assert "data-substitute-form" in panel
 
 
@@ -196,6 +196,8 @@ def test_afbud_with_a_message_then_yes_again(app, client, login, mw):
     panel = _panel(html)
     assert _status(panel) == "declined" and "»Jeg er på ferie.«" in panel
     assert "data-rsvp-late" not in panel and "data-rsvp-no" not in panel and "data-rsvp-yes" in panel
+    # After an afbud no guest form: guests come with a member who comes.
+    assert "data-guest-form" not in panel and "data-rsvp-guest-hint" in panel
     assert _post(client, mw.meeting, "my-answer", {"answer": "yes"}).status_code == 303
     assert _rsvp(mw.meeting, mw.member).status == "going"
 
@@ -335,6 +337,14 @@ def test_add_a_guest_up_to_the_limit(app, client, login, mw):
     assert "You can bring at most 2 guests" in panel
     assert 'value="Tre Trold"' in panel and 'value="t@example.test"' in panel
     assert db.session.scalar(select(func.count()).select_from(MeetingGuest)) == 2
+
+
+def test_a_guest_added_before_answering_signs_the_member_up(app, client, login, mw):
+    login(mw.member)
+    assert _post(client, mw.meeting, "my-guests", GUEST).status_code == 303
+    panel = _panel(_show(client, mw.meeting))
+    assert _status(panel) == "going" and "Gitte Gæst" in panel
+    assert _rsvp(mw.meeting, mw.member).status == "going"
 
 
 def test_the_same_guest_twice_is_one_guest_and_a_friendly_word(app, client, login, mw):
