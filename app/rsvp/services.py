@@ -727,6 +727,13 @@ def send_substitute(user, meeting_id: int, person: Mapping, *, message=None, via
                                fields={"substitute_email": [_("The substitute is someone else than you.")]})
     seats = _Seats(meeting)
     rsvp = seats.rsvps.get(user.id)
+    key = (MEMBER, user.id)
+    previous = [g for g in (rsvp.guests if rsvp else [])
+                if g.is_substitute and g.status != GuestStatus.CANCELLED.value]
+    if deadline_passed(meeting, now) and not (previous or user.id in seats.expected_ids
+                                              or seats.book.status_of(key) in (core.GOING, core.WAITLISTED)):
+        # A substitute for a member who holds no seat and no place would be a new sign-up.
+        raise Conflict(_("The sign-up deadline has passed. Please contact the organizers."))
     if rsvp is None:
         rsvp = seats.new_rsvp(user, via=via, actor=user)
         if user.id in seats.expected_ids:
@@ -735,16 +742,20 @@ def send_substitute(user, meeting_id: int, person: Mapping, *, message=None, via
             seats.book.expected -= 1
             seats.book.holders[(MEMBER, user.id)] = core.Holder((MEMBER, user.id), core.GOING,
                                                                 seats.book.next_seq())
-    for guest in list(rsvp.guests):
-        if guest.is_substitute and guest.status != GuestStatus.CANCELLED.value:
-            _cancel_guest(seats, guest, notify_guest=guest.email != cleaned["email"], fill=False)
     substitute = seats.new_guest(rsvp, cleaned, GuestKind.SUBSTITUTE.value)
-    key = (MEMBER, user.id)
     if seats.book.status_of(key) in (core.GOING, core.WAITLISTED):
         moves = seats.book.take_over(key, (GUEST, substitute.id))
         seats.apply(moves)
+    elif previous:
+        # A new substitute takes the previous one's seat or place in line.
+        seats.apply(seats.book.take_over((GUEST, previous[0].id), (GUEST, substitute.id)))
     else:
         seats.join((GUEST, substitute.id))
+    for old in previous:
+        if old.status != GuestStatus.CANCELLED.value:
+            _cancel_guest(seats, old, notify_guest=False, fill=False)
+        if old.email != substitute.email:
+            notify.guest_cancelled(meeting, old)
     # The member's own guests stay only if the member comes; with a substitute they go.
     for guest in list(rsvp.guests):
         if not guest.is_substitute and guest.status != GuestStatus.CANCELLED.value:
@@ -755,6 +766,7 @@ def send_substitute(user, meeting_id: int, person: Mapping, *, message=None, via
     rsvp.message = text
     rsvp.via = via
     rsvp.answered_at = now
+    rsvp.answered_by_id = None
     rsvp.late = late
     notify.guest_confirmed(meeting, substitute)
     if is_expected_mode(meeting):

@@ -294,6 +294,50 @@ def test_substitute_takes_the_place_in_line(app):
     assert [r.recipients for r in outbox("rsvp_promoted")] == ["sven@guest.example"]
 
 
+def test_a_new_substitute_takes_the_previous_ones_place(app):
+    group = make_group()
+    anna, bo, carl = people(group, 3)
+    meeting = meeting_for(group, capacity=1)
+    for m in (carl, anna, bo):
+        yes(m, meeting)
+    svc.send_substitute(anna, meeting.id, guest("Sven Stedfortræder"))
+    assert status(bo, meeting).waitlist_position == 2
+    out = svc.send_substitute(anna, meeting.id, guest("Tina Stedfortræder"))
+    tina, sven = guest_row("tina@guest.example"), guest_row("sven@guest.example")
+    assert (tina.status, sven.status) == ("waitlisted", "cancelled")
+    assert out.answer.substitute.id == tina.id
+    assert status(bo, meeting).waitlist_position == 2  # Tina waits where Sven waited, before Bo
+    told = [(r.recipients, r.subject) for r in outbox("rsvp_guest")]
+    assert told[-2:] == [("sven@guest.example", "Your seat is cancelled: Morgenmøde"),
+                         ("tina@guest.example", "You come instead of Member 1 Hansen: Morgenmøde")]
+    # The same substitute again (a corrected company) is not told they were cancelled.
+    svc.send_substitute(anna, meeting.id, guest("Tina Stedfortræder", company="Nyt ApS"))
+    assert guest_row("tina@guest.example").company == "Nyt ApS"
+    assert guest_row("tina@guest.example").status == "waitlisted"
+    assert [r.subject for r in outbox("rsvp_guest")][-1].startswith("You come instead")
+    assert status(bo, meeting).waitlist_position == 2
+
+
+def test_substitute_after_the_deadline_only_for_a_seat_or_place_held(app):
+    group = make_group()
+    anna, bo = people(group, 2)
+    meeting = meeting_for(group, capacity=5)
+    yes(anna, meeting)
+    no(bo, meeting)
+    meeting.rsvp_deadline = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    # Bo holds nothing: a substitute now would be a new sign-up after the deadline.
+    err = raises(Conflict, svc.send_substitute, bo, meeting.id, guest("Sven Stedfortræder"))
+    assert "deadline has passed" in err.message
+    assert guest_row("sven@guest.example") is None
+    # Anna's seat can pass to a colleague; her afbud is late.
+    out = svc.send_substitute(anna, meeting.id, guest("Tina Stedfortræder"))
+    assert out.answer.late and guest_row("tina@guest.example").status == "going"
+    # And the substitute can be replaced after the deadline too.
+    svc.send_substitute(anna, meeting.id, guest("Sven Stedfortræder"))
+    assert guest_row("sven@guest.example").status == "going"
+
+
 def test_substitute_in_expected_mode_takes_the_expected_seat(app):
     group = make_group(rsvp_mode="expected")
     organizer = factories.create_organizer(group)
@@ -429,9 +473,12 @@ def test_deadline_no_sign_up_after_it_afbud_is_late(app):
     assert len(outbox("rsvp_afbud")) == 3  # Carl's afbud before the deadline was not late
     assert late_mail[0].subject.startswith("Late afbud from Member 1 Hansen")
     assert "after the sign-up deadline" in text_of(late_mail[0])
-    # A substitute after the deadline is a late afbud too.
-    svc.send_substitute(anna, meeting.id, guest("Sven Stedfortræder"))
-    assert status(anna, meeting).late
+    # A substitute after the deadline, in an expected member's seat, is a late afbud too.
+    dina = factories.create_member(groups=[group])
+    svc.send_substitute(dina, meeting.id, guest("Sven Stedfortræder"))
+    assert status(dina, meeting).late and guest_row("sven@guest.example").status == "going"
+    # Anna, who sent afbud, cannot put someone in her former seat now.
+    raises(Conflict, svc.send_substitute, anna, meeting.id, guest("Tina Stedfortræder"))
     # Organizers can still put people in.
     out = svc.set_member_status(organizer, meeting.id, carl.id, "going")
     assert out.answer.status == "going"
