@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from app import events
 from app.auth import permissions
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.extensions import db
@@ -306,6 +307,9 @@ def remove_member_from_group(user, slug: str, membership_id: int) -> Member:
     membership = _membership_for_change(user, slug, membership_id)
     member = membership.member
     record_member_event(member, "removed", actor=user, group=membership.group)
+    group_id = membership.group_id
     db.session.delete(membership)
+    db.session.flush()
+    events.member_left.send(member, group_ids=[group_id])  # their seats at coming meetings go
     db.session.commit()
     return member
