@@ -34,6 +34,9 @@ from app.rsvp.organizer_forms import (
 
 # --- the page ---------------------------------------------------------------------------------
 
+# Where a refused form is on the page (the error at the top links to it: on a phone it is far down).
+FORM_ANCHORS = {"add": "add-member", "decline": "decline-member", "guest": "add-guest", "write": "write"}
+
 
 def _member_choices(people: list[svc.Person]) -> list[SelectChoice]:
     unique = {p.member.id: p.member for p in people if p.member is not None and p.member.active}
@@ -60,7 +63,7 @@ def _page(meeting_id: int, *, status: int = 200, forms: dict | None = None, erro
     return render_template(
         "rsvp/attendees.html", view=view, meeting=view.meeting, group=view.meeting.group, counts=counts,
         full=full, add_form=add, decline_form=decline, guest_form=guest, write_form=write,
-        open_form=next(iter(forms), None), error=error,
+        open_form=next(iter(forms), None), error=error, error_anchor=FORM_ANCHORS.get(next(iter(forms), "")),
         can_act=not view.meeting.is_cancelled,
     ), status
 

@@ -345,6 +345,7 @@ def test_add_and_remove_a_guest(app, client, login, english, w):
     assert response.status_code == 422
     body = response.get_data(as_text=True)
     assert "Please enter a valid e-mail address." in body and 'id="guest-email-error"' in body
+    assert 'href="#add-guest"' in body.split("data-action-error")[1].split("</div>")[0]  # far down on a phone
     # Remove Karen: she is told, and Lars takes her seat.
     response = client.post(page_url(w) + "/remove-guest", data={"holder": f"g-{guest.id}"})
     assert response.status_code == 303
