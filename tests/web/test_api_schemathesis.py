@@ -84,6 +84,8 @@ def test_the_document_lists_every_api_operation(app):
     assert labels == sorted([
         "GET /api/v1/me",
         "GET /api/v1/groups",
+        "GET /api/v1/groups/{slug}",
+        "PATCH /api/v1/groups/{slug}",
         "GET /api/v1/groups/{slug}/members",
         "GET /api/v1/members",
         "GET /api/v1/groups/{slug}/meetings",
