@@ -578,3 +578,34 @@ def test_the_panel_never_fails_in_any_state(app, client, login, mw):
                     _post(client, meeting, "my-answer", {"answer": reply})
                     panel = _panel(_show(client, meeting))
                     assert _status(panel) in ("going", "waitlisted", "declined", "none")
+
+
+def test_a_full_panel_has_unique_ids_and_labelled_fields(app, client, login, mw):
+    """Guests, a substitute's form and a refused guest form on one page: no id twice, every field
+    labelled (the forms share field names, so the guest and substitute forms carry a prefix)."""
+    from html.parser import HTMLParser
+
+    class Ids(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.ids, self.fields, self.labels = [], [], set()
+
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            if a.get("id"):
+                self.ids.append(a["id"])
+            if tag == "label" and a.get("for"):
+                self.labels.add(a["for"])
+            if tag in ("input", "textarea") and a.get("type") not in ("hidden", "submit"):
+                self.fields.append(a.get("id"))
+
+    _set_group(mw.group, guest_limit=3)
+    login(mw.member)
+    _post(client, mw.meeting, "my-guests", GUEST)
+    _post(client, mw.meeting, "my-guests", {**GUEST, "guest-name": "Bo Bi", "guest-email": "bo@example.test"})
+    response = _post(client, mw.meeting, "my-guests", {**GUEST, "guest-email": "nope"})
+    assert response.status_code == 422
+    parser = Ids()
+    parser.feed(response.get_data(as_text=True))
+    assert len(parser.ids) == len(set(parser.ids)), sorted(i for i in parser.ids if parser.ids.count(i) > 1)
+    assert parser.fields and all(f in parser.labels for f in parser.fields), parser.fields
