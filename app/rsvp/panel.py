@@ -152,7 +152,9 @@ class Panel:
 
     @property
     def shows_substitute_form(self) -> bool:
-        return self.open
+        """Until the deadline; after it only for a member who holds a seat or a place in line (or
+        has a substitute already), since for anyone else it would be a new sign-up."""
+        return self.open and (not self.deadline_passed or self.holds_place or self.substitute is not None)
 
     @property
     def failed_on_top(self) -> FailedPost | None:

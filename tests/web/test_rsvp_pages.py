@@ -251,6 +251,7 @@ def test_after_the_deadline_only_afbud_and_it_is_late(app, client, login, mw):
     _in(panel, 'data-rsvp-closed="deadline"', "The sign-up deadline has passed:",
         "it will be recorded as late", "Send afbud (late)")
     assert "data-rsvp-yes" not in panel and "data-guest-form" not in panel
+    assert "data-substitute-form" in panel  # a member holding a seat may still pass it on
     response = _post(client, meeting, "my-answer", {"answer": "no", "message": "Syg"})
     assert response.status_code == 303
     html = _show(client, meeting)
@@ -258,6 +259,8 @@ def test_after_the_deadline_only_afbud_and_it_is_late(app, client, login, mw):
     panel = _panel(html)
     assert _status(panel) == "declined" and "data-rsvp-late" in panel and "after the deadline" in panel
     assert "data-rsvp-yes" not in panel
+    # Holding nothing after the deadline, a substitute would be a new sign-up: no form.
+    assert "data-substitute-form" not in panel
     row = _rsvp(meeting, mw.member)
     assert row.late and row.message == "Syg"
 
@@ -490,6 +493,22 @@ def test_a_substitute_form_with_errors_keeps_what_was_typed(app, client, login, 
     panel = _panel(response.get_data(as_text=True))
     assert "Please enter the name." in panel and "Please enter a valid e-mail address." in panel
     assert _rsvp(mw.meeting, mw.member) is None
+
+
+def test_after_the_deadline_a_substitute_needs_a_seat_to_take(app, client, login, mw):
+    meeting = _set(mw.meeting, rsvp_deadline=datetime.now(UTC) - timedelta(hours=1))
+    login(mw.member)
+    response = _post(client, meeting, "my-substitute", SUBSTITUTE)
+    assert response.status_code == 409
+    panel = _panel(response.get_data(as_text=True))
+    assert "The sign-up deadline has passed. Please contact the organizers." in panel
+    assert _rsvp(meeting, mw.member) is None
+    _going(_set(meeting, rsvp_deadline=None), mw.member)
+    meeting = _set(meeting, rsvp_deadline=datetime.now(UTC) - timedelta(hours=1))
+    assert _post(client, meeting, "my-substitute", SUBSTITUTE).status_code == 303
+    row = _rsvp(meeting, mw.member)
+    assert row.status == "declined" and row.late
+    assert "data-rsvp-late" in _panel(_show(client, meeting))
 
 
 def test_a_substitute_on_a_full_meeting_waits_in_the_members_place(app, client, login, mw):
