@@ -644,3 +644,25 @@ def test_group_page_links_organizers_to_the_guest_list(app, client, login, w):
     assert "data-guest-list-link" in client.get(f"/groups/{w.group.slug}").get_data(as_text=True)
     login(w.member)
     assert "data-guest-list-link" not in client.get(f"/groups/{w.group.slug}").get_data(as_text=True)
+
+
+def test_the_page_has_no_id_twice_and_every_field_labelled(app, client, login, w):
+    set_capacity(w.meeting, 1)
+    anna, bo = people(2, w.group)
+    svc.answer(anna, w.meeting.id, "yes", guests=[{"name": "G", "email": "g@example.test"}])
+    svc.answer(bo, w.meeting.id, "yes")
+    login(w.organizer)
+    for data in (None, {"guest-member_id": "", "guest-email": "x"}):  # the page, and a refused form
+        if data is None:
+            html = client.get(page_url(w)).get_data(as_text=True)
+        else:
+            html = client.post(page_url(w) + "/guest", data=data).get_data(as_text=True)
+        ids = re.findall(r'\sid="([^"]+)"', html)
+        assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})
+        labelled = set(re.findall(r'<label[^>]*\sfor="([^"]+)"', html))
+        fields = re.findall(r'<(?:input|select|textarea)\b([^>]*)>', html)
+        for attrs in fields:
+            if re.search(r'type="(hidden|submit)"', attrs):
+                continue
+            field_id = re.search(r'\sid="([^"]+)"', attrs)
+            assert field_id and field_id.group(1) in labelled, attrs
