@@ -111,6 +111,11 @@ class Panel:
         return self.can_sign_up and not (self.holds_place and self.answer.answered)
 
     @property
+    def yes_waits(self) -> bool:
+        """A "Jeg kommer" now would land on the waitlist (an expected member keeps their seat)."""
+        return self.full and not self.holds_place
+
+    @property
     def show_no(self) -> bool:
         return self.open and self.status != "declined"
 

@@ -557,6 +557,21 @@ def test_expected_mode_confirm_and_substitute(app, client, login, mw):
     assert _status(panel) == "declined" and "Kaj Kollega" in panel
 
 
+def test_expected_mode_on_a_full_meeting_the_expected_keep_their_seat(app, client, login, mw):
+    _set_group(mw.group, rsvp_mode="expected")
+    meeting = _set(mw.meeting, capacity=2)  # the organizer and the member: full
+    login(mw.member)
+    panel = _panel(_show(client, meeting))
+    assert "data-rsvp-full" in panel and "I am coming (confirm)" in panel
+    assert "data-rsvp-waitlist-note" not in panel and "(waitlist)" not in panel
+    assert _post(client, meeting, "my-answer", {"answer": "yes"}).status_code == 303
+    assert _rsvp(meeting, mw.member).status == "going"
+    # A newcomer to the group is expected too, above the capacity: nobody is dropped.
+    late = _member(mw)
+    login(late)
+    assert _status(_panel(_show(client, meeting))) == "going"
+
+
 def test_an_unlimited_meeting_counts_the_people_coming(app, client, login, mw):
     _set_group(mw.group, rsvp_mode="expected")
     login(mw.member)
