@@ -108,6 +108,7 @@ def my_guest_add(meeting_id: int):
     form = new_form("guest", posted=True)
     if not form.validate_on_submit():
         return _show_again(meeting_id, "guest", form, None)
+    signed_up_before = _signed_up(meeting_id)
     try:
         outcome = svc.add_guest(current_user, meeting_id, _person(form))
     except NotFound:
@@ -121,7 +122,14 @@ def my_guest_add(meeting_id: int):
         return _show_again(meeting_id, "guest", form, error, fields=_GUEST_FIELDS)
     except DomainError as error:
         return _show_again(meeting_id, "guest", form, error, fields=_GUEST_FIELDS)
-    guest = max(outcome.answer.guests, key=lambda g: g.id)
+    mine = outcome.answer
+    if not signed_up_before:  # adding a guest signed the member up too
+        if mine.status == "waitlisted":
+            flash(_("The meeting is full – you are number %(num)d on the waitlist. We will send you an "
+                    "e-mail if you move up.", num=mine.waitlist_position or 1), "warning")
+        else:
+            flash(_("You are signed up. See you there!"), "success")
+    guest = max(mine.guests, key=lambda g: g.id)
     if guest.status == "waitlisted":
         flash(_("The meeting is full – your guest %(name)s is number %(num)d on the waitlist. We will "
                 "write to %(name)s if a seat becomes free.", name=guest.name,
@@ -130,6 +138,15 @@ def my_guest_add(meeting_id: int):
         flash(_("%(name)s is signed up as your guest and gets a confirmation by e-mail.", name=guest.name),
               "success")
     return _to_meeting(meeting_id)
+
+
+def _signed_up(meeting_id: int) -> bool:
+    """The member has said yes (going or waiting) before this post."""
+    try:
+        mine = svc.my_answer(current_user, meeting_id)
+    except DomainError:
+        return True  # the use case will say what is wrong
+    return mine.answered and mine.status in ("going", "waitlisted")
 
 
 def _guest_already_there(meeting_id: int, email):

@@ -345,7 +345,9 @@ def test_add_a_guest_up_to_the_limit(app, client, login, mw):
 def test_a_guest_added_before_answering_signs_the_member_up(app, client, login, mw):
     login(mw.member)
     assert _post(client, mw.meeting, "my-guests", GUEST).status_code == 303
-    panel = _panel(_show(client, mw.meeting))
+    html = _show(client, mw.meeting)
+    assert "You are signed up. See you there!" in html and "Gitte Gæst is signed up as your guest" in html
+    panel = _panel(html)
     assert _status(panel) == "going" and "Gitte Gæst" in panel
     assert _rsvp(mw.meeting, mw.member).status == "going"
 
@@ -407,10 +409,12 @@ def test_member_first_when_one_seat_is_left(app, client, login, mw):
     _going(meeting, _member(mw))
     login(mw.member)
     _post(client, meeting, "my-answer", {"answer": "yes"})
+    assert "You are signed up." in _show(client, meeting)
     response = _post(client, meeting, "my-guests", GUEST)
     assert response.status_code == 303
     html = _show(client, meeting)
     assert "The meeting is full – your guest Gitte Gæst is number 1 on the waitlist." in html
+    assert "You are signed up." not in html  # the member was already
     panel = _panel(html)
     assert _status(panel) == "going"
     assert 'data-guest-status="waitlisted"' in panel and "number 1 in line" in panel
