@@ -16,7 +16,8 @@ Times are ISO 8601 with the group's UTC offset.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -38,6 +39,7 @@ from app.api.rsvp_schemas import (
 from app.api.schemas import ProblemSchema
 from app.api.spec import PROBLEM_CONTENT_TYPE, TOKEN_REQUIRED, TaggedBlueprint
 from app.errors import NotFound, PermissionDenied, ValidationFailed
+from app.extensions import db
 from app.models import MeetingGuest
 from app.rsvp import services
 
@@ -187,6 +189,21 @@ def going_payload(going: services.GoingList) -> dict[str, Any]:
     }
 
 
+@contextmanager
+def answered_as_committed() -> Iterator[None]:
+    """The service commits and the answer it returns is turned into JSON afterwards. A commit expires
+    every loaded object, so reading the answer would load the meeting, the group, the answer and each
+    guest again, one query each, only to get back what was just written; this request's session keeps
+    them as committed instead (it ends with the request)."""
+    session = db.session()
+    before = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        yield
+    finally:
+        session.expire_on_commit = before
+
+
 def _fields_renamed(error: ValidationFailed, prefix: str) -> ValidationFailed:
     """The service names a substitute's fields `substitute_name` ...; the API's body says `name`."""
     fields: Mapping[str, list[str]] = error.fields or {}
@@ -228,7 +245,7 @@ class OwnRsvp(MethodView):
     @_errors(*WRITE_ERRORS, conflict=OWN_CONFLICT)
     @token_required
     def put(self, query, data, meeting_id):
-        with api_locale(query):
+        with api_locale(query), answered_as_committed():
             outcome = services.answer(g.api_user, meeting_id, data["answer"], message=data.get("message"),
                                       guests=data.get("guests"), via="api")
             return rsvp_payload(outcome.answer)
@@ -243,7 +260,7 @@ class OwnRsvp(MethodView):
     @_errors(*READ_ERRORS, conflict=OWN_CONFLICT)
     @token_required
     def delete(self, query, meeting_id):
-        with api_locale(query):
+        with api_locale(query), answered_as_committed():
             return rsvp_payload(services.withdraw(g.api_user, meeting_id, via="api").answer)
 
 
@@ -261,7 +278,7 @@ class OwnRsvp(MethodView):
 @token_required
 def send_substitute(query, data, meeting_id):
     person = {key: data.get(key) for key in ("name", "email", "company")}
-    with api_locale(query):
+    with api_locale(query), answered_as_committed():
         try:
             outcome = services.send_substitute(g.api_user, meeting_id, person, message=data.get("message"),
                                                via="api")
@@ -313,7 +330,7 @@ def list_rsvps(query, meeting_id):
 @_errors(*WRITE_ERRORS, conflict=ORGANIZER_CONFLICT)
 @token_required
 def set_member_status(query, data, meeting_id, member_id):
-    with api_locale(query):
+    with api_locale(query), answered_as_committed():
         try:
             outcome = services.set_member_status(g.api_user, meeting_id, member_id, data["status"],
                                                  force=data["force"], message=data.get("message"))
