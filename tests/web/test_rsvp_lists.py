@@ -169,6 +169,40 @@ def test_the_meeting_list_costs_the_same_queries_for_3_or_15_meetings(client, ap
     assert few < 25, few
 
 
+def test_places_in_line_cost_the_same_for_one_or_many_waitlisted_meetings(client, app, login):
+    """The member waits on every meeting, behind others and with a guest further back: the page
+    shows each place in line without loading each meeting's seats."""
+    group = create_group(guest_limit=1)
+    first, second, me = _members(group, 3)
+    login(me)
+
+    def add_full_meetings(start: int, n: int) -> list:
+        made = []
+        for day in range(start, start + n):
+            meeting = _meeting(group, day, capacity=1)
+            rsvp.answer(first, meeting.id, "yes")
+            rsvp.answer(second, meeting.id, "yes")
+            guest = {"name": f"Gæst {day}", "email": f"g{day}@example.test"}
+            rsvp.answer(me, meeting.id, "yes", guests=[guest])
+            made.append(meeting)
+        return made
+
+    meetings = add_full_meetings(0, 2)
+    few = _list_statements(client, group)
+    meetings += add_full_meetings(2, 10)
+    many = _list_statements(client, group)
+    assert many == few, (few, many)
+    page = client.get(f"/groups/{group.slug}/meetings").get_data(as_text=True)
+    for meeting in meetings:
+        assert "number 2 in line" in _item(page, meeting)
+    answers = rsvp.answers_for(me, meetings)
+    for meeting in meetings:
+        line = rsvp.answer_of(me, meeting)  # the whole book, as the meeting page reads it
+        assert answers[meeting.id].waitlist_position == line.waitlist_position == 2
+        assert answers[meeting.id].guest_positions == line.guest_positions
+        assert list(answers[meeting.id].guest_positions.values()) == [3]
+
+
 # --- Mine møder: coming meetings ------------------------------------------------------------------------
 
 
