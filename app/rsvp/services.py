@@ -180,12 +180,14 @@ def _visible_meeting(user, meeting_id: int) -> Meeting:
 class _Seats:
     """A meeting's rows and its `core.Book`, loaded together; `apply` writes the book's moves."""
 
-    def __init__(self, meeting: Meeting):
+    def __init__(self, meeting: Meeting, *, members: bool = True):
+        # `members`: load every seat holder's Member too (lists, mails to all); a member's own answer
+        # needs only the few it touches (the caller is in the session already), one query fewer.
+        options = [selectinload(Rsvp.guests), *([selectinload(Rsvp.member)] if members else [])]
         self.meeting = meeting
         self.rsvps: dict[int, Rsvp] = {
             r.member_id: r for r in db.session.scalars(
-                select(Rsvp).where(Rsvp.meeting_id == meeting.id)
-                .options(selectinload(Rsvp.member), selectinload(Rsvp.guests))).all()
+                select(Rsvp).where(Rsvp.meeting_id == meeting.id).options(*options)).all()
         }
         self.guests: dict[int, MeetingGuest] = {
             g.id: g for rsvp in self.rsvps.values() for g in rsvp.guests
@@ -216,7 +218,7 @@ class _Seats:
 
     def new_rsvp(self, member: Member, *, via: str, actor: Member | None) -> Rsvp:
         rsvp = Rsvp(meeting_id=self.meeting.id, member_id=member.id, member=member,
-                    status=RsvpStatus.DECLINED.value, queue_seq=0, message="", via=via,
+                    status=RsvpStatus.DECLINED.value, queue_seq=0, message="", via=via, guests=[],
                     answered_by_id=actor.id if actor is not None and actor.id != member.id else None)
         db.session.add(rsvp)
         db.session.flush()
@@ -561,7 +563,7 @@ def answer(user, meeting_id: int, reply: str, *, message=None, guests=None, via:
             errors.raise_if_any()
         if deadline_passed(meeting, now):
             raise Conflict(_("The sign-up deadline has passed. Please contact the organizers."))
-        seats = _Seats(meeting)
+        seats = _Seats(meeting, members=False)
         rsvp = _say_yes(seats, user, via=via, actor=user, now=now)
         if people is not None:
             _sync_guests(seats, rsvp, people)
@@ -569,7 +571,7 @@ def answer(user, meeting_id: int, reply: str, *, message=None, guests=None, via:
         if people:
             errors.add("guests", _("Guests come with a member who is coming."))
             errors.raise_if_any()
-        seats = _Seats(meeting)
+        seats = _Seats(meeting, members=False)
         rsvp = _say_no(seats, user, text, via=via, actor=user, now=now,
                        late=deadline_passed(meeting, now))
     db.session.flush()
