@@ -15,9 +15,11 @@ from datetime import timedelta
 from email import policy
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
-from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from app.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from app.extensions import db
 from app.meetings import services as meetings
 from app.models import Meeting, MeetingGuest, Member, OutboxMessage, Rsvp, utcnow
@@ -776,3 +778,140 @@ def test_wrong_ids_are_not_found(app, bad):
             raise AssertionError(f"{bad!r}: {type(exc).__name__}: {exc}") from exc
         else:
             raise AssertionError(f"{bad!r} was accepted")
+
+
+# --- any sequence of use cases, against the database ---------------------------------------------
+
+N_MEMBERS = 5
+use_cases = st.one_of(
+    st.tuples(st.just("yes"), st.integers(0, N_MEMBERS - 1), st.one_of(st.none(), st.integers(0, 2))),
+    st.tuples(st.just("no"), st.integers(0, N_MEMBERS - 1)),
+    st.tuples(st.just("substitute"), st.integers(0, N_MEMBERS - 1)),
+    st.tuples(st.just("remove_guest"), st.integers(0, 20)),
+    st.tuples(st.just("guest_link"), st.integers(0, 20)),
+    st.tuples(st.just("capacity"), st.one_of(st.none(), st.integers(1, 6))),
+    st.tuples(st.just("force"), st.integers(0, N_MEMBERS - 1)),
+    st.tuples(st.just("promote"), st.integers(0, 20), st.booleans()),
+    st.tuples(st.just("to_waitlist"), st.integers(0, 20)),
+    st.tuples(st.just("move"), st.integers(0, 20), st.integers(1, 4)),
+)
+
+
+def _holders(meeting_id):
+    """{key: (status, forced)} of every seat holder of the meeting, read from the database."""
+    db.session.expire_all()
+    rows = {("m", r.member_id): (r.status, r.forced, None)
+            for r in db.session.scalars(select(Rsvp).where(Rsvp.meeting_id == meeting_id))}
+    guests = db.session.scalars(select(MeetingGuest).where(MeetingGuest.meeting_id == meeting_id))
+    rows.update({("g", g.id): (g.status, g.forced, g) for g in guests})
+    return rows
+
+
+def _pick(holders, index, statuses):
+    keys = sorted(k for k, v in holders.items() if v[0] in statuses)
+    return keys[index % len(keys)] if keys else None
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                HealthCheck.too_slow])
+@given(mode=st.sampled_from(["opt_in", "expected"]), capacity=st.integers(1, 4),
+       steps=st.lists(use_cases, min_size=1, max_size=14))
+def test_any_sequence_of_use_cases_keeps_the_rules(app, mode, capacity, steps):
+    """The use cases one after the other, as members, guests and an organizer call them: after
+    each, the database holds a state the rules allow, a refusal changed nothing, and exactly the
+    people who moved up from the waitlist were mailed."""
+    group = make_group(rsvp_mode=mode, guest_limit=2)
+    organizer = factories.create_organizer(group)
+    members = people(group, N_MEMBERS)
+    meeting = meeting_for(group, capacity=capacity)
+    for number, step in enumerate(steps):
+        before = _holders(meeting.id)
+        before_counts = counts(meeting)
+        mails_before = len(outbox())
+        name = step[0]
+        organizer_move = name in ("force", "promote", "to_waitlist", "move", "capacity")
+        lowered = False
+        try:
+            if name == "yes":
+                svc.answer(members[step[1]], meeting.id, "yes",
+                           guests=None if step[2] is None else [
+                               guest(f"Gæst{step[1]}x{i} Hansen") for i in range(step[2])])
+            elif name == "no":
+                svc.answer(members[step[1]], meeting.id, "no")
+            elif name == "substitute":
+                svc.send_substitute(members[step[1]], meeting.id, guest(f"Sub{number} Hansen"))
+            elif name in ("remove_guest", "guest_link"):
+                key = _pick(before, step[1], ("going", "waitlisted"))
+                if key is None or key[0] != "g":
+                    continue
+                if name == "guest_link":
+                    svc.cancel_guest_seat(key[1])
+                else:
+                    svc.remove_guest(before[key][2].rsvp.member, key[1])
+            elif name == "capacity":
+                current = db.session.get(Meeting, meeting.id).capacity
+                lowered = step[1] is not None and (current is None or step[1] < current)
+                meetings.update_meeting(organizer, meeting.id, {"capacity": step[1]})
+            elif name == "force":
+                svc.set_member_status(organizer, meeting.id, members[step[1]].id, "going", force=True)
+            elif name == "promote":
+                key = _pick(before, step[1], ("waitlisted",))
+                if key is None:
+                    continue
+                svc.promote(organizer, meeting.id, key, force=step[2])
+            elif name == "to_waitlist":
+                key = _pick(before, step[1], ("going",))
+                if key is None:
+                    continue
+                svc.move_to_waitlist(organizer, meeting.id, key)
+            else:
+                key = _pick(before, step[1], ("waitlisted",))
+                if key is None:
+                    continue
+                svc.move_in_line(organizer, meeting.id, key, step[2])
+        except (Conflict, ValidationFailed) as exc:
+            db.session.rollback()
+            after = _holders(meeting.id)
+            assert {k: v[:2] for k, v in after.items()} == {k: v[:2] for k, v in before.items()}, exc
+            assert len(outbox()) == mails_before
+            continue
+        except DomainError as exc:  # pragma: no cover
+            raise AssertionError(f"{step}: {type(exc).__name__} {exc}") from exc
+
+        after = _holders(meeting.id)
+        c = counts(meeting)
+        # Nobody disappears.
+        assert set(before) <= set(after)
+        # Nobody waits while a seat is free; the line is numbered 1..n.
+        waiting = [k for k, v in after.items() if v[0] == "waitlisted"]
+        if waiting:
+            assert c.capacity is not None and c.going >= c.capacity, step
+        answer_positions = [status(m, meeting).waitlist_position for m in members]
+        assert sorted(p for p in answer_positions if p) == sorted(set(p for p in answer_positions if p))
+        assert all(p <= len(waiting) for p in answer_positions if p)
+        # Going exceeds the capacity only by an organizer's forced seat or a lower capacity.
+        if lowered:
+            assert c.going == before_counts.going
+        elif name in ("force", "promote"):
+            assert c.over_by <= before_counts.over_by + 1
+        else:
+            assert c.over_by <= before_counts.over_by, step
+        # Guests come with their member; a substitute comes instead of a member who is not coming.
+        rsvps = {r.member_id: r
+                 for r in db.session.scalars(select(Rsvp).where(Rsvp.meeting_id == meeting.id))}
+        for key, (state, _forced, row) in after.items():
+            if row is None or state == "cancelled":
+                continue
+            host = rsvps[row.rsvp.member_id].status
+            assert host == "declined" if row.is_substitute else host in ("going", "waitlisted"), (step, key)
+        # Exactly those who moved up from the waitlist were told, once each.
+        promoted = {k for k, v in after.items()
+                    if before.get(k, (None,))[0] == "waitlisted" and v[0] == "going"}
+        promoted_mail = [r for r in outbox()[mails_before:] if r.kind == "rsvp_promoted"]
+        if not organizer_move or name == "capacity":
+            told = sorted(r.recipients for r in promoted_mail)
+            expected_told = sorted(after[k][2].email if k[0] == "g" else db.session.get(Member, k[1]).email
+                                   for k in promoted)
+            assert told == expected_told, step
+        else:
+            assert len(promoted_mail) <= len(promoted)
