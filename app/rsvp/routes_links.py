@@ -65,10 +65,10 @@ def guest_link(token: str):
         except DomainError as exc:
             error = exc.message
         else:
-            return redirect(url_for("rsvp.guest_link", token=token), code=303)
+            return redirect(url_for("rsvp.guest_link", token=token, done=1), code=303)
     elif form.is_submitted():
         error = _("The form had expired. Please press the button again.")
     guest = svc.guest_for_link(guest_id)
     return _no_store(render_template("rsvp/guest_link.html", guest=guest, meeting=guest.meeting,
-                                     form=form, error=error,
+                                     form=form, error=error, done=request.args.get("done") == "1",
                                      started=svc.has_started(guest.meeting)), 422 if error else 200)

@@ -348,7 +348,7 @@ def test_guest_cancels_through_their_own_link(client, setup):
     assert db.session.get(MeetingGuest, gitte.id).status == "going" and len(outbox()) == before
 
     response = press(client, url)
-    assert response.status_code == 303 and response.headers["Location"].endswith(url)
+    assert response.status_code == 303 and response.headers["Location"].endswith(url + "?done=1")
     db.session.expire_all()
     assert db.session.get(MeetingGuest, gitte.id).status == "cancelled"
     assert rsvp_of(bo).status == "going"  # the seat went to the next in line
@@ -360,13 +360,27 @@ def test_guest_cancels_through_their_own_link(client, setup):
     assert to_anna.subject == "Gitte Gæst has cancelled: Morgenmøde"
     assert "Gitte Gæst, your guest, has cancelled their seat at:" in text_of(to_anna)
 
-    done = client.get(url)
+    done = client.get(response.headers["Location"])
     assert "Your seat is cancelled. Thank you for letting us know." in main_text(done)
     assert "data-guest-cancel-button" not in done.get_data(as_text=True)
+    # Opened again later, from the mail: no thanks for something she did not just do.
+    later = main_text(client.get(url))
+    assert "Your seat is cancelled." in later and "Thank you" not in later
     # Pressing again (Back and resend) mails nobody again.
     token = token_of(client.get(link(meeting, anna, "no")).get_data(as_text=True))
     client.post(url, data={"csrf_token": token})
     assert len(outbox()) == before + 2
+
+
+def test_guest_removed_by_the_member_is_not_thanked(client, setup):
+    _group, _organizer, anna, _bo, meeting = setup
+    svc.answer(anna, meeting.id, "yes", guests=[{"name": "Gitte Gæst", "email": "gitte@guest.example"}])
+    gitte = db.session.scalar(select(MeetingGuest))
+    svc.answer(anna, meeting.id, "no")  # her afbud cancels her guest
+    text = main_text(client.get(path(links.guest_url(gitte.id))))
+    assert "Gitte Gæst, guest of Anna Andersen: Cancelled" in text
+    assert "Your seat is cancelled." in text and "Thank you" not in text
+    assert "Cancel my seat" not in text
 
 
 def test_guest_link_after_the_start_and_bad_guest_tokens(client, setup):
