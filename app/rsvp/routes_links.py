@@ -9,7 +9,8 @@ from __future__ import annotations
 from flask import make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from app.errors import DomainError
+from app.errors import DomainError, ValidationFailed
+from app.groups.forms import apply_field_errors
 from app.rsvp import bp, links
 from app.rsvp import services as svc
 from app.rsvp.forms import GuestCancelForm, OneClickForm
@@ -38,6 +39,8 @@ def one_click(token: str, reply: str):
         except svc.LinkInvalid as exc:
             return _no_store(render_template("rsvp/link_invalid.html", reason=exc.reason,
                                              meeting=exc.meeting), exc.status)
+        except ValidationFailed as exc:
+            error = " ".join(apply_field_errors(form, exc)) or exc.message
         except DomainError as exc:
             error = exc.message
         else:

@@ -213,6 +213,18 @@ def test_afbud_from_the_link_with_a_message_promotes_the_next(client, setup):
     assert len(outbox()) == before + len(new)
 
 
+def test_a_message_too_long_is_shown_at_the_field(client, setup):
+    _group, _organizer, anna, _bo, meeting = setup
+    url = link(meeting, anna, "no")
+    page = client.get(url).get_data(as_text=True)
+    response = client.post(url, data={"csrf_token": token_of(page), "message": "x" * 1001})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "Please keep the message under 1000 characters." in main_text(response)
+    assert 'id="message-error"' in html and "x" * 1001 in html  # kept as typed, to shorten
+    assert rsvp_of(anna) is None
+
+
 def test_afbud_after_the_deadline_is_late_and_yes_is_closed(client, setup):
     _group, _organizer, anna, bo, meeting = setup
     svc.answer(anna, meeting.id, "yes")
