@@ -236,6 +236,9 @@ class _Seats:
         return guest
 
     def join(self, key, *, force: bool = False) -> core.Move:
+        # A seat freed without a promotion (e.g. the group switched from "expected" to "sign up")
+        # goes to the first in line before anyone new takes it.
+        self.fill()
         move = self.book.join(key, force=force)
         self.apply([move])
         return move

@@ -614,6 +614,23 @@ def test_lowering_the_capacity_drops_nobody_and_reports_over_by(app):
     assert status(members[3], meeting).status == "going"
 
 
+def test_a_seat_freed_without_a_promotion_goes_to_the_line_before_a_newcomer(app):
+    """A group switched from "expected" to "sign up" frees the expected seats without anyone being
+    moved up; the next sign-up must not take a seat ahead of those waiting."""
+    group = make_group(rsvp_mode="expected")
+    anna, bo, carl, dina = people(group, 4)
+    meeting = meeting_for(group, capacity=3)
+    no(dina, meeting)
+    assert yes(dina, meeting).status == "waitlisted"  # anna, bo, carl are expected: full
+    group.rsvp_mode = "opt_in"
+    db.session.commit()
+    eva = factories.create_member(groups=[group], name="Eva Envoldsen")
+    answer = svc.answer(eva, meeting.id, "yes")
+    assert status(dina, meeting).status == "going"
+    assert answer.answer.status == "going"
+    assert [r.recipients for r in outbox("rsvp_promoted")] == [dina.email]
+
+
 # --- organizers ------------------------------------------------------------------------------------
 
 
