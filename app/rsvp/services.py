@@ -971,6 +971,11 @@ def add_guest_for(user, meeting_id: int, member_id: int, person: Mapping, *, for
                                fields={"member": [_("This person is not a member of the group.")]})
     seats = _Seats(meeting)
     rsvp = seats.rsvps.get(member.id)
+    if rsvp is not None and any(g.email == cleaned["email"] and not g.is_substitute
+                                and g.status != GuestStatus.CANCELLED.value for g in rsvp.guests):
+        # A second seat for the same guest (a double click, two organizers at once) is refused.
+        raise ValidationFailed(_("Please correct the marked fields."),
+                               fields={"email": [_("This guest is on the list already.")]})
     if rsvp is None or rsvp.status == RsvpStatus.DECLINED.value:
         rsvp = _say_yes(seats, member, via="organizer", actor=user, now=now, force=force)
     _add_guest(seats, rsvp, cleaned, force=force)

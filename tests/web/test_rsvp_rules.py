@@ -708,6 +708,11 @@ def test_organizer_adds_a_guest_for_a_member_and_declines_for_them(app):
     svc.add_guest_for(organizer, meeting.id, anna.id, guest("Hans Gæst"), force=True)
     hans = guest_row("hans@guest.example")
     assert hans.status == "going" and hans.forced
+    # The same guest twice (a double click) is refused, not a second seat.
+    err = raises(ValidationFailed, svc.add_guest_for, organizer, meeting.id, anna.id,
+                 guest("Hans Gæst", email_address="HANS@guest.example"), force=True)
+    assert err.fields["email"] == ["This guest is on the list already."]
+    assert len([g for g in db.session.scalars(select(MeetingGuest)) if g.email == "hans@guest.example"]) == 1
     assert [r.recipients for r in outbox("rsvp_guest")] == ["gitte@guest.example", "hans@guest.example"]
     # Not for someone outside the group.
     outsider = factories.create_member()
