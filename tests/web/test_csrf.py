@@ -18,9 +18,15 @@ def _post_rules(app):
 
 
 def _fill(rule) -> str:
-    """A concrete URL for a rule: 1 for ints, a plausible string for the rest."""
-    return re.sub(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>",
-                  lambda m: "1" if m.group(1) == "int" else "x", rule.rule)
+    """A concrete URL for a rule: 1 for ints, the first choice of any(...), a plausible string else."""
+    def value(m) -> str:
+        if m.group(1) == "int":
+            return "1"
+        if m.group(1) == "any":
+            return m.group(2).split(",")[0].strip()
+        return "x"
+
+    return re.sub(r"<(?:(\w+)(?:\(([^)]*)\))?:)?(\w+)>", value, rule.rule)
 
 
 @pytest.fixture
