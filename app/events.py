@@ -27,6 +27,8 @@ Signals:
 - `seat_freed(meeting)`: seats at the meeting became free outside a sign-up use case (sent by
   `app.rsvp` when a meeting's capacity grows); the sign-up package's receiver moves the waitlist up.
 
+- `group_changed(group, fields)`: a group's sign-up settings changed (`fields` is {name: [old, new]};
+  sent when `rsvp_mode` changes). Sender: the group.
 - `member_left(member, group_ids)`: the member no longer takes part in these groups (removed from a
   group, or deactivated: then all their groups). Sender: the member. Sign-ups give up their seats at
   the groups' coming meetings.
@@ -53,6 +55,9 @@ meeting_cancelled = signals.signal(
     "meeting-cancelled", doc="A meeting was cancelled. Sender: the meeting; reason, scope."
 )
 seat_freed = signals.signal("seat-freed", doc="A seat at a meeting became free. Sender: the meeting.")
+group_changed = signals.signal(
+    "group-changed", doc="A group's sign-up settings changed. Sender: the group; fields={name: [old, new]}."
+)
 member_left = signals.signal(
     "member-left", doc="A member left groups (removed or deactivated). Sender: the member; group_ids."
 )
@@ -61,6 +66,7 @@ __all__ = [
     "SCOPE_FOLLOWING",
     "SCOPE_SERIES",
     "SCOPE_THIS",
+    "group_changed",
     "meeting_cancelled",
     "meeting_changed",
     "meeting_created",

@@ -247,8 +247,13 @@ def update_group(user, slug: str, data: Mapping[str, object]) -> Group:
     """Change a group's name, address, description, time zone, visibility and sign-up settings."""
     group = get_group_for_edit(user, slug)
     values = _clean_group_input(data, current=group)
+    changed = {key: [getattr(group, key), value] for key, value in values.items()
+               if getattr(group, key) != value}
     for key, value in values.items():
         setattr(group, key, value)
+    if "rsvp_mode" in changed:
+        db.session.flush()
+        events.group_changed.send(group, fields=changed)  # e.g. expected seats freed for the line
     _commit_group(group)
     return group
 

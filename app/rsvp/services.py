@@ -1055,7 +1055,25 @@ def on_member_left(member: Member, group_ids=(), **_extra) -> None:
         seats.finish()
 
 
+def on_group_changed(group, fields=None, **_extra) -> None:
+    """A group switched how members answer: from "expected" to "sign up to come" the expected seats
+    are free, so each coming meeting's waitlist moves up into them (from "sign up" to "expected"
+    the members not yet answered take seats, and organizers see who is over on the attendee page)."""
+    if not fields or "rsvp_mode" not in fields:
+        return
+    begin_write()
+    meetings = db.session.scalars(lock_for_update(
+        select(Meeting).where(Meeting.group_id == group.id, Meeting.starts_at > utcnow(),
+                              Meeting.status != "cancelled").order_by(Meeting.id), of=Meeting)).all()
+    for meeting in meetings:
+        seats = _Seats(meeting)
+        seats.fill()
+        db.session.flush()
+        seats.finish()
+
+
 def connect_receivers() -> None:
+    events.group_changed.connect(on_group_changed)
     events.member_left.connect(on_member_left)
     events.seat_freed.connect(on_seat_freed)
     events.meeting_changed.connect(on_meeting_changed)
