@@ -373,6 +373,30 @@ def _check_guest_limit(meeting: Meeting, count: int, errors: FieldErrors) -> Non
             errors.add("guests", _("This group's meetings are for members only."))
 
 
+def _refuse_second_seats(seats: _Seats, wanted: Sequence[tuple[str, str]], *, own: Rsvp | None) -> None:
+    """One person holds one seat: a guest or substitute (`wanted`: (e-mail, field) pairs) may not be
+    a member of the group (members answer for themselves) nor already a guest or substitute of
+    someone else at this meeting. The caller's own current guests (`own`) are theirs to keep."""
+    emails = {email for email, _field in wanted if email}
+    if not emails:
+        return
+    errors = FieldErrors()
+    members = dict(db.session.execute(
+        select(func.lower(Member.email), Member.name).join(Membership, Membership.member_id == Member.id)
+        .where(Membership.group_id == seats.meeting.group_id, Member.active.is_(True),
+               func.lower(Member.email).in_(emails))).tuples().all())
+    taken = {g.email: g for g in seats.guests.values()
+             if g.status != GuestStatus.CANCELLED.value and (own is None or g.rsvp_id != own.id)}
+    for email, field_name in wanted:
+        if email in members:
+            errors.add(field_name, _("%(name)s is a member of the group and answers for themselves.",
+                                     name=members[email]))
+        elif email in taken:
+            errors.add(field_name, _("%(name)s is already signed up for this meeting by %(host)s.",
+                                     name=taken[email].name, host=taken[email].rsvp.member.name))
+    errors.raise_if_any()
+
+
 # --- reading --------------------------------------------------------------------------------------
 
 
@@ -567,6 +591,9 @@ def answer(user, meeting_id: int, reply: str, *, message=None, guests=None, via:
         if deadline_passed(meeting, now):
             raise Conflict(_("The sign-up deadline has passed. Please contact the organizers."))
         seats = _Seats(meeting, members=False)
+        if people:
+            wanted = [(p.get("email", ""), f"guests-{i}-email") for i, p in enumerate(people)]
+            _refuse_second_seats(seats, wanted, own=seats.rsvps.get(user.id))
         rsvp = _say_yes(seats, user, via=via, actor=user, now=now)
         if people is not None:
             _sync_guests(seats, rsvp, people)
@@ -699,6 +726,7 @@ def add_guest(user, meeting_id: int, person: Mapping, *, via: str = "web") -> Ou
                                fields={"email": [_("This guest is on the list already.")]})
     _check_guest_limit(meeting, len(present) + 1, errors)
     errors.raise_if_any()
+    _refuse_second_seats(seats, [(cleaned["email"], "email")], own=rsvp)
     if rsvp is None or rsvp.status == RsvpStatus.DECLINED.value:
         rsvp = _say_yes(seats, user, via=via, actor=user, now=now)
     _add_guest(seats, rsvp, cleaned)
@@ -758,6 +786,7 @@ def send_substitute(user, meeting_id: int, person: Mapping, *, message=None, via
                                               or seats.book.status_of(key) in (core.GOING, core.WAITLISTED)):
         # A substitute for a member who holds no seat and no place would be a new sign-up.
         raise Conflict(_("The sign-up deadline has passed. Please contact the organizers."))
+    _refuse_second_seats(seats, [(cleaned["email"], "substitute_email")], own=rsvp)
     if rsvp is None:
         rsvp = seats.new_rsvp(user, via=via, actor=user)
         if user.id in seats.expected_ids:
@@ -976,6 +1005,7 @@ def add_guest_for(user, meeting_id: int, member_id: int, person: Mapping, *, for
         # A second seat for the same guest (a double click, two organizers at once) is refused.
         raise ValidationFailed(_("Please correct the marked fields."),
                                fields={"email": [_("This guest is on the list already.")]})
+    _refuse_second_seats(seats, [(cleaned["email"], "email")], own=rsvp)
     if rsvp is None or rsvp.status == RsvpStatus.DECLINED.value:
         rsvp = _say_yes(seats, member, via="organizer", actor=user, now=now, force=force)
     _add_guest(seats, rsvp, cleaned, force=force)
