@@ -87,9 +87,11 @@ def authenticate(plaintext: str | None) -> Member | None:
     """The active member owning this unrevoked token, or None."""
     if not plaintext or len(plaintext) > MAX_PLAINTEXT_LENGTH or not plaintext.startswith(TOKEN_PREFIX):
         return None
-    # The member comes with the token (one query for every API request, not two).
-    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(plaintext))
-                              .options(joinedload(ApiToken.member)))
+    # The member and their memberships (which nearly every API call checks) come with the token in
+    # one query, not three; a use case that locks a row then does not load them while holding it.
+    token = db.session.scalars(
+        select(ApiToken).where(ApiToken.token_hash == hash_token(plaintext))
+        .options(joinedload(ApiToken.member).joinedload(Member.memberships))).unique().first()
     if token is None or token.revoked_at is not None:
         return None
     member = token.member
