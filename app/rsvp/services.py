@@ -66,8 +66,22 @@ _CORE_TO_GUEST = {core.GOING: GuestStatus.GOING.value, core.WAITLISTED: GuestSta
 # --- what callers get back -------------------------------------------------------------------------
 
 
+class _FromRsvp:
+    """The afbud message and the late mark of an answer that may not exist (`self.rsvp`)."""
+
+    rsvp: Rsvp | None
+
+    @property
+    def message(self) -> str:
+        return self.rsvp.message if self.rsvp else ""
+
+    @property
+    def late(self) -> bool:
+        return bool(self.rsvp and self.rsvp.late)
+
+
 @dataclass
-class Answer:
+class Answer(_FromRsvp):
     """One member's answer to one meeting, as the pages and the API show it.
 
     `status` is "going", "waitlisted", "declined" or None (not answered). In "expected" groups a
@@ -86,14 +100,6 @@ class Answer:
     @property
     def answered(self) -> bool:
         return self.rsvp is not None
-
-    @property
-    def message(self) -> str:
-        return self.rsvp.message if self.rsvp else ""
-
-    @property
-    def late(self) -> bool:
-        return bool(self.rsvp and self.rsvp.late)
 
     @property
     def answered_at(self) -> datetime | None:
@@ -1175,7 +1181,7 @@ def guest_for_link(guest_id: int) -> MeetingGuest:
 
 
 @dataclass
-class Person:
+class Person(_FromRsvp):
     """One line of the attendee list: a member or a guest/substitute, with their status."""
 
     key: tuple[str, int]
@@ -1194,14 +1200,6 @@ class Person:
     @property
     def is_guest(self) -> bool:
         return self.guest is not None
-
-    @property
-    def message(self) -> str:
-        return self.rsvp.message if self.rsvp else ""
-
-    @property
-    def late(self) -> bool:
-        return bool(self.rsvp and self.rsvp.late)
 
     @property
     def answered_at(self) -> datetime | None:

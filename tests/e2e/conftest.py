@@ -10,6 +10,7 @@ import os
 import shutil
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
@@ -47,17 +48,15 @@ class LiveServer:
         return self.app.app_context()
 
 
-@pytest.fixture
-def live_server(tmp_path) -> Iterator[LiveServer]:
-    """The real app (CSRF on, development mail page on, mail captured) on 127.0.0.1:<free port>."""
+@contextmanager
+def serve(tmp_path, **config) -> Iterator[LiveServer]:
+    """The real app (CSRF on, its own SQLite file) on 127.0.0.1:<free port>, in a thread; `config`
+    adds to or overrides the test configuration (e.g. where its mail goes)."""
     port = free_port()
     app = create_app(
         "testing",
-        SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'e2e.db'}",
-        WTF_CSRF_ENABLED=True,
-        MAIL_SERVER="",
-        DEV_MAIL_PAGE=True,
-        BASE_URL=f"http://127.0.0.1:{port}",
+        **{"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'e2e.db'}", "WTF_CSRF_ENABLED": True,
+           "BASE_URL": f"http://127.0.0.1:{port}", **config},
     )
     with app.app_context():
         db.create_all()
@@ -72,6 +71,13 @@ def live_server(tmp_path) -> Iterator[LiveServer]:
         thread.join(timeout=5)
         with app.app_context():
             db.engine.dispose()
+
+
+@pytest.fixture
+def live_server(tmp_path) -> Iterator[LiveServer]:
+    """The real app (CSRF on, development mail page on, mail captured) on 127.0.0.1:<free port>."""
+    with serve(tmp_path, MAIL_SERVER="", DEV_MAIL_PAGE=True) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

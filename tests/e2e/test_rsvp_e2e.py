@@ -13,7 +13,6 @@ data-rsvp-no, data-rsvp-status.
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
@@ -21,18 +20,15 @@ import pytest
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
 
-from app import create_app
 from app.auth.tokens import issue_login_link
-from app.extensions import db, limiter
+from app.extensions import db
 from app.mail.outbox import send_pending
 from app.models import Meeting, Member
 from app.rsvp import links
 from app.rsvp import services as svc
 from tests import factories
-from tests.e2e.conftest import LiveServer, new_page
-from tests.smtp import free_port
+from tests.e2e.conftest import LiveServer, new_page, serve
 
 pytestmark = pytest.mark.e2e
 
@@ -43,28 +39,8 @@ URL_RE = re.compile(r"https?://[^\s\"'<>]+")
 @pytest.fixture
 def mail_server(tmp_path, smtp_server) -> Iterator[LiveServer]:
     """The app on a free port (CSRF on), its outbox delivered to the test SMTP server."""
-    port = free_port()
-    app = create_app(
-        "testing",
-        SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'e2e.db'}",
-        WTF_CSRF_ENABLED=True,
-        MAIL_SERVER="127.0.0.1",
-        MAIL_PORT=smtp_server.port,
-        BASE_URL=f"http://127.0.0.1:{port}",
-    )
-    with app.app_context():
-        db.create_all()
-    limiter.reset()
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield LiveServer(app=app, url=f"http://127.0.0.1:{port}")
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
-        with app.app_context():
-            db.engine.dispose()
+    with serve(tmp_path, MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port) as server:
+        yield server
 
 
 def translated(server, msgid: str, **values) -> str:

@@ -15,7 +15,6 @@ import os
 import subprocess
 import sys
 import threading
-import time
 import urllib.error
 import urllib.request
 from datetime import UTC, datetime
@@ -32,6 +31,7 @@ from app.models import Meeting, MeetingChange
 from tests.dbutil import fresh_postgres_database
 from tests.factories import create_group, create_meeting, create_organizer
 from tests.smtp import free_port
+from tests.waiting import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -52,17 +52,6 @@ WEB_FORM = {
     "agenda": "",
 }
 API_PATCH = {"end_time": "10:30"}  # ... while the API makes it end an hour later
-
-
-def wait_for(condition, what: str, timeout: float = 60):
-    """Poll a state (not a duration): returns the condition's value once truthy."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 class Server:

@@ -23,7 +23,6 @@ import os
 import subprocess
 import sys
 import threading
-import time
 import urllib.error
 import urllib.request
 from datetime import UTC, datetime
@@ -37,6 +36,7 @@ from app.extensions import db
 from app.models import Member, OutboxMessage, Rsvp
 from tests.dbutil import fresh_postgres_database
 from tests.smtp import free_port
+from tests.waiting import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -45,17 +45,6 @@ CAPACITY = 10
 WORKERS = 4
 WITHDRAW_GOING = 5
 WITHDRAW_WAITING = 3  # the last three in line: no promotion can reach them, whatever the order
-
-
-def wait_for(condition, what: str, timeout: float = 60):
-    """Poll a state (not a duration); returns the condition's value once truthy."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 class LiveServer:
