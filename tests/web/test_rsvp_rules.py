@@ -413,7 +413,7 @@ def test_promotions_in_line_order_with_their_mails(app):
     assert [(r.recipients, r.subject) for r in promoted] == [("gitte@guest.example",
                                                               "You have a seat: Morgenmøde")]
     body = text_of(promoted[0])
-    assert body.startswith("Hello Gitte,")
+    assert body.startswith("Hi Gitte,")
     cancel = [u for u in URL_RE.findall(body) if "/guest/" in u]
     assert len(cancel) == 1 and links.read_guest_token(cancel[0].rsplit("/", 1)[1]) == gitte.id
     assert cancel[0].replace("&", "&amp;") in html_of(promoted[0])
@@ -422,7 +422,7 @@ def test_promotions_in_line_order_with_their_mails(app):
     promoted = outbox("rsvp_promoted")
     assert [(r.recipients, r.subject) for r in promoted][1:] == [(third.email, "You have a seat: Morgenmøde")]
     body = text_of(promoted[1])
-    assert body.startswith("Hello Member,")
+    assert body.startswith("Hi Member,")
     found = URL_RE.findall(body)
     no_links = [u for u in found if u.endswith("/no")]
     assert len(no_links) == 1
@@ -566,7 +566,7 @@ def test_cancelling_the_meeting_mails_everyone_going_or_waiting_once(app):
     for row in mails:
         assert row.subject == "Cancelled: Morgenmøde"
         assert "Værten er syg" in text_of(row)
-    assert text_of(next(r for r in mails if r.recipients == "hans@guest.example")).startswith("Hello Hans,")
+    assert text_of(next(r for r in mails if r.recipients == "hans@guest.example")).startswith("Hi Hans,")
 
 
 def test_raising_the_capacity_promotes_the_first_in_line(app):
