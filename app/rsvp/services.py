@@ -226,8 +226,7 @@ class _Seats:
         rsvp = Rsvp(meeting_id=self.meeting.id, member_id=member.id, member=member,
                     status=RsvpStatus.DECLINED.value, queue_seq=0, message="", via=via, guests=[],
                     answered_by_id=actor.id if actor is not None and actor.id != member.id else None)
-        db.session.add(rsvp)
-        db.session.flush()
+        db.session.add(rsvp)  # written at the next flush, with the status the rules give it
         self.rsvps[member.id] = rsvp
         self.book.holders[(MEMBER, member.id)] = core.Holder((MEMBER, member.id), core.OUT, 0)
         return rsvp
