@@ -133,11 +133,10 @@ def test_members_only_group_has_no_public_feed(app, client, login, role):
 
 
 @pytest.mark.parametrize("slug", ["nope", "x" * 500, "%00", "..%2F..%2Fetc", "' OR 1=1 --", "%F0%9F%98%80",
-                                  "kaffeklub-aarhus%0d%0aX-Injected:1"])
+                                  "kaffeklub-aarhus%0d%0aX-Injected:1", "%ff"])
 def test_hostile_slugs_are_404(app, client, slug):
     _public_group_with_meetings()
-    response = client.get(f"/groups/{slug}/calendar.ics")
-    assert response.status_code in (400, 404)
+    assert client.get(f"/groups/{slug}/calendar.ics").status_code == 404
 
 
 @pytest.mark.parametrize("meeting_id", ["0", "-1", "99999999", str(2**31), str(2**63), str(10**40),
