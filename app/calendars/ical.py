@@ -103,6 +103,14 @@ class _Transition:
     is_dst: bool
 
 
+def _is_summer(offset_from: timedelta, new: datetime) -> bool:
+    """DAYLIGHT for the forward jump, so clients see summer time even where tzdata calls winter the
+    "daylight" part (Europe/Dublin's negative DST, Morocco's Ramadan time)."""
+    if new.utcoffset() != offset_from:
+        return new.utcoffset() > offset_from
+    return bool(new.dst() and new.dst() > timedelta(0))
+
+
 def _transitions(zone: ZoneInfo, year: int) -> list[_Transition]:
     """The zone's offset changes in `year` (found by scanning, to the second)."""
     found = []
@@ -132,7 +140,7 @@ def _transitions(zone: ZoneInfo, year: int) -> list[_Transition]:
                         offset_from=before.utcoffset(),
                         offset_to=new.utcoffset(),
                         name=new.tzname() or "",
-                        is_dst=bool(new.dst()),
+                        is_dst=_is_summer(before.utcoffset(), new),
                     )
                 )
         before = after
@@ -208,7 +216,7 @@ def _vtimezone(tzid: str, first_year: int, last_year: int) -> bytes:
         probe.utcoffset(),
         probe.utcoffset(),
         probe.tzname() or "",
-        bool(probe.dst()),
+        bool(probe.dst() and probe.dst() > timedelta(0)),
     )
     if not transitions or transitions[0].local > initial.local:
         tz.add_component(_observance(initial, None))

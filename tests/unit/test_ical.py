@@ -181,7 +181,19 @@ def test_vtimezone_has_rrule_transitions_and_no_rdate():
     assert "DTSTART;TZID=Europe/Copenhagen:20270701T110000" in unfolded(raw)
 
 
-@pytest.mark.parametrize("tzid", ["America/New_York", "Australia/Sydney", "Asia/Tokyo", "America/Sao_Paulo"])
+# Dublin: tzdata calls winter the "daylight" part (negative DST); Casablanca: Ramadan time, no yearly
+# rule (the fallback); Sao Paulo: DST until 2019; Tokyo: none.
+@pytest.mark.parametrize(
+    "tzid",
+    [
+        "America/New_York",
+        "Australia/Sydney",
+        "Asia/Tokyo",
+        "America/Sao_Paulo",
+        "Europe/Dublin",
+        "Africa/Casablanca",
+    ],
+)
 def test_other_zones_read_back_right(tzid):
     zone = ZoneInfo(tzid)
     starts = [
@@ -193,6 +205,10 @@ def test_other_zones_read_back_right(tzid):
         assert [e["start"] for e in parsed] == expected, (name, tzid)
     tz = vobject.readOne(raw.decode(), validate=True).vtimezone.gettzinfo()
     assert [s.replace(tzinfo=tz).astimezone(UTC) for s in starts] == expected
+    t = datetime(2027, 1, 1, tzinfo=UTC)
+    while t.year == 2027:
+        assert t.astimezone(tz).utcoffset() == t.astimezone(zone).utcoffset(), (tzid, t)
+        t += timedelta(hours=3)
     assert "RDATE" not in raw.decode()
 
 
