@@ -23,6 +23,7 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode, urlsplit
 
 from flask import current_app
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -31,6 +32,7 @@ from app.auth.viewers import meeting_fields_for
 from app.calendars.ical import EventData, build_calendar
 from app.errors import NotFound
 from app.extensions import db
+from app.i18n import network_default_language
 from app.meetings.services import get_meeting
 from app.models import Group, Meeting
 
@@ -165,11 +167,12 @@ def _file(body: bytes, last_modified: datetime, filename: str) -> CalendarFile:
                         last_modified=last_modified, filename=filename)
 
 
-def _app_key() -> tuple:
+def _app_key(language: str | None = None) -> tuple:
     # Files differ per deployment (URLs, UID domain) and per language of the fixed texts.
     from flask_babel import get_locale
 
-    return (current_app.config["BASE_URL"], current_app.config.get("MAIL_DOMAIN"), str(get_locale()))
+    config = current_app.config
+    return (config["BASE_URL"], config.get("MAIL_DOMAIN"), language or str(get_locale()))
 
 
 # --- use cases -------------------------------------------------------------------------------------
@@ -213,11 +216,15 @@ def group_feed(slug: str, *, now: datetime | None = None) -> CalendarFile:
         .where(*window)
     ).one()
     last_modified = _aware(newest) or _aware(group.created_at)
-    key = ("group", group.id, group.name, group.timezone, since, count, last_modified, sequences, _app_key())
+    # One file for everyone (pollers have no session): its fixed texts in the network's language.
+    language = network_default_language()
+    key = ("group", group.id, group.name, group.timezone, since, count, last_modified, sequences,
+           _app_key(language))
 
     def build() -> CalendarFile:
         meetings = db.session.scalars(select(Meeting).where(*window).order_by(Meeting.starts_at, Meeting.id))
-        events = [meeting_event(m) for m in meetings]
+        with force_locale(language):
+            events = [meeting_event(m) for m in meetings]
         body = build_calendar(events, method="PUBLISH", name=group.name, refresh=FEED_REFRESH)
         return _file(body, last_modified, f"{group.slug}.ics")
 
