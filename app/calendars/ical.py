@@ -14,7 +14,8 @@ What `build_calendar` writes, and why (see docs/calendars.md and the calendar-in
 - DTSTART/DTEND in the event's zone with TZID (never floating); DTSTAMP, CREATED and LAST-MODIFIED
   in UTC.
 - Text that cannot appear in an iCalendar TEXT value is normalised (see `clean_text`): CR LF and
-  lone CR become LF, other control characters (C0 except TAB, DEL) are dropped.
+  lone CR become LF, other control characters (C0 except TAB, DEL) and a leading U+FEFF (which
+  parsers take for a byte-order mark) are dropped.
 """
 
 from __future__ import annotations
@@ -74,9 +75,11 @@ class EventData:
 
 
 def clean_text(text: str) -> str:
-    """The text as a TEXT value can carry it: newlines as LF, no other control characters."""
+    """The text as a TEXT value can carry it: newlines as LF, no other control characters, no
+    leading U+FEFF."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return _CONTROL.sub("", text)
+    # a leading U+FEFF reads as a byte-order mark: parsers drop it, so we do too
+    return _CONTROL.sub("", text).lstrip("\ufeff")
 
 
 def _clean_param(text: str) -> str:
