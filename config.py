@@ -40,6 +40,8 @@ class Config:
 
     # Public base address used in links inside emails sent from the command line.
     BASE_URL = "http://127.0.0.1:5000"
+    # The domain of calendar UIDs (meeting-<id>@<domain>); empty: the host of BASE_URL. Set it once.
+    MAIL_DOMAIN = ""
 
     # Language and time.
     BABEL_DEFAULT_LOCALE = "da"
@@ -145,7 +147,7 @@ class TestingConfig(Config):
     # What the tests fix stays fixed whatever the environment of the machine running them says.
     ENV_IGNORED = frozenset({
         "FORCE_HTTPS", "SECRET_KEY", "DATABASE_URL", "MAIL_SERVER", "MAIL_DEFAULT_SENDER",
-        "BASE_URL", "RATELIMIT_STORAGE_URI", "OUTBOX_BACKOFF_SECONDS",
+        "BASE_URL", "RATELIMIT_STORAGE_URI", "OUTBOX_BACKOFF_SECONDS", "MAIL_DOMAIN",
     })
 
 
@@ -168,6 +170,7 @@ ENV_SETTINGS: dict[str, tuple[tuple[str, ...], Callable[[str], Any]]] = {
     "SECRET_KEY": (("SECRET_KEY",), str),
     "DATABASE_URL": (("SQLALCHEMY_DATABASE_URI",), database_url),
     "BASE_URL": (("BASE_URL",), str),
+    "MAIL_DOMAIN": (("MAIL_DOMAIN",), str),
     "MAIL_SERVER": (("MAIL_SERVER",), str),
     "MAIL_PORT": (("MAIL_PORT",), int),
     "MAIL_USE_TLS": (("MAIL_USE_TLS",), _bool),
