@@ -146,9 +146,7 @@ def write_to(user, meeting_id: int, audiences: Sequence[str], subject, body, sen
     if not isinstance(send_id, str) or not SEND_ID.match(send_id):
         errors.add("send_id", _("The form had expired. Please reload the page and send again."))
     errors.raise_if_any()
-    meeting = svc._lock_meeting(meeting_id)
-    permissions.require_group_visible(user, meeting.group)
-    svc._ensure_manage(user, meeting)
+    meeting, _now = svc.lock_to_manage(user, meeting_id, open_only=False)
     kind = f"{MESSAGE_KIND}:{send_id}"
     before = db.session.scalar(select(func.count()).select_from(OutboxMessage)
                                .where(OutboxMessage.kind == kind)) or 0

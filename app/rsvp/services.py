@@ -172,6 +172,38 @@ def _is_id(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and int_in_range(value)
 
 
+def _lock_to_answer(user, meeting_id: int) -> tuple[Meeting, datetime]:
+    """The meeting under its row lock, for a member's own answer: visible, the user a member of its
+    group, not cancelled, not started. Returns it with the time the use case works at."""
+    meeting = _lock_meeting(meeting_id)
+    permissions.require_group_visible(user, meeting.group)
+    _ensure_member(user, meeting)
+    now = utcnow()
+    _ensure_open(meeting, organizer=False, now=now)
+    return meeting, now
+
+
+def lock_to_manage(user, meeting_id: int, *, open_only: bool = True) -> tuple[Meeting, datetime]:
+    """The meeting under its row lock, for its organizers and admins (and, with `open_only`, not
+    cancelled). Returns it with the time the use case works at."""
+    meeting = _lock_meeting(meeting_id)
+    permissions.require_group_visible(user, meeting.group)
+    _ensure_manage(user, meeting)
+    now = utcnow()
+    if open_only:
+        _ensure_open(meeting, organizer=True, now=now)
+    return meeting, now
+
+
+def _group_member(meeting: Meeting, member_id: int) -> Member:
+    """A member of the meeting's group, or a field error on `member`."""
+    member = db.session.get(Member, member_id) if _is_id(member_id) else None
+    if member is None or member.membership_in(meeting.group) is None:
+        raise ValidationFailed(_("Please correct the marked fields."),
+                               fields={"member": [_("This person is not a member of the group.")]})
+    return member
+
+
 def _visible_meeting(user, meeting_id: int) -> Meeting:
     meeting = db.session.get(Meeting, meeting_id) if _is_id(meeting_id) else None
     if meeting is None:
@@ -584,11 +616,7 @@ def answer(user, meeting_id: int, reply: str, *, message=None, guests=None, via:
     text = clean_message(message, errors)
     people = _clean_guests(guests, errors)
     errors.raise_if_any()
-    meeting = _lock_meeting(meeting_id)
-    permissions.require_group_visible(user, meeting.group)
-    _ensure_member(user, meeting)
-    now = utcnow()
-    _ensure_open(meeting, organizer=False, now=now)
+    meeting, now = _lock_to_answer(user, meeting_id)
     if reply == "yes":
         if people is not None:
             _check_guest_limit(meeting, len(people), errors)
@@ -715,11 +743,7 @@ def add_guest(user, meeting_id: int, person: Mapping, *, via: str = "web") -> Ou
     errors = FieldErrors()
     cleaned = clean_person(person, errors, "")
     errors.raise_if_any()
-    meeting = _lock_meeting(meeting_id)
-    permissions.require_group_visible(user, meeting.group)
-    _ensure_member(user, meeting)
-    now = utcnow()
-    _ensure_open(meeting, organizer=False, now=now)
+    meeting, now = _lock_to_answer(user, meeting_id)
     if deadline_passed(meeting, now):
         raise Conflict(_("The sign-up deadline has passed. Please contact the organizers."))
     seats = _Seats(meeting)
@@ -774,11 +798,7 @@ def send_substitute(user, meeting_id: int, person: Mapping, *, message=None, via
     cleaned = clean_person(person, errors, "substitute_")
     text = clean_message(message, errors)
     errors.raise_if_any()
-    meeting = _lock_meeting(meeting_id)
-    permissions.require_group_visible(user, meeting.group)
-    _ensure_member(user, meeting)
-    now = utcnow()
-    _ensure_open(meeting, organizer=False, now=now)
+    meeting, now = _lock_to_answer(user, meeting_id)
     if cleaned["email"] == normalize_email(user.email):
         raise ValidationFailed(_("Please correct the marked fields."),
                                fields={"substitute_email": [_("The substitute is someone else than you.")]})
@@ -860,9 +880,6 @@ def cancel_guest_seat(guest_id: int) -> MeetingGuest:
 # --- organizers --------------------------------------------------------------------------------------
 
 
-ORGANIZER_ACTIONS = ("going", "waitlisted", "declined", "promote", "remove")
-
-
 def set_member_status(user, meeting_id: int, member_id: int, status: str, *, force: bool = False,
                       message=None) -> Outcome:
     """An organizer sets a member's answer: "going" (with `force` above the capacity), "waitlisted"
@@ -873,15 +890,8 @@ def set_member_status(user, meeting_id: int, member_id: int, status: str, *, for
         errors.add("status", _("Please choose going, waitlisted or declined."))
     text = clean_message(message, errors)
     errors.raise_if_any()
-    meeting = _lock_meeting(meeting_id)
-    permissions.require_group_visible(user, meeting.group)
-    _ensure_manage(user, meeting)
-    now = utcnow()
-    _ensure_open(meeting, organizer=True, now=now)
-    member = db.session.get(Member, member_id) if _is_id(member_id) else None
-    if member is None or member.membership_in(meeting.group) is None:
-        raise ValidationFailed(_("Please correct the marked fields."),
-                               fields={"member": [_("This person is not a member of the group.")]})
+    meeting, now = lock_to_manage(user, meeting_id)
+    member = _group_member(meeting, member_id)
     seats = _Seats(meeting)
     key = (MEMBER, member.id)
     if status == "going":
@@ -950,10 +960,7 @@ def move_in_line(user, meeting_id: int, holder: tuple[str, int], place: int) -> 
 def _organizer_move(user, meeting_id: int, holder, action: str, *, force: bool = False,
                     place: int = 1) -> Outcome:
     kind, ident = _holder_key(holder)
-    meeting = _lock_meeting(meeting_id)
-    permissions.require_group_visible(user, meeting.group)
-    _ensure_manage(user, meeting)
-    _ensure_open(meeting, organizer=True, now=utcnow())
+    meeting, _now = lock_to_manage(user, meeting_id)
     seats = _Seats(meeting)
     key = (kind, ident)
     status = seats.book.status_of(key)
@@ -994,15 +1001,8 @@ def add_guest_for(user, meeting_id: int, member_id: int, person: Mapping, *, for
     errors = FieldErrors()
     cleaned = clean_person(person, errors, "")
     errors.raise_if_any()
-    meeting = _lock_meeting(meeting_id)
-    permissions.require_group_visible(user, meeting.group)
-    _ensure_manage(user, meeting)
-    now = utcnow()
-    _ensure_open(meeting, organizer=True, now=now)
-    member = db.session.get(Member, member_id) if _is_id(member_id) else None
-    if member is None or member.membership_in(meeting.group) is None:
-        raise ValidationFailed(_("Please correct the marked fields."),
-                               fields={"member": [_("This person is not a member of the group.")]})
+    meeting, now = lock_to_manage(user, meeting_id)
+    member = _group_member(meeting, member_id)
     seats = _Seats(meeting)
     rsvp = seats.rsvps.get(member.id)
     if rsvp is not None and any(g.email == cleaned["email"] and not g.is_substitute
@@ -1252,8 +1252,13 @@ def attendee_list(user, meeting_id: int) -> AttendeeList:
         (going if expected else not_answered).append(person)
     by_name = lambda p: (p.name.casefold(), p.key)  # noqa: E731
     waiting.sort(key=lambda p: p.waitlist_position or 0)
-    counts = seat_counts([meeting])[meeting.id]
-    counts.not_answered = len(not_answered)
+    counts = Counts(
+        going=seats.book.going,
+        members_going=sum(1 for r in seats.rsvps.values() if r.status == RsvpStatus.GOING.value),
+        guests=sum(1 for g in seats.guests.values() if g.status == GuestStatus.GOING.value),
+        expected=len(seats.expected_ids), waitlisted=len(waiting), declined=len(declined),
+        not_answered=len(not_answered), capacity=meeting.capacity, over_by=seats.book.over_by,
+    )  # from the rows already loaded, the same numbers seat_counts gives a list of meetings
     return AttendeeList(meeting, mode_of(meeting), counts, sorted(going, key=by_name), waiting,
                         sorted(declined, key=by_name), sorted(not_answered, key=by_name),
                         sorted(cancelled, key=by_name))
