@@ -69,6 +69,30 @@ class Config:
     OUTBOX_LEASE_SECONDS = 600
     OUTBOX_SMTP_TIMEOUT = 60
 
+    # Calendar mail (docs/calendars.md). Invitations, updates and cancellations come From the reply
+    # address and name it as the ORGANIZER: CALENDAR_REPLY_ADDRESS, else "svar@<MAIL_DOMAIN>", else
+    # the network's sender address. With CALENDAR_REPLY_TOKENS each invitation gets its own address
+    # with a signed token (svar+TOKEN@...); turn it off only where the mail server cannot deliver
+    # plus-addresses (then replies are matched by UID and attendee alone, which can be forged).
+    CALENDAR_REPLY_ADDRESS = ""
+    CALENDAR_REPLY_TOKENS = True
+    # Edits to a meeting within this many minutes become one update per person.
+    CALENDAR_UPDATE_DELAY_MINUTES = 5
+    # Inbound mail (flask mail ingest/receive/fetch): bigger messages are refused; at most
+    # INBOUND_KEEP_BYTES of each message is kept for an admin to look at.
+    INBOUND_MAX_BYTES = 10_000_000
+    INBOUND_KEEP_BYTES = 1_000_000
+    # `flask mail receive`: where the SMTP/LMTP receiver listens.
+    INBOUND_LISTEN_HOST = "127.0.0.1"
+    INBOUND_LISTEN_PORT = 2525
+    # `flask mail fetch`: the IMAP mailbox replies are delivered to.
+    IMAP_HOST = ""
+    IMAP_PORT = 993
+    IMAP_SSL = True
+    IMAP_USERNAME: str | None = None
+    IMAP_PASSWORD: str | None = None
+    IMAP_MAILBOX = "INBOX"
+
     # Login.
     LOGIN_LINK_MINUTES = 15
     WELCOME_LINK_DAYS = 7
@@ -184,6 +208,19 @@ ENV_SETTINGS: dict[str, tuple[tuple[str, ...], Callable[[str], Any]]] = {
     "OUTBOX_GIVE_UP_AFTER_HOURS": (("OUTBOX_GIVE_UP_AFTER_HOURS",), float),
     "OUTBOX_LEASE_SECONDS": (("OUTBOX_LEASE_SECONDS",), int),
     "OUTBOX_SMTP_TIMEOUT": (("OUTBOX_SMTP_TIMEOUT",), int),
+    "CALENDAR_REPLY_ADDRESS": (("CALENDAR_REPLY_ADDRESS",), str),
+    "CALENDAR_REPLY_TOKENS": (("CALENDAR_REPLY_TOKENS",), _bool),
+    "CALENDAR_UPDATE_DELAY_MINUTES": (("CALENDAR_UPDATE_DELAY_MINUTES",), int),
+    "INBOUND_MAX_BYTES": (("INBOUND_MAX_BYTES",), int),
+    "INBOUND_KEEP_BYTES": (("INBOUND_KEEP_BYTES",), int),
+    "INBOUND_LISTEN_HOST": (("INBOUND_LISTEN_HOST",), str),
+    "INBOUND_LISTEN_PORT": (("INBOUND_LISTEN_PORT",), int),
+    "IMAP_HOST": (("IMAP_HOST",), str),
+    "IMAP_PORT": (("IMAP_PORT",), int),
+    "IMAP_SSL": (("IMAP_SSL",), _bool),
+    "IMAP_USERNAME": (("IMAP_USERNAME",), _optional),
+    "IMAP_PASSWORD": (("IMAP_PASSWORD",), _optional),
+    "IMAP_MAILBOX": (("IMAP_MAILBOX",), str),
     "REMEMBER_COOKIE_DURATION_DAYS": (("REMEMBER_COOKIE_DURATION_DAYS",), int),
     "SESSION_IDLE_HOURS": (("SESSION_IDLE_HOURS",), int),
     "FRESH_LOGIN_MINUTES": (("FRESH_LOGIN_MINUTES",), int),

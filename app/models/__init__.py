@@ -1,6 +1,14 @@
 """Typed SQLAlchemy models, one module per aggregate."""
 
 from app.models.auth import ApiToken, LoginAttempt, LoginSession, LoginToken
+from app.models.calendar import (
+    CalendarFeed,
+    InboundMail,
+    InboundOutcome,
+    InviteState,
+    MeetingInvite,
+    PartStat,
+)
 from app.models.group import Group, Membership, Role
 from app.models.history import MemberEvent
 from app.models.invitation import GroupInvitation
@@ -26,6 +34,12 @@ from app.models.settings import NetworkSettings
 from app.models.types import utcnow
 
 __all__ = [
+    "PartStat",
+    "MeetingInvite",
+    "InviteState",
+    "InboundOutcome",
+    "InboundMail",
+    "CalendarFeed",
     "ApiToken",
     "ChangeAction",
     "Competency",

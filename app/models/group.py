@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import datetime, time
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -21,6 +21,7 @@ class Role(enum.StrEnum):
 
 RSVP_MODES = tuple(mode.value for mode in RsvpMode)
 MAX_GUEST_LIMIT = 10
+MAX_INVITE_DAYS_BEFORE = 90
 
 
 class Group(db.Model):
@@ -28,6 +29,8 @@ class Group(db.Model):
     __table_args__ = (
         one_of("rsvp_mode", RSVP_MODES),
         CheckConstraint(f"guest_limit >= 0 AND guest_limit <= {MAX_GUEST_LIMIT}", name="guest_limit_range"),
+        CheckConstraint(f"invite_days_before IS NULL OR (invite_days_before >= 0 AND invite_days_before <= "
+                        f"{MAX_INVITE_DAYS_BEFORE})", name="invite_days_before_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -40,6 +43,11 @@ class Group(db.Model):
     rsvp_mode: Mapped[str] = mapped_column(String(20), default="opt_in", server_default="opt_in")
     # How many guests one member may bring to a meeting (0: members only).
     guest_limit: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # Calendar invitations go out automatically this many days before each meeting (None: only when
+    # an organizer presses "Send invitations").
+    invite_days_before: Mapped[int | None] = mapped_column(Integer, default=None)
+    # The reminder to everyone going is sent the day before at this local time (None: no reminder).
+    reminder_time: Mapped[time | None] = mapped_column(Time, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     memberships: Mapped[list[Membership]] = relationship(

@@ -160,6 +160,13 @@ class Meeting(db.Model):
     cancel_reason: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Calendar mail (app.calendars.invites): when the invitations went out (by hand or
+    # automatically); when the coalesced update to the invited is due, and what changed since the
+    # last update ({field: [old, new]}, the first old and the latest new); when the reminder went.
+    invitations_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    calendar_update_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None, index=True)
+    calendar_changes: Mapped[dict | None] = mapped_column(JSON, default=None)
+    reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
     group: Mapped[Group] = relationship(lazy="joined")
     series: Mapped[MeetingSeries | None] = relationship(back_populates="meetings")
