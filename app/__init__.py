@@ -131,7 +131,6 @@ def register_input_guard(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from app.api import register_api
     from app.auth.routes import bp as auth_bp
-    from app.calendars.routes import bp as calendars_bp
     from app.groups.routes import bp as groups_bp
     from app.main.routes import bp as main_bp
     from app.meetings.routes import bp as meetings_bp
@@ -146,13 +145,18 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(members_bp)
     app.register_blueprint(tokens_bp)
     app.register_blueprint(settings_bp)
-    app.register_blueprint(calendars_bp)
     from app.mail.admin_routes import bp as mail_admin_bp
 
     app.register_blueprint(mail_admin_bp)
     from app.rsvp import init_app as init_rsvp
 
     init_rsvp(app)
+    from app.calendars import init_app as init_calendars
+
+    init_calendars(app)
+    from app.inbound import init_app as init_inbound
+
+    init_inbound(app)
     if app.config.get("DEV_MAIL_PAGE"):
         from app.mail.routes import bp as devmail_bp
 

@@ -1,0 +1,1 @@
+"""A member's private calendar feed and its settings (routes on the calendars blueprint)."""

@@ -1,0 +1,1 @@
+"""Web pages for sending calendar invitations (routes on the calendars blueprint)."""

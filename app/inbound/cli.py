@@ -1,0 +1,9 @@
+"""`flask mail ...`: take in mail sent to the reply address."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register the commands."""
