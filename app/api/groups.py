@@ -43,7 +43,8 @@ def list_groups():
 
 
 # The group's fields the PATCH may change; the rest of the group stays as it is.
-_EDITABLE = ("name", "description", "timezone", "is_public", "rsvp_mode", "guest_limit")
+_EDITABLE = ("name", "description", "timezone", "is_public", "rsvp_mode", "guest_limit",
+             "invite_days_before", "reminder_time")
 
 
 @blp.route("/groups/<string:slug>", endpoint="Group")
@@ -51,7 +52,8 @@ class GroupResource(MethodView):
     @blp.doc(security=TOKEN_OPTIONAL, summary="One group",
              description="Anyone who may see the group: a public group for everyone, a members-only "
                          "group for its members (and admins); otherwise 404. Includes the sign-up "
-                         "settings `rsvp_mode` and `guest_limit`.")
+                         "settings `rsvp_mode` and `guest_limit` and the calendar settings "
+                         "`invite_days_before` and `reminder_time`.")
     @blp.arguments(LangQuerySchema, location="query")
     @blp.response(200, GroupSchema)
     @blp.alt_response(401, response="Unauthorized")
@@ -66,8 +68,10 @@ class GroupResource(MethodView):
                          "may not see). The same rules and messages as the group form on the web: "
                          "`rsvp_mode` is `opt_in` (sign up to come) or `expected` (everyone is expected "
                          "unless they send afbud), `guest_limit` a whole number from 0 to 10, the time "
-                         "zone an IANA name. Every field's errors come back at once (422). Answers with "
-                         "the group.")
+                         "zone an IANA name, `invite_days_before` a whole number from 0 to 90 or null "
+                         "(invitations only when an organizer sends them), `reminder_time` a local "
+                         "time HH:MM or null (no reminder). Every field's errors come back at once "
+                         "(422). Answers with the group.")
     @blp.arguments(LangQuerySchema, location="query")
     @blp.arguments(GroupPatchSchema)
     @blp.response(200, GroupSchema)
@@ -140,6 +144,8 @@ def _with_role(user, group) -> dict:
         "is_public": group.is_public,
         "rsvp_mode": group.rsvp_mode,
         "guest_limit": group.guest_limit,
+        "invite_days_before": group.invite_days_before,
+        "reminder_time": group.reminder_time.strftime("%H:%M") if group.reminder_time is not None else None,
         "role": membership.role if membership is not None else None,
     }
 

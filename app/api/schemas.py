@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from marshmallow import Schema, fields, post_dump
+from marshmallow import Schema, ValidationError, fields, post_dump, validate
 
 from app.api.meeting_schemas import Between, Choice, Flag, Text, Whole, _text
-from app.groups.services import GROUP_LIMITS
-from app.models.group import MAX_GUEST_LIMIT, RSVP_MODES
+from app.groups.services import (
+    GROUP_LIMITS,
+    REMINDER_TIME_PATTERN,
+    invite_days_message,
+    reminder_time_message,
+)
+from app.input_guard import UNSTORABLE_MESSAGE, has_unstorable
+from app.models.group import MAX_GUEST_LIMIT, MAX_INVITE_DAYS_BEFORE, RSVP_MODES
 
 
 def _rsvp_mode_message() -> str:
@@ -16,6 +22,21 @@ def _rsvp_mode_message() -> str:
 
 def _guest_limit_message() -> str:
     return _("Please enter a number of guests from 0 to %(max)d.", max=MAX_GUEST_LIMIT)
+
+
+class _ReminderTime(validate.Regexp):
+    """The group service's pattern (17:00, 9:30, 17.00; the document's `pattern`) and its message;
+    empty means no reminder."""
+
+    def __init__(self) -> None:
+        super().__init__(f"({REMINDER_TIME_PATTERN.pattern})|^$")
+
+    def __call__(self, value: str) -> str:
+        if has_unstorable(value):  # the words the web form uses for such text
+            raise ValidationError(str(UNSTORABLE_MESSAGE))
+        if not (value == "" or REMINDER_TIME_PATTERN.match(value.strip())):
+            raise ValidationError(reminder_time_message())
+        return value
 
 
 class ProblemSchema(Schema):
@@ -81,6 +102,15 @@ class GroupSchema(Schema):
         "description": f"How many guests one member may bring to a meeting (0 to {MAX_GUEST_LIMIT}; "
                        "0: members only)",
         "minimum": 0, "maximum": MAX_GUEST_LIMIT})
+    invite_days_before = fields.Integer(allow_none=True, metadata={
+        "description": f"Calendar invitations go out automatically this many days before each meeting "
+                       f"(0 to {MAX_INVITE_DAYS_BEFORE}; 0: on the day); null: only when an organizer "
+                       "sends them (POST /meetings/{id}/invitations)",
+        "minimum": 0, "maximum": MAX_INVITE_DAYS_BEFORE})
+    reminder_time = fields.String(allow_none=True, metadata={
+        "description": "Everyone going gets a reminder mail the day before each meeting at this local "
+                       "time (HH:MM, in the group's time zone); null: no reminder",
+        "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$", "example": "17:00"})
     role = fields.String(
         allow_none=True,
         metadata={"description": "The caller's role in the group; null if not a member",
@@ -106,6 +136,16 @@ class GroupPatchSchema(Schema):
     guest_limit = Whole(strict=True, validate=Between(0, MAX_GUEST_LIMIT, message=_guest_limit_message),
                         metadata={"description": f"Guests one member may bring to a meeting, 0 to "
                                                  f"{MAX_GUEST_LIMIT} (0: members only)"})
+    invite_days_before = Whole(strict=True, allow_none=True,
+                               validate=Between(0, MAX_INVITE_DAYS_BEFORE, message=invite_days_message),
+                               metadata={"description": f"Send the calendar invitations automatically this "
+                                                        f"many days before each meeting, 0 to "
+                                                        f"{MAX_INVITE_DAYS_BEFORE} (0: on the day); null: "
+                                                        "only when an organizer sends them"})
+    reminder_time = Text(allow_none=True, validate=_ReminderTime(), metadata={
+        "description": "Send everyone going a reminder the day before each meeting at this local time "
+                       "(HH:MM, also H:MM or HH.MM; the group's time zone); null or empty: no reminder",
+        "example": "17:00"})
 
 
 class GroupMemberSchema(Schema):

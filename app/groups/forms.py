@@ -23,8 +23,8 @@ from app.errors import ValidationFailed
 from app.forms_base import AppForm as FlaskForm  # FlaskForm that refuses what cannot be stored
 from app.groups.invitations import LIMITS as INVITATION_LIMITS
 from app.groups.services import DEFAULT_GUEST_LIMIT, DEFAULT_RSVP_MODE, GROUP_LIMITS
-from app.models.group import MAX_GUEST_LIMIT
-from app.validation import LenientIntegerField, Required, html_limits
+from app.models.group import MAX_GUEST_LIMIT, MAX_INVITE_DAYS_BEFORE
+from app.validation import LenientIntegerField, LenientTimeField, Required, html_limits
 from app.zones_ui import timezone_choices
 
 _SLUG_LETTERS = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "ß": "ss"})
@@ -94,6 +94,18 @@ class GroupForm(FlaskForm):
         render_kw={"min": 0, "max": MAX_GUEST_LIMIT, "inputmode": "numeric"},
         description=_l("How many guests one member may bring to a meeting (0 to %(max)d). "
                        "0: the meetings are for members only.", max=MAX_GUEST_LIMIT))
+    # Calendar mail (app.calendars): empty means "not automatically".
+    invite_days_before = LenientIntegerField(
+        _l("Send calendar invitations automatically"),
+        render_kw={"min": 0, "max": MAX_INVITE_DAYS_BEFORE, "inputmode": "numeric"},
+        description=_l("0 to %(max)d (0: on the day of the meeting). Every member gets an invitation "
+                       "with answer buttons for their calendar. Leave it empty to send the invitations "
+                       "yourself from the meeting page.", max=MAX_INVITE_DAYS_BEFORE))
+    reminder_time = LenientTimeField(
+        _l("Reminder the day before, at"),
+        description=_l("Everyone who is coming gets a short reminder by mail the day before the "
+                       "meeting at this time (the group's time zone), for example 17:00. Leave it "
+                       "empty for no reminder."))
 
     rsvp_mode_help = RSVP_MODE_HELP  # the words beside each choice (templates/groups/form.html)
 
@@ -105,7 +117,9 @@ class GroupForm(FlaskForm):
         slug = (self.slug.data or "").strip() or suggest_slug(self.name.data)  # left empty: from the name
         return {"name": self.name.data, "slug": slug, "description": self.description.data,
                 "timezone": self.timezone.data, "is_public": self.is_public.data,
-                "rsvp_mode": self.rsvp_mode.data, "guest_limit": self.guest_limit.data}
+                "rsvp_mode": self.rsvp_mode.data, "guest_limit": self.guest_limit.data,
+                "invite_days_before": self.invite_days_before.data,
+                "reminder_time": self.reminder_time.data}
 
 
 class AddMemberForm(FlaskForm):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import time
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -17,13 +18,13 @@ from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.extensions import db
 from app.groups import invitations
 from app.groups.invitations import invite_to_group
-from app.input_guard import normalize_newlines
+from app.input_guard import DB_INT_MAX, NUMBER_RANGE_MESSAGE, int_in_range, normalize_newlines
 from app.meetings.services import next_meeting
 from app.meetings.zones import is_valid_timezone
 from app.members.history import record_member_event
 from app.members.loading import attach_competencies
 from app.models import Group, GroupInvitation, Meeting, Member, Membership, Role, RsvpMode
-from app.models.group import MAX_GUEST_LIMIT, RSVP_MODES
+from app.models.group import MAX_GUEST_LIMIT, MAX_INVITE_DAYS_BEFORE, RSVP_MODES
 from app.pagination import WEB_PER_PAGE, Page, paginate
 from app.validation import FieldErrors
 
@@ -179,9 +180,69 @@ def _clean_guest_limit(data: Mapping[str, object], current: Group | None, errors
     return number
 
 
+# The calendar settings (app.calendars): invitations go out automatically `invite_days_before` days
+# before each meeting (None: only when an organizer sends them), and the reminder the day before at
+# `reminder_time`, local to the group (None: no reminder). The API's schema shows the same words.
+# 17:00, 9:30, 17.00 (and 17:00:00, what some browsers send); seconds are dropped.
+REMINDER_TIME_PATTERN = re.compile(r"^([01]?[0-9]|2[0-3])[:.]([0-5][0-9])(?::[0-5][0-9])?$")
+
+
+def invite_days_message() -> str:
+    return _("Please enter a number of days from 0 to %(max)d, or leave the field empty to send the "
+             "invitations yourself.", max=MAX_INVITE_DAYS_BEFORE)
+
+
+def reminder_time_message() -> str:
+    return _("Please enter a time of day such as 17:00, or leave the field empty for no reminder.")
+
+
+def _clean_invite_days_before(data: Mapping[str, object], current: Group | None,
+                              errors: FieldErrors) -> int | None:
+    """0 to MAX_INVITE_DAYS_BEFORE days, or None/empty (only by hand); left out: unchanged."""
+    if "invite_days_before" not in data:
+        return current.invite_days_before if current is not None else None
+    value = data.get("invite_days_before")
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    number: int | None = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, float) and value.is_integer():
+        number = int(value)
+    elif isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        digits = value.strip()
+        number = int(digits) if len(digits) <= 20 else DB_INT_MAX + 1
+    if number is not None and not int_in_range(number):  # the words of the forms and the API schemas
+        errors.add("invite_days_before", str(NUMBER_RANGE_MESSAGE))
+        return None
+    if number is None or not 0 <= number <= MAX_INVITE_DAYS_BEFORE:
+        errors.add("invite_days_before", invite_days_message())
+        return None
+    return number
+
+
+def _clean_reminder_time(data: Mapping[str, object], current: Group | None,
+                         errors: FieldErrors) -> time | None:
+    """A local time of day (HH:MM, also H:MM and HH.MM as Danes write it), or None/empty (no
+    reminder); left out: unchanged."""
+    if "reminder_time" not in data:
+        return current.reminder_time if current is not None else None
+    value = data.get("reminder_time")
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, time):
+        return value.replace(second=0, microsecond=0, tzinfo=None)
+    match = REMINDER_TIME_PATTERN.match(value.strip()) if isinstance(value, str) else None
+    if match is None:
+        errors.add("reminder_time", reminder_time_message())
+        return None
+    return time(int(match.group(1)), int(match.group(2)))
+
+
 def _clean_group_input(data: Mapping[str, object], *, current: Group | None = None) -> dict[str, object]:
-    """Check and normalise name, slug, description, time zone, visibility and the sign-up settings
-    (rsvp_mode, guest_limit: left out, they stay as they are); raise field errors."""
+    """Check and normalise name, slug, description, time zone, visibility, the sign-up settings
+    (rsvp_mode, guest_limit) and the calendar settings (invite_days_before, reminder_time); the
+    settings left out stay as they are. Raise field errors."""
     errors = FieldErrors()
     name = " ".join(str(data.get("name") or "").split())
     slug = str(data.get("slug") or "").strip()
@@ -218,10 +279,13 @@ def _clean_group_input(data: Mapping[str, object], *, current: Group | None = No
 
     rsvp_mode = _clean_rsvp_mode(data, current, errors)
     guest_limit = _clean_guest_limit(data, current, errors)
+    invite_days_before = _clean_invite_days_before(data, current, errors)
+    reminder_time = _clean_reminder_time(data, current, errors)
 
     errors.raise_if_any()
     return {"name": name, "slug": slug, "description": description, "timezone": timezone,
-            "is_public": bool(data.get("is_public")), "rsvp_mode": rsvp_mode, "guest_limit": guest_limit}
+            "is_public": bool(data.get("is_public")), "rsvp_mode": rsvp_mode, "guest_limit": guest_limit,
+            "invite_days_before": invite_days_before, "reminder_time": reminder_time}
 
 
 def _commit_group(group: Group) -> None:
@@ -244,7 +308,8 @@ def create_group(user, data: Mapping[str, object]) -> Group:
 
 
 def update_group(user, slug: str, data: Mapping[str, object]) -> Group:
-    """Change a group's name, address, description, time zone, visibility and sign-up settings."""
+    """Change a group's name, address, description, time zone, visibility, sign-up and calendar
+    settings."""
     group = get_group_for_edit(user, slug)
     values = _clean_group_input(data, current=group)
     changed = {key: [getattr(group, key), value] for key, value in values.items()
