@@ -39,7 +39,8 @@ from icalendar import (
     vText,
 )
 
-__all__ = ["Attendee", "EventData", "build_calendar", "clean_text", "parse_calendar"]
+__all__ = ["Attendee", "EventData", "build_calendar", "clean_text", "parse_calendar", "party_lines",
+           "with_parties"]
 
 _WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -72,6 +73,7 @@ class EventData:
     organizer_email: str | None = None
     organizer_name: str = ""
     attendees: tuple[Attendee, ...] = ()
+    transparent: bool = False  # TRANSP:TRANSPARENT: shown, but the time is not busy
 
 
 def clean_text(text: str) -> str:
@@ -258,6 +260,8 @@ def _event(data: EventData) -> Event:
     if data.url:
         event.add("url", data.url)
     event.add("status", data.status.upper())
+    if data.transparent:
+        event.add("transp", "TRANSPARENT")
     if data.created:
         event.add("created", _utc(data.created))
     if data.last_modified:
@@ -321,6 +325,29 @@ def build_calendar(
     for data in events:
         cal.add_component(_event(data))
     return cal.to_ical()
+
+
+def party_lines(organizer_email: str, organizer_name: str, attendees: Sequence[Attendee]) -> bytes:
+    """The folded ORGANIZER and ATTENDEE content lines (CRLF-terminated) of one event, written as
+    `build_calendar` writes them: for messages that differ per recipient only in these lines (iMIP:
+    one ATTENDEE per message), so the rest of the calendar is built once (see `with_parties`)."""
+    event = Event()
+    event.add("organizer", _address(organizer_email, organizer_name))
+    for attendee in attendees:
+        event.add("attendee", _address(attendee.email, attendee.name, CUTYPE="INDIVIDUAL",
+                                        ROLE="REQ-PARTICIPANT", PARTSTAT=attendee.partstat.upper(),
+                                        RSVP="TRUE" if attendee.rsvp else "FALSE"))
+    raw = event.to_ical()
+    return raw[len(b"BEGIN:VEVENT\r\n"):-len(b"END:VEVENT\r\n")]
+
+
+def with_parties(calendar: bytes, lines: bytes) -> bytes:
+    """`calendar` (one VEVENT, built without organizer and attendees) with `lines` (`party_lines`)
+    added to its event."""
+    end = b"END:VEVENT\r\n"
+    if calendar.count(end) != 1:
+        raise ValueError("with_parties needs a calendar with exactly one event")
+    return calendar.replace(end, lines + end)
 
 
 def parse_calendar(raw: bytes) -> Calendar:
