@@ -35,6 +35,10 @@ class ProfileForm(FlaskForm):
     website = StringField(_l("Website"), render_kw=html_limits(max_length=WEBSITE_MAX_LENGTH),
                           description=_l("For example https://www.example.dk"))
     language = SelectField(_l("Language"), validate_choice=False)  # the service names a wrong choice
+    share_attendance = BooleanField(
+        _l("Show my name to the others who are coming"),
+        description=_l("The reminder mail the day before a meeting lists who else is coming. Untick "
+                       "this to leave your name out of it. Organizers always see who is coming."))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -51,7 +55,7 @@ class ProfileForm(FlaskForm):
 
     def to_data(self) -> dict[str, object]:
         names = ("name", "phone", "company", "title", "industry", "competencies", "bio", "website",
-                 "language")
+                 "language", "share_attendance")
         # build_member_form may have removed fields (an organizer's invitation has fewer).
         return {name: getattr(self, name).data for name in names if getattr(self, name, None) is not None}
 
@@ -63,6 +67,7 @@ class MemberForm(ProfileForm):
     group_id = SelectField(_l("Group"), coerce=int, validate_choice=False)
     role = SelectField(_l("Role in the group"), choices=ROLE_CHOICES, default="member", validate_choice=False)
     is_admin = BooleanField(_l("Administrator of the whole network"))
+    share_attendance = None  # the member's own choice, on their profile only
 
     def to_data(self) -> dict[str, object]:
         data = super().to_data()
@@ -90,6 +95,14 @@ class ImportConfirmForm(FlaskForm):
 
 class EmptyForm(FlaskForm):
     """A POST with only the CSRF token (deactivate, reactivate)."""
+
+
+class CalendarFeedForm(FlaskForm):
+    """The settings of the member's private calendar feed (app.calendars.member_feed)."""
+
+    show_declined = BooleanField(
+        _l("Show meetings I have sent afbud to"),
+        description=_l("They stay in your calendar, marked \"Afbud\" and not blocking the time."))
 
 
 def build_member_form(*, admin: bool, creating: bool, groups=(), **kwargs) -> MemberForm:

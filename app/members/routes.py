@@ -9,12 +9,14 @@ from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.auth import permissions
+from app.calendars import member_feed
 from app.errors import ValidationFailed
 from app.extensions import csrf
 from app.groups.forms import apply_field_errors
 from app.groups.routes import flash_added
 from app.members import csv_services, services
 from app.members.forms import (
+    CalendarFeedForm,
     EmptyForm,
     ImportConfirmForm,
     ImportUploadForm,
@@ -82,7 +84,11 @@ def profile():
             return redirect(url_for("members.profile"))
     status = 422 if form.is_submitted() else 200
     history = services.member_history(current_user, current_user, limit=PROFILE_HISTORY_LINES)
-    return render_template("members/profile.html", form=form, errors=errors, history=history), status
+    calendar = member_feed.feed_settings(current_user)  # the private feed's address (made on first use)
+    calendar_form = CalendarFeedForm(formdata=None, show_declined=calendar.show_declined)
+    return render_template("members/profile.html", form=form, errors=errors, history=history,
+                           calendar=calendar, calendar_form=calendar_form,
+                           rotate_form=EmptyForm(formdata=None)), status
 
 
 # --- administration -----------------------------------------------------------------------------

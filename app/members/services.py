@@ -295,12 +295,20 @@ def get_member_card(user, member_id: int) -> MemberCard:
 
 
 def update_own_profile(user, data: Mapping[str, object]) -> Member:
-    """Change one's own name, contact details, competencies, bio, website and language (not e-mail)."""
+    """Change one's own name, contact details, competencies, bio, website and language (not e-mail),
+    and (when `data` has it) `share_attendance`: whether the others coming see one's name."""
     if not getattr(user, "is_authenticated", False):
         raise PermissionDenied()
     member = _member_or_404(user.id)
     values = _clean_profile(data)
+    # Optional: a caller that does not offer the choice leaves it as it is.
+    share = data.get("share_attendance")
+    if "share_attendance" in data and not isinstance(share, bool):
+        raise ValidationFailed(_("Please correct the marked fields."),
+                               fields={"share_attendance": [_("Choose yes or no.")]})
     _apply_profile(member, values, CompetencyRows())
+    if isinstance(share, bool):
+        member.share_attendance = share
     db.session.commit()
     return member
 

@@ -1,0 +1,375 @@
+"""Each member's private calendar feed (`/calendar/<token>.ics`) and its settings.
+
+The address: the token is HMAC-SHA256(SECRET_KEY, member id + the row's random `nonce`), url-safe
+base64 (43 characters), so the profile can show the same address again without storing it; only
+its SHA-256 (`CalendarFeed.token_hash`) is stored and looked up. `rotate` picks a new nonce: the
+old address answers 404 at once (calendars subscribed to it stop updating). Changing SECRET_KEY
+changes every address too (the profile then shows the new one).
+
+The file: the meetings of the member's current groups from about six months back and everything
+ahead, each with the meeting's one UID (`feeds.meeting_uid`, the same as in invitations), in the
+group's zone with a VTIMEZONE, METHOD:PUBLISH, a name and a refresh interval, and the member's OWN
+status in it, in the member's language:
+
+- going (or expected in an "expected unless afbud" group, with no afbud): STATUS:CONFIRMED;
+- waitlisted: STATUS:TENTATIVE and a line with the place in line;
+- not answered (a "sign up to come" group): STATUS:TENTATIVE, not busy, and a line that says so
+  with the meeting page's address;
+- afbud: left out, or (the member's choice, `show_declined`) shown as "Afbud: <title>", not busy;
+- a cancelled meeting: STATUS:CANCELLED with the reason.
+
+No other member's personal data: no attendees, no organizer, no host; the online link is in it
+(members-only, and the member is a member of the group).
+
+A poll costs a few aggregate queries (`_version`): the bytes are built once per version key and
+kept in the per-process LRU of `app.calendars.feeds`. The key covers the member's answers, every
+meeting of their groups in the window, their memberships and the groups' settings, their feed
+settings and language, and the network's name.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+import secrets
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.exc import IntegrityError
+
+from app.auth.tokens import external_url
+from app.calendars import feeds
+from app.calendars.ical import build_calendar
+from app.errors import NotFound, PermissionDenied
+from app.extensions import db
+from app.models import (
+    CalendarFeed,
+    Group,
+    GuestStatus,
+    Meeting,
+    MeetingGuest,
+    Member,
+    Membership,
+    NetworkSettings,
+    Rsvp,
+    RsvpStatus,
+    utcnow,
+)
+from app.rsvp import core
+from app.rsvp import services as rsvp_services
+
+FEED_PAST = feeds.FEED_PAST
+FEED_REFRESH = feeds.FEED_REFRESH
+TOKEN_LENGTH = 43  # url-safe base64 of 32 bytes, without padding
+_TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{43}")
+
+
+# --- the address -------------------------------------------------------------------------------------
+
+
+def _token(member_id: int, nonce: str) -> str:
+    key = current_app.config["SECRET_KEY"].encode()
+    digest = hmac.new(key, f"calendar-feed:{member_id}:{nonce}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _new_nonce() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def is_token_shaped(token) -> bool:
+    """Whether `token` could be one of ours (43 url-safe characters); anything else is not looked up."""
+    return isinstance(token, str) and len(token) == TOKEN_LENGTH and _TOKEN_SHAPE.fullmatch(token) is not None
+
+
+def _own(member) -> Member:
+    if not getattr(member, "is_authenticated", False) or not getattr(member, "id", None):
+        raise PermissionDenied()
+    return member
+
+
+def _feed_row(member: Member) -> CalendarFeed:
+    """The member's feed row, created (and committed) the first time; its stored hash follows the
+    address derived now (so a changed SECRET_KEY shows, and serves, the new address)."""
+    feed = db.session.scalar(select(CalendarFeed).where(CalendarFeed.member_id == member.id))
+    if feed is None:
+        nonce = _new_nonce()
+        feed = CalendarFeed(member_id=member.id, nonce=nonce, token_hash=_hash(_token(member.id, nonce)))
+        try:
+            with db.session.begin_nested():
+                db.session.add(feed)
+        except IntegrityError:  # created at the same moment by another request: use that one
+            feed = db.session.scalar(select(CalendarFeed).where(CalendarFeed.member_id == member.id))
+            if feed is None:  # pragma: no cover - the unique row vanished again
+                raise
+        db.session.commit()
+    expected = _hash(_token(member.id, feed.nonce))
+    if feed.token_hash != expected:
+        feed.token_hash = expected
+        db.session.commit()
+    return feed
+
+
+def _urls(member_id: int, nonce: str) -> tuple[str, str]:
+    url = external_url("calendars.member_feed", token=_token(member_id, nonce))
+    return "webcal://" + url.split("://", 1)[1], url
+
+
+def feed_urls(member) -> tuple[str, str]:
+    """(webcal://..., https://...) of the member's private feed, creating it on first use."""
+    feed = _feed_row(_own(member))
+    return _urls(feed.member_id, feed.nonce)
+
+
+@dataclass(frozen=True)
+class FeedSettings:
+    webcal_url: str
+    https_url: str
+    show_declined: bool
+    rotated_at: datetime | None
+
+
+def feed_settings(member) -> FeedSettings:
+    """What the profile shows: the two addresses and the settings (creates the feed on first use)."""
+    feed = _feed_row(_own(member))
+    webcal, https = _urls(feed.member_id, feed.nonce)
+    return FeedSettings(webcal, https, feed.show_declined, feed.rotated_at)
+
+
+def rotate(member) -> None:
+    """A new address: the old one answers 404 from now on. Commits."""
+    feed = _feed_row(_own(member))
+    feed.nonce = _new_nonce()
+    feed.token_hash = _hash(_token(feed.member_id, feed.nonce))
+    feed.rotated_at = utcnow()
+    db.session.commit()
+
+
+def set_show_declined(member, show: bool) -> None:
+    """Whether meetings the member sent afbud to stay in the feed (marked) or are left out. Commits."""
+    if not isinstance(show, bool):
+        raise TypeError("show must be a bool")
+    feed = _feed_row(_own(member))
+    if feed.show_declined != show:
+        feed.show_declined = show
+        db.session.commit()
+
+
+# --- the feed ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Version:
+    feed: CalendarFeed
+    member: Member
+    groups: tuple[tuple, ...]  # (id, name, timezone, rsvp_mode) of the member's groups
+    since: datetime
+    positions: tuple[tuple[int, int], ...]  # (meeting id, place on the waitlist)
+    newest: datetime  # the newest change the data carries a time for
+    key: tuple
+
+
+def _since(now: datetime) -> datetime:
+    # The window moves once a day, so the key (and the file) stays the same all day.
+    return datetime.combine((now - FEED_PAST).date(), datetime.min.time(), tzinfo=UTC)
+
+
+def _status_sums():
+    """count and sum of meeting ids per status of the member's answers: a change of any answer
+    (also a promotion, which touches no time stamp) changes one of them."""
+    columns = []
+    for status in RsvpStatus:
+        hit = Rsvp.status == status.value
+        columns.append(func.coalesce(func.sum(case((hit, 1), else_=0)), 0))
+        columns.append(func.coalesce(func.sum(case((hit, Rsvp.meeting_id), else_=0)), 0))
+    return columns
+
+
+def _waitlist_positions(member_id: int, meeting_ids: list[int]) -> dict[int, int]:
+    """{meeting id: the member's place on the waitlist} for meetings where they wait (the line's
+    order is core.Book's: members and guests waiting, by their queue_seq)."""
+    if not meeting_ids:
+        return {}
+    holders: dict[int, list[core.Holder]] = {meeting_id: [] for meeting_id in meeting_ids}
+    for meeting_id, who, seq in db.session.execute(
+            select(Rsvp.meeting_id, Rsvp.member_id, Rsvp.queue_seq)
+            .where(Rsvp.meeting_id.in_(meeting_ids), Rsvp.status == RsvpStatus.WAITLISTED.value)).all():
+        holders[meeting_id].append(core.Holder(("m", who), core.WAITLISTED, seq))
+    for meeting_id, guest_id, seq in db.session.execute(
+            select(MeetingGuest.meeting_id, MeetingGuest.id, MeetingGuest.queue_seq)
+            .where(MeetingGuest.meeting_id.in_(meeting_ids),
+                   MeetingGuest.status == GuestStatus.WAITLISTED.value)).all():
+        holders[meeting_id].append(core.Holder(("g", guest_id), core.WAITLISTED, seq))
+    result = {}
+    for meeting_id, line in holders.items():
+        place = core.Book(None, line).positions().get(("m", member_id))
+        if place is not None:
+            result[meeting_id] = place
+    return result
+
+
+def _lookup(token: str) -> tuple[CalendarFeed, Member]:
+    if not is_token_shaped(token):
+        raise NotFound()
+    found = db.session.execute(
+        select(CalendarFeed, Member).join(Member, Member.id == CalendarFeed.member_id)
+        .where(CalendarFeed.token_hash == _hash(token))).first()
+    if found is None:
+        raise NotFound()
+    feed, member = found
+    if not member.active:
+        raise NotFound()  # a deactivated member's feed stops (their address is kept for later)
+    return feed, member
+
+
+def _version(token: str, now: datetime) -> _Version:
+    """The feed row, the member and a key that changes whenever the file would: a few queries."""
+    feed, member = _lookup(token)
+    since = _since(now)
+    groups = tuple(db.session.execute(
+        select(Group.id, Group.name, Group.timezone, Group.rsvp_mode)
+        .join(Membership, Membership.group_id == Group.id)
+        .where(Membership.member_id == member.id).order_by(Group.id)).tuples().all())
+    group_ids = [g[0] for g in groups]
+    window = and_(Meeting.group_id.in_(group_ids), Meeting.starts_at >= since)
+    meetings = (0, None, 0, 0)
+    answers: tuple = ()
+    positions: dict[int, int] = {}
+    if group_ids:
+        meetings = tuple(db.session.execute(
+            select(func.count(Meeting.id), func.max(Meeting.updated_at),
+                   func.coalesce(func.sum(Meeting.sequence), 0), func.coalesce(func.sum(Meeting.id), 0))
+            .where(window)).one())
+        answers = tuple(db.session.execute(
+            select(func.max(Rsvp.answered_at), *_status_sums())
+            .join(Meeting, Meeting.id == Rsvp.meeting_id)
+            .where(Rsvp.member_id == member.id, window)).one())
+        waitlisted_count = answers[3]  # going (count, sum), then waitlisted (count, ...)
+        if waitlisted_count:
+            waiting_in = list(db.session.scalars(
+                select(Rsvp.meeting_id).join(Meeting, Meeting.id == Rsvp.meeting_id)
+                .where(Rsvp.member_id == member.id, Rsvp.status == RsvpStatus.WAITLISTED.value,
+                       window)).all())
+            positions = _waitlist_positions(member.id, waiting_in)
+    positions_key = tuple(sorted(positions.items()))
+    network = NetworkSettings.current().name
+    config = current_app.config
+    key = ("member", feed.id, member.id, member.language, feed.show_declined, network, groups, since,
+           tuple(_plain(v) for v in meetings), tuple(_plain(v) for v in answers), positions_key,
+           config["BASE_URL"], config.get("MAIL_DOMAIN"))
+    stamps = [feeds._aware(meetings[1]), feeds._aware(answers[0]) if answers else None,
+              feeds._aware(feed.created_at), feeds._aware(feed.rotated_at)]
+    newest = max(s for s in stamps if s is not None)
+    return _Version(feed, member, groups, since, positions_key, newest, key)
+
+
+def _plain(value):
+    """Aggregate results as hashable, comparable plain values (Decimal sums, aware times)."""
+    if isinstance(value, datetime):
+        return feeds._aware(value)
+    return int(value) if value is not None and not isinstance(value, str) else value
+
+
+# Last-Modified per feed: the newest time stamp in the data, but at least the moment this process
+# first served the current version (a promotion or a changed setting carries no time stamp), and
+# later than the version before, so If-Modified-Since never hides a change made in this process.
+_seen: OrderedDict[int, tuple[tuple, datetime]] = OrderedDict()
+_seen_lock = threading.Lock()
+
+
+def _last_modified(feed_id: int, key: tuple, newest: datetime, now: datetime) -> datetime:
+    now = now.replace(microsecond=0)
+    with _seen_lock:
+        previous = _seen.get(feed_id)
+        if previous is not None and previous[0] == key:
+            first = previous[1]
+        else:
+            first = now if previous is None else max(now, previous[1] + timedelta(seconds=1))
+            _seen[feed_id] = (key, first)
+        _seen.move_to_end(feed_id)
+        while len(_seen) > 4096:
+            _seen.popitem(last=False)
+    return max(newest.replace(microsecond=0), first)
+
+
+def clear_cache() -> None:
+    """Forget the built files and the Last-Modified times (tests and the benchmark)."""
+    feeds.clear_cache()
+    with _seen_lock:
+        _seen.clear()
+
+
+def _event(meeting: Meeting, status: str | None, expected: bool, place: int | None):
+    """The meeting's event as this member's copy: their status in the STATUS, the summary and a
+    first line of the description (None when it is left out: afbud, not shown)."""
+    event = feeds.meeting_event(meeting, fields=frozenset({"online_url"}))
+    if meeting.is_cancelled:
+        return event  # STATUS:CANCELLED and the reason, from meeting_event
+    page = feeds.meeting_page_url(meeting)
+    if status == RsvpStatus.GOING.value:
+        line, changes = _("You are signed up."), {"status": "CONFIRMED"}
+    elif status is None and expected:
+        line = _("You are expected. If you cannot come, send afbud on the meeting page: %(url)s", url=page)
+        changes = {"status": "CONFIRMED"}
+    elif status == RsvpStatus.WAITLISTED.value:
+        line = (_("You are on the waitlist (no. %(place)s).", place=place) if place
+                else _("You are on the waitlist."))
+        changes = {"status": "TENTATIVE"}
+    elif status == RsvpStatus.DECLINED.value:
+        line = _("You have sent afbud.")
+        changes = {"status": "CONFIRMED", "transparent": True,
+                   "summary": _("Afbud: %(title)s", title=meeting.title)}
+    else:
+        line = _("You have not answered yet. Answer on the meeting page: %(url)s", url=page)
+        changes = {"status": "TENTATIVE", "transparent": True}
+    return replace(event, description=f"{line}\n\n{event.description}", **changes)
+
+
+def member_feed(token: str, *, now: datetime | None = None) -> feeds.CalendarFile:
+    """The member's feed for a token (NotFound for an unknown, rotated or malformed one, or a
+    deactivated member). Built once per version; a poll of an unchanged feed costs a few queries."""
+    now = now or datetime.now(UTC)
+    version = _version(token, now)
+    member, feed = version.member, version.feed
+    group_ids = [g[0] for g in version.groups]
+    positions = dict(version.positions)
+
+    def build() -> feeds.CalendarFile:
+        window = (Meeting.group_id.in_(group_ids), Meeting.starts_at >= version.since)
+        meetings = list(db.session.scalars(
+            select(Meeting).where(*window).order_by(Meeting.starts_at, Meeting.id))) if group_ids else []
+        statuses = dict(db.session.execute(
+            select(Rsvp.meeting_id, Rsvp.status).join(Meeting, Meeting.id == Rsvp.meeting_id)
+            .where(Rsvp.member_id == member.id, *window)).tuples().all()) if group_ids else {}
+        events = []
+        with force_locale(member.language):
+            for meeting in meetings:
+                status = statuses.get(meeting.id)
+                if status == RsvpStatus.DECLINED.value and not feed.show_declined:
+                    continue
+                expected = status is None and rsvp_services.is_expected_mode(meeting)
+                events.append(_event(meeting, status, expected, positions.get(meeting.id)))
+            name = _("%(network)s – my meetings", network=NetworkSettings.current().name)
+        body = build_calendar(events, method="PUBLISH", name=name, refresh=FEED_REFRESH)
+        return feeds._file(body, version.newest, "my-meetings.ics")
+
+    file = feeds._cached(version.key, build)
+    return replace(file, last_modified=_last_modified(feed.id, version.key, version.newest, now))
+
+
+__all__ = [
+    "FeedSettings", "clear_cache", "feed_settings", "feed_urls", "is_token_shaped", "member_feed",
+    "rotate", "set_show_declined",
+]
