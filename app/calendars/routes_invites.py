@@ -1,1 +1,93 @@
-"""Web pages for sending calendar invitations (routes on the calendars blueprint)."""
+"""Web pages for sending calendar invitations (routes on the calendars blueprint).
+
+- GET `/meetings/<id>/invitations`: the confirm page: who gets an invitation now, who has one, what
+  the invited answered; a button to send.
+- POST `/meetings/<id>/invitations`: send (app.calendars.invites.send_invitations), then redirect
+  (303) to the meeting page with a flash. The service leaves everyone who has an invitation alone,
+  so Back, reload or a double click never sends a second one.
+
+Thin: permission (organizers and admins of the group) and the rules (not for a cancelled meeting
+or one that has taken place) are the service's. `invitation_status(meeting)` gives the meeting page
+its button and status line.
+"""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user, login_required
+
+from app.calendars import invites
+from app.calendars.routes import bp
+from app.errors import Conflict, NotFound, PermissionDenied
+from app.forms_base import AppForm
+from app.meetings.access import get_meeting
+from app.models import Meeting, utcnow
+
+
+class SendInvitationsForm(AppForm):
+    """Nothing but the CSRF token: the POST itself is the decision."""
+
+
+def is_open(meeting: Meeting) -> bool:
+    """Invitations are for a scheduled meeting that has not started (the service refuses others)."""
+    return not meeting.is_cancelled and utcnow() < meeting.starts_at
+
+
+def _page(meeting_id: int, *, error: str | None = None, status: int = 200):
+    preview = invites.invite_preview(current_user, meeting_id)  # organizers and admins only
+    meeting = get_meeting(current_user, meeting_id)
+    return render_template("calendars/invitations.html", meeting=meeting, group=meeting.group,
+                           preview=preview, form=SendInvitationsForm(formdata=None),
+                           can_send=is_open(meeting) and error is None, error=error,
+                           replied=replied_count(preview)), status
+
+
+@bp.get("/meetings/<int:meeting_id>/invitations")
+@login_required
+def invitations(meeting_id: int):
+    return _page(meeting_id)
+
+
+@bp.post("/meetings/<int:meeting_id>/invitations")
+@login_required
+def send_invitations(meeting_id: int):
+    form = SendInvitationsForm()
+    if not form.validate_on_submit():  # only the CSRF token can be wrong (CSRFProtect answers 400 first)
+        return _page(meeting_id, error=_("The form has expired. Please try again."), status=400)
+    try:
+        result = invites.send_invitations(current_user, meeting_id)
+    except Conflict as error:  # cancelled or over: the page says so instead of a bare error page
+        return _page(meeting_id, error=error.message, status=409)
+    if result.invited:
+        flash(ngettext("Invitation sent to %(num)d person. They will find it in their inbox in a few "
+                       "minutes.",
+                       "Invitations sent to %(num)d people. They will find them in their inbox in a few "
+                       "minutes.", result.invited), "success")
+    else:
+        flash(_("Everyone already has an invitation, so nothing was sent again."), "info")
+    return redirect(url_for("meetings.show", meeting_id=meeting_id), code=303)
+
+
+def replied_count(preview: invites.InvitePreview) -> int:
+    """How many of the invited have answered (their copy says other than NEEDS-ACTION)."""
+    return sum(count for partstat, count in preview.replies.items() if partstat != "NEEDS-ACTION")
+
+
+def invitation_status(meeting: Meeting) -> invites.InvitePreview | None:
+    """For the meeting page: the invitations' numbers if the viewer may send them, else None."""
+    if not getattr(current_user, "is_authenticated", False):
+        return None
+    try:
+        return invites.invite_preview(current_user, meeting.id)
+    except (PermissionDenied, NotFound, Conflict):
+        return None
+
+
+@bp.app_context_processor
+def invitation_helpers() -> dict:
+    """Templates: `invitation_status(meeting)`, `invitations_replied(preview)` and
+    `invitations_open(meeting)`."""
+    return {"invitation_status": invitation_status, "invitations_replied": replied_count,
+            "invitations_open": is_open}
