@@ -44,6 +44,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 
 from app.auth.tokens import external_url
 from app.calendars import feeds
@@ -63,7 +64,6 @@ from app.models import (
     RsvpStatus,
     utcnow,
 )
-from app.rsvp import core
 from app.rsvp import services as rsvp_services
 
 FEED_PAST = feeds.FEED_PAST
@@ -197,27 +197,22 @@ def _status_sums():
     return columns
 
 
-def _waitlist_positions(member_id: int, meeting_ids: list[int]) -> dict[int, int]:
-    """{meeting id: the member's place on the waitlist} for meetings where they wait (the line's
-    order is core.Book's: members and guests waiting, by their queue_seq)."""
-    if not meeting_ids:
-        return {}
-    holders: dict[int, list[core.Holder]] = {meeting_id: [] for meeting_id in meeting_ids}
-    for meeting_id, who, seq in db.session.execute(
-            select(Rsvp.meeting_id, Rsvp.member_id, Rsvp.queue_seq)
-            .where(Rsvp.meeting_id.in_(meeting_ids), Rsvp.status == RsvpStatus.WAITLISTED.value)).all():
-        holders[meeting_id].append(core.Holder(("m", who), core.WAITLISTED, seq))
-    for meeting_id, guest_id, seq in db.session.execute(
-            select(MeetingGuest.meeting_id, MeetingGuest.id, MeetingGuest.queue_seq)
-            .where(MeetingGuest.meeting_id.in_(meeting_ids),
-                   MeetingGuest.status == GuestStatus.WAITLISTED.value)).all():
-        holders[meeting_id].append(core.Holder(("g", guest_id), core.WAITLISTED, seq))
-    result = {}
-    for meeting_id, line in holders.items():
-        place = core.Book(None, line).positions().get(("m", member_id))
-        if place is not None:
-            result[meeting_id] = place
-    return result
+def _waitlist_positions(member_id: int, window) -> dict[int, int]:
+    """{meeting id: the member's place on the waitlist} for the meetings in `window` where they
+    wait, in one query: 1 + the members and guests waiting there who asked before them (the line's
+    order is core.Book's: by queue_seq, which is unique within a meeting's line)."""
+    me = aliased(Rsvp)
+    ahead_members = (select(func.count(Rsvp.id))
+                     .where(Rsvp.meeting_id == me.meeting_id, Rsvp.status == RsvpStatus.WAITLISTED.value,
+                            Rsvp.queue_seq < me.queue_seq).scalar_subquery())
+    ahead_guests = (select(func.count(MeetingGuest.id))
+                    .where(MeetingGuest.meeting_id == me.meeting_id,
+                           MeetingGuest.status == GuestStatus.WAITLISTED.value,
+                           MeetingGuest.queue_seq < me.queue_seq).scalar_subquery())
+    rows = db.session.execute(
+        select(me.meeting_id, 1 + ahead_members + ahead_guests).join(Meeting, Meeting.id == me.meeting_id)
+        .where(me.member_id == member_id, me.status == RsvpStatus.WAITLISTED.value, window)).tuples().all()
+    return {meeting_id: int(place) for meeting_id, place in rows}
 
 
 def _lookup(token: str) -> tuple[CalendarFeed, Member]:
@@ -256,13 +251,8 @@ def _version(token: str, now: datetime) -> _Version:
             select(func.max(Rsvp.answered_at), *_status_sums())
             .join(Meeting, Meeting.id == Rsvp.meeting_id)
             .where(Rsvp.member_id == member.id, window)).one())
-        waitlisted_count = answers[3]  # going (count, sum), then waitlisted (count, ...)
-        if waitlisted_count:
-            waiting_in = list(db.session.scalars(
-                select(Rsvp.meeting_id).join(Meeting, Meeting.id == Rsvp.meeting_id)
-                .where(Rsvp.member_id == member.id, Rsvp.status == RsvpStatus.WAITLISTED.value,
-                       window)).all())
-            positions = _waitlist_positions(member.id, waiting_in)
+        if answers[3]:  # the member waits somewhere (going: count, sum; then waitlisted: count, ...)
+            positions = _waitlist_positions(member.id, window)
     positions_key = tuple(sorted(positions.items()))
     network = NetworkSettings.current().name
     config = current_app.config
