@@ -11,5 +11,7 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """Register the commands and the admin pages."""
     from app.inbound import cli
+    from app.inbound.routes import bp
 
     cli.init_app(app)
+    app.register_blueprint(bp)

@@ -268,12 +268,9 @@ def _read_message(message, parsed: ParsedMail) -> None:
         parsed.problem_detail = "the message has no calendar part"
         return
     readings = [_read_calendar(text, mime_method) for text, mime_method in calendars]
-    good = [r for r in readings if not r.problem]
-    if not good:
-        first = readings[0]
-        parsed.problem, parsed.problem_detail = first.problem, first.problem_detail
-        parsed.method = first.method
-        return
+    # A part icalendar could not read is passed over when another part was read (Google sends the
+    # calendar twice); the ones read must all say the same (a REPLY next to a REQUEST is refused).
+    good = [r for r in readings if r.problem != MALFORMED_CALENDAR] or readings[:1]
     chosen = good[0]
     for other in good[1:]:
         if (other.method, other.uid, other.attendees) != (chosen.method, chosen.uid, chosen.attendees):

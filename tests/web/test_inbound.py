@@ -1,0 +1,463 @@
+"""Calendar REPLYs end to end through `app.inbound.services.ingest`: matched on the reply token,
+UID and ATTENDEE, applied with the web's sign-up rules, everything else kept and changing nothing;
+and the admin pages for what came in.
+
+The messages are the real clients' shapes (tests/data/replies/), personalised for the invitation."""
+
+from __future__ import annotations
+
+import email
+import email.encoders
+import email.policy
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from app.calendars.feeds import meeting_uid
+from app.calendars.reply_address import make_token, reply_address
+from app.extensions import db
+from app.inbound.services import ingest
+from app.models import GuestStatus, MeetingGuest, OutboxMessage, Rsvp, RsvpStatus
+from app.models.calendar import InboundMail, MeetingInvite
+from tests.factories import add_membership, create_admin, create_meeting, create_member
+
+REPLIES = Path(__file__).parent.parent / "data" / "replies"
+FIXTURE_REPLY_TO = "svar+i1.abcdefghijklmnop@kaffeklub.test"
+FIXTURE_UID = "meeting-1@kaffeklub.test"
+FIXTURE_ATTENDEE = "mads.member@example.test"
+
+
+def personalize(raw: bytes, replacements: dict[str, str]) -> bytes:
+    """The fixture with its placeholder address, UID and attendee replaced, in every header and
+    part (base64 and quoted-printable parts are decoded, changed and encoded again)."""
+    pairs = [(old.encode(), new.encode()) for old, new in replacements.items()]
+
+    def swap(data: bytes) -> bytes:
+        for old, new in pairs:
+            data = data.replace(old, new)
+        return data
+
+    message = email.message_from_bytes(raw, policy=email.policy.compat32)
+    for part in message.walk():
+        if part.is_multipart():
+            continue
+        encoding = (part.get("Content-Transfer-Encoding") or "").strip().lower()
+        if encoding not in ("base64", "quoted-printable"):
+            continue
+        payload = part.get_payload(decode=True)
+        changed = swap(payload)
+        if changed != payload:
+            del part["Content-Transfer-Encoding"]
+            part.set_payload(changed)
+            (email.encoders.encode_base64 if encoding == "base64" else email.encoders.encode_quopri)(part)
+    return swap(message.as_bytes())
+
+
+@pytest.fixture
+def setup(app, english):
+    app.config.update(MAIL_DOMAIN="kaffeklub.test", CALENDAR_REPLY_TOKENS=True,
+                      CALENDAR_REPLY_ADDRESS="svar@kaffeklub.test")
+    member = create_member(name="Mads Member", email="mads@example.test", language="en")
+    other = create_member(name="Olga Other", email="olga@example.test", language="en")
+    meeting = create_meeting(title="Breakfast in March", capacity=10)
+    add_membership(member, meeting.group)
+    add_membership(other, meeting.group)
+    invite, other_invite = (MeetingInvite(meeting_id=meeting.id, member_id=person.id, email=person.email,
+                                          name=person.name) for person in (member, other))
+    db.session.add_all([invite, other_invite])
+    db.session.commit()
+    return _Setup(meeting, member, other, invite, other_invite)
+
+
+class _Setup:
+    def __init__(self, meeting, member, other, invite, other_invite):
+        self.meeting, self.member, self.other = meeting, member, other
+        self.invite, self.other_invite = invite, other_invite
+
+    def reply(self, fixture="outlook_accepted.eml", *, invite=None, to=None, uid=None, attendee=None,
+              partstat=None, method=None) -> bytes:
+        invite = invite or self.invite
+        replacements = {
+            FIXTURE_REPLY_TO: to or reply_address(invite.id),
+            FIXTURE_UID: uid or meeting_uid(invite.meeting),
+            FIXTURE_ATTENDEE: attendee or invite.email,
+        }
+        if partstat:
+            replacements.update({f"PARTSTAT={old}": f"PARTSTAT={partstat}"
+                                 for old in ("ACCEPTED", "DECLINED", "TENTATIVE")})
+        if method:
+            replacements.update({"METHOD:REPLY": f"METHOD:{method}", "method=REPLY": f"method={method}"})
+        return personalize((REPLIES / fixture).read_bytes(), replacements)
+
+
+def rsvp_of(member, meeting) -> Rsvp | None:
+    db.session.expire_all()
+    return db.session.scalar(select(Rsvp).where(Rsvp.member_id == member.id, Rsvp.meeting_id == meeting.id))
+
+
+def outbox_to(address: str) -> list[OutboxMessage]:
+    return list(db.session.scalars(select(OutboxMessage).where(OutboxMessage.recipients == address)).all())
+
+
+def outbox_count() -> int:
+    return db.session.scalar(select(func.count(OutboxMessage.id)))
+
+
+def text_of(outbox: OutboxMessage) -> str:
+    message = email.message_from_string(outbox.raw, policy=email.policy.default)
+    body = message.get_body(preferencelist=("plain",))
+    return body.get_content() if body is not None else ""
+
+
+# --- the four clients ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("fixture", "status"), [
+    ("outlook_accepted.eml", RsvpStatus.GOING.value),
+    ("google_accepted.eml", RsvpStatus.GOING.value),
+    ("apple_declined.eml", RsvpStatus.DECLINED.value),
+])
+def test_accept_and_decline_from_each_client(setup, fixture, status):
+    mail = ingest(setup.reply(fixture))
+    assert mail.outcome == "applied", mail.detail
+    rsvp = rsvp_of(setup.member, setup.meeting)
+    assert rsvp.status == status
+    assert rsvp.via == "calendar"
+    invite = db.session.get(MeetingInvite, setup.invite.id)
+    assert invite.partstat == ("DECLINED" if status == "declined" else "ACCEPTED")
+    assert invite.replied_at is not None
+    assert (mail.member_id, mail.meeting_id, mail.invite_id) == (setup.member.id, setup.meeting.id, invite.id)
+    assert mail.recipient == reply_address(invite.id)
+    assert "Mads Member" in mail.detail
+
+
+def test_decline_keeps_the_comment_as_the_afbud_message(setup):
+    ingest(setup.reply("outlook_accepted.eml", partstat="DECLINED"))
+    rsvp = rsvp_of(setup.member, setup.meeting)
+    assert rsvp.status == "declined"
+    assert rsvp.message == "Jeg kommer gerne – og tager en kollega med næste gang."
+
+
+def test_tentative_is_recorded_without_a_seat(setup):
+    ingest(setup.reply("outlook_accepted.eml"))
+    mail = ingest(setup.reply("thunderbird_tentative.eml"))
+    assert mail.outcome == "applied"
+    assert mail.partstat == "TENTATIVE"
+    assert rsvp_of(setup.member, setup.meeting).status == "going"  # "maybe" gives up nothing
+    assert db.session.get(MeetingInvite, setup.invite.id).partstat == "TENTATIVE"
+
+
+def test_tentative_alone_takes_no_seat(setup):
+    ingest(setup.reply("thunderbird_tentative.eml"))
+    assert rsvp_of(setup.member, setup.meeting) is None
+
+
+# --- outcomes that differ from what was asked ------------------------------------------------------
+
+
+def test_accept_into_a_full_meeting_is_waitlisted_and_told(setup):
+    from app.rsvp import services as rsvp_services
+
+    setup.meeting.capacity = 1
+    db.session.commit()
+    rsvp_services.answer(setup.other, setup.meeting.id, "yes")
+    before = len(outbox_to(setup.member.email))
+    mail = ingest(setup.reply())
+    assert mail.outcome == "applied"
+    assert rsvp_of(setup.member, setup.meeting).status == "waitlisted"
+    assert "waitlist" in mail.detail
+    sent = outbox_to(setup.member.email)
+    assert len(sent) == before + 1
+    assert "number 1 on the waitlist" in text_of(sent[-1])
+
+
+def test_accept_after_the_deadline_changes_nothing_and_is_told(setup):
+    setup.meeting.rsvp_deadline = datetime.now(UTC) - timedelta(hours=1)
+    db.session.commit()
+    mail = ingest(setup.reply())
+    assert mail.outcome == "rejected"
+    assert "deadline" in mail.detail
+    assert rsvp_of(setup.member, setup.meeting) is None
+    sent = outbox_to(setup.member.email)
+    assert len(sent) == 1
+    assert "deadline" in text_of(sent[0])
+
+
+def test_decline_after_the_deadline_is_a_late_afbud(setup):
+    from app.rsvp import services as rsvp_services
+
+    rsvp_services.answer(setup.member, setup.meeting.id, "yes")
+    setup.meeting.rsvp_deadline = datetime.now(UTC) - timedelta(hours=1)
+    db.session.commit()
+    count = outbox_count()
+    mail = ingest(setup.reply("apple_declined.eml"))
+    assert mail.outcome == "applied"
+    rsvp = rsvp_of(setup.member, setup.meeting)
+    assert (rsvp.status, rsvp.late) == ("declined", True)
+    assert outbox_count() == count  # nothing to tell: they got what they asked
+
+
+def test_accept_for_a_cancelled_meeting_is_refused(setup):
+    setup.meeting.status = "cancelled"
+    db.session.commit()
+    mail = ingest(setup.reply())
+    assert mail.outcome == "rejected"
+    assert rsvp_of(setup.member, setup.meeting) is None
+
+
+def test_a_member_who_left_the_group_cannot_answer(setup):
+    from app.models import Membership
+
+    db.session.execute(Membership.__table__.delete().where(Membership.member_id == setup.member.id))
+    db.session.commit()
+    mail = ingest(setup.reply())
+    assert mail.outcome == "rejected"
+    assert rsvp_of(setup.member, setup.meeting) is None
+
+
+def test_an_automatically_generated_reply_is_applied_but_never_answered(setup):
+    """Google's REPLY carries Auto-Submitted: auto-generated: the answer counts, but a mail back to
+    an automatic sender could start a loop, so the waitlist note is not sent."""
+    from app.rsvp import services as rsvp_services
+
+    setup.meeting.capacity = 1
+    db.session.commit()
+    rsvp_services.answer(setup.other, setup.meeting.id, "yes")
+    count = outbox_count()
+    mail = ingest(setup.reply("google_accepted.eml"))
+    assert mail.outcome == "applied"
+    assert rsvp_of(setup.member, setup.meeting).status == "waitlisted"
+    assert outbox_count() == count
+
+
+# --- refused: nothing changes --------------------------------------------------------------------
+
+
+def _assert_nothing_changed(setup, mail, outcome="rejected"):
+    assert mail.outcome == outcome, mail.detail
+    assert rsvp_of(setup.member, setup.meeting) is None
+    assert rsvp_of(setup.other, setup.meeting) is None
+    for invite_id in (setup.invite.id, setup.other_invite.id):
+        invite = db.session.get(MeetingInvite, invite_id)
+        assert (invite.partstat, invite.replied_at) == ("NEEDS-ACTION", None)
+    assert outbox_count() == 0
+    assert db.session.get(InboundMail, mail.id).raw  # kept for the admin
+
+
+def test_unknown_uid(setup):
+    mail = ingest(setup.reply(uid="meeting-999999@kaffeklub.test"))
+    _assert_nothing_changed(setup, mail)
+    assert "UID" in mail.detail
+
+
+def test_uid_of_another_meeting(setup):
+    another = create_meeting(group=setup.meeting.group)
+    mail = ingest(setup.reply(uid=meeting_uid(another)))
+    _assert_nothing_changed(setup, mail)
+
+
+def test_wrong_attendee(setup):
+    mail = ingest(setup.reply(attendee="someone.else@example.test"))
+    _assert_nothing_changed(setup, mail)
+    assert "someone.else@example.test" in mail.detail
+
+
+def test_bad_token(setup):
+    good = reply_address(setup.invite.id)
+    local, domain = good.split("@")
+    altered = local[:-1] + ("a" if local[-1] != "a" else "b") + "@" + domain
+    mail = ingest(setup.reply(to=altered))
+    _assert_nothing_changed(setup, mail)
+    assert "token" in mail.detail
+
+
+def test_token_of_another_invitation(setup):
+    """Olga's reply address with Mads's address and the meeting's UID: refused."""
+    mail = ingest(setup.reply(to=reply_address(setup.other_invite.id)))
+    _assert_nothing_changed(setup, mail)
+
+
+def test_a_reply_cannot_be_forged_with_only_the_address_and_the_uid(setup):
+    """Someone who knows a member's address and the meeting's UID, but not the signed token."""
+    for to in ("svar@kaffeklub.test", f"svar+i{setup.invite.id}.aaaaaaaaaaaaaaaa@kaffeklub.test",
+               "svar+" + make_token(setup.invite.id + 1000) + "@kaffeklub.test"):
+        mail = ingest(setup.reply(to=to))
+        _assert_nothing_changed(setup, mail)
+
+
+def test_not_invited(setup):
+    db.session.delete(db.session.get(MeetingInvite, setup.invite.id))
+    db.session.commit()
+    mail = ingest(setup.reply(invite=setup.invite))
+    assert mail.outcome == "rejected"
+    assert rsvp_of(setup.member, setup.meeting) is None
+
+
+def test_a_reply_next_to_a_request_is_refused(setup):
+    raw = setup.reply("google_accepted.eml")
+    inline_request = raw.replace(b"METHOD:REPLY", b"METHOD:REQUEST", 1)  # the 8bit part only
+    mail = ingest(inline_request)
+    assert "different" in mail.detail
+    _assert_nothing_changed(setup, mail)
+
+
+@pytest.mark.parametrize("method", ["COUNTER", "REFRESH", "REQUEST", "PUBLISH"])
+def test_other_methods_are_ignored(setup, method):
+    mail = ingest(setup.reply("thunderbird_tentative.eml", method=method))
+    assert method in mail.detail
+    _assert_nothing_changed(setup, mail, "ignored")
+
+
+def test_an_out_of_office_is_ignored_and_not_answered(setup):
+    raw = b"Auto-Submitted: auto-replied\r\n" + setup.reply()
+    mail = ingest(raw)
+    _assert_nothing_changed(setup, mail, "ignored")
+
+
+def test_garbage(setup):
+    for raw in (b"", b"\x00\xff" * 5000, b"From: x\r\nContent-Type: multipart/mixed; boundary=x\r\n\r\n--x"):
+        mail = ingest(raw)
+        assert mail.outcome in ("rejected", "ignored")
+    assert db.session.scalar(select(func.count(InboundMail.id))) == 3
+    assert outbox_count() == 0
+
+
+def test_the_same_message_twice_changes_nothing_the_second_time(setup):
+    from app.rsvp import services as rsvp_services
+
+    raw = setup.reply()
+    first = ingest(raw)
+    assert first.outcome == "applied"
+    rsvp_services.answer(setup.member, setup.meeting.id, "no")  # changed their mind on the web
+    again = ingest(raw)
+    assert again.outcome == "duplicate"
+    assert f"#{first.id}" in again.detail
+    assert rsvp_of(setup.member, setup.meeting).status == "declined"
+    assert db.session.scalar(select(func.count(InboundMail.id))) == 1
+
+
+def test_the_same_reply_delivered_twice_by_two_routes(setup):
+    from app.rsvp import services as rsvp_services
+
+    raw = setup.reply()
+    ingest(raw)
+    rsvp_services.answer(setup.member, setup.meeting.id, "no")
+    second = ingest(b"Received: from backup-mx.example.test\r\n" + raw)
+    assert second.outcome == "duplicate"
+    assert second.id is not None  # a different copy is kept too
+    assert rsvp_of(setup.member, setup.meeting).status == "declined"
+
+
+def test_a_second_answer_from_the_calendar_is_applied(setup):
+    ingest(setup.reply("outlook_accepted.eml"))
+    mail = ingest(setup.reply("apple_declined.eml"))
+    assert mail.outcome == "applied"
+    assert rsvp_of(setup.member, setup.meeting).status == "declined"
+
+
+def test_the_raw_message_is_kept_up_to_the_limit(setup, app):
+    raw = setup.reply()
+    app.config["INBOUND_KEEP_BYTES"] = 100
+    mail = ingest(raw)
+    stored = db.session.get(InboundMail, mail.id)
+    assert stored.raw == raw[:100]
+    assert stored.truncated
+    assert stored.size == len(raw)
+    assert mail.outcome == "applied"  # read whole, kept in part
+
+
+def test_too_large_is_rejected_unread(setup, app):
+    app.config["INBOUND_MAX_BYTES"] = 1000
+    mail = ingest(setup.reply() + b"x" * 2000)
+    _assert_nothing_changed(setup, mail)
+
+
+def test_without_tokens_uid_and_attendee_match(setup, app):
+    app.config["CALENDAR_REPLY_TOKENS"] = False
+    mail = ingest(setup.reply(to="svar@kaffeklub.test"))
+    assert mail.outcome == "applied"
+    assert rsvp_of(setup.member, setup.meeting).status == "going"
+
+
+# --- guests and substitutes --------------------------------------------------------------------
+
+
+def _guest_invite(setup, **guest_values):
+    from app.rsvp import services as rsvp_services
+
+    rsvp_services.add_guest(setup.other, setup.meeting.id,
+                            {"name": "Gitte Guest", "email": "gitte@example.test"})
+    guest = db.session.scalar(select(MeetingGuest).where(MeetingGuest.email == "gitte@example.test"))
+    invite = MeetingInvite(meeting_id=setup.meeting.id, guest_id=guest.id, email=guest.email, name=guest.name)
+    db.session.add(invite)
+    db.session.commit()
+    return guest, invite
+
+
+def test_a_guest_declining_gives_up_the_seat(setup):
+    guest, invite = _guest_invite(setup)
+    mail = ingest(setup.reply("apple_declined.eml", invite=invite))
+    assert mail.outcome == "applied", mail.detail
+    db.session.expire_all()
+    assert db.session.get(MeetingGuest, guest.id).status == GuestStatus.CANCELLED.value
+    assert db.session.get(MeetingInvite, invite.id).partstat == "DECLINED"
+    assert rsvp_of(setup.other, setup.meeting).status == "going"  # the member who brought them stays
+
+
+def test_a_guest_accepting_confirms(setup):
+    guest, invite = _guest_invite(setup)
+    mail = ingest(setup.reply(invite=invite))
+    assert mail.outcome == "applied"
+    assert db.session.get(MeetingGuest, guest.id).status == GuestStatus.GOING.value
+
+
+# --- the admin pages ----------------------------------------------------------------------------
+
+
+def _every_kind(setup, app):
+    ingest(setup.reply())
+    ingest(setup.reply())
+    ingest(setup.reply(to="svar@kaffeklub.test"))
+    ingest(b"\x00\xff<script>alert(1)</script>" * 100)
+    ingest(b"Subject: <script>alert('x')</script>\r\nFrom: \"<b>evil</b>\" <e@x.test>\r\n\r\n<img src=x>")
+    ingest(b"")
+    return list(db.session.scalars(select(InboundMail)).all())
+
+
+def test_admin_pages_show_every_message_without_error(setup, app, client, login):
+    mails = _every_kind(setup, app)
+    login(create_admin(name="Anna Admin"))
+    page = client.get("/admin/mail/inbound")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;" in html
+    for outcome in ("applied", "rejected", "ignored", "error", "duplicate", "nonsense", "\x00"):
+        assert client.get("/admin/mail/inbound", query_string={"outcome": outcome}).status_code in (200, 400)
+    filtered = client.get("/admin/mail/inbound?outcome=rejected").get_data(as_text=True)
+    assert 'data-outcome="applied"' not in filtered
+    for mail in mails:
+        shown = client.get(f"/admin/mail/inbound/{mail.id}")
+        assert shown.status_code == 200
+        assert "<script>alert" not in shown.get_data(as_text=True)
+        raw = client.get(f"/admin/mail/inbound/{mail.id}/raw")
+        assert raw.status_code == 200
+        assert raw.mimetype == "message/rfc822"
+        assert raw.headers["X-Content-Type-Options"] == "nosniff"
+        assert raw.headers["Content-Disposition"].startswith("attachment;")
+        assert raw.data == bytes(mail.raw)
+    assert client.get("/admin/mail/inbound/999999").status_code == 404
+    assert client.get("/admin/mail/inbound?page=999999").status_code == 200
+    assert 'href="/admin/mail/inbound"' in client.get("/admin/mail").get_data(as_text=True)
+
+
+def test_admin_pages_are_for_admins_only(setup, app, client, login):
+    mail = ingest(setup.reply())
+    urls = ("/admin/mail/inbound", f"/admin/mail/inbound/{mail.id}", f"/admin/mail/inbound/{mail.id}/raw")
+    for url in urls:
+        assert client.get(url).status_code == 302  # to the login
+    login(setup.member)
+    for url in urls:
+        assert client.get(url).status_code == 403
