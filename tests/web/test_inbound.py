@@ -9,6 +9,7 @@ from __future__ import annotations
 import email
 import email.encoders
 import email.policy
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -52,7 +53,8 @@ def personalize(raw: bytes, replacements: dict[str, str]) -> bytes:
             del part["Content-Transfer-Encoding"]
             part.set_payload(changed)
             (email.encoders.encode_base64 if encoding == "base64" else email.encoders.encode_quopri)(part)
-    return swap(message.as_bytes())
+    # CRLF throughout, as a message travels (smtplib sends bytes as they are).
+    return re.sub(rb"\r*\n", b"\r\n", swap(message.as_bytes()))
 
 
 @pytest.fixture
