@@ -33,6 +33,19 @@ Signals:
   group, or deactivated: then all their groups). Sender: the member. Sign-ups give up their seats at
   the groups' coming meetings.
 
+- `rsvp_changed(meeting, member_id, guest_id, old, new, via)`: a member's or a guest's sign-up status
+  changed (sent by `app.rsvp.services` once per person and change, after the flush, before the
+  commit). Exactly one of `member_id` / `guest_id` is set; `old` is None when the person had no
+  row yet (not answered, a new guest), `old`/`new` are RsvpStatus values for members ("going",
+  "waitlisted", "declined") and GuestStatus values for guests ("going", "waitlisted",
+  "cancelled"). `via` is the channel of the member's answer ("web", "link", "api", "calendar",
+  "organizer", "system" when they left the group), "promotion" for a move up from the waitlist,
+  and for guests "guest" (the member's or an organizer's action) or the guest's own link ("link").
+  A receiver may return True when it has written a mail that tells that person about the change
+  (e.g. the calendar copy saying "you have a seat", or a guest's calendar invitation): the sign-up
+  package then leaves out its own mail to that person about it (rsvp_promoted, the guest's
+  confirmation or cancellation), so nobody gets two mails for one change.
+
 Connect with `meeting_changed.connect(receiver)` (a strong reference; the receiver is a module-level
 function) and disconnect in tests with `meeting_changed.connected_to(receiver)`.
 """
@@ -61,6 +74,11 @@ group_changed = signals.signal(
 member_left = signals.signal(
     "member-left", doc="A member left groups (removed or deactivated). Sender: the member; group_ids."
 )
+rsvp_changed = signals.signal(
+    "rsvp-changed",
+    doc="A member's or guest's sign-up status changed. Sender: the meeting; member_id, guest_id, old, new,"
+    " via.",
+)
 
 __all__ = [
     "SCOPE_FOLLOWING",
@@ -71,6 +89,7 @@ __all__ = [
     "meeting_changed",
     "meeting_created",
     "member_left",
+    "rsvp_changed",
     "seat_freed",
     "signals",
 ]

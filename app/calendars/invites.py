@@ -33,17 +33,19 @@ only write into the open transaction.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import formataddr, make_msgid
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import and_, exists, func, insert, select
+from sqlalchemy import and_, exists, func, insert, or_, select, update
 
+from app import events
 from app.auth import permissions
 from app.calendars import imip
 from app.calendars.feeds import meeting_location, meeting_page_url, meeting_uid
@@ -281,17 +283,33 @@ _TEMPLATES = {imip.REQUEST: "calendar_invite", imip.CANCEL: "calendar_cancel"}
 _PERSONAL_KEYS = ("yes_url", "no_url", "cancel_url")
 
 
-def _personal_values(meeting: Meeting, copy: _Copy, method: str) -> dict[str, str]:
-    if method == imip.CANCEL:
-        return {}
-    if copy.is_guest:
-        return {"cancel_url": links.guest_url(copy.guest_id)}
-    return {"yes_url": links.answer_url(meeting.id, copy.member_id, "yes"),
-            "no_url": links.answer_url(meeting.id, copy.member_id, "no")}
+_TOKEN_MARK = "KKTOKENMARK"  # noqa: S105 (a placeholder, not a secret)
+
+
+class _Links:
+    """A meeting's one-click links, each made from one URL built per meeting and the person's signed
+    token (`external_url` builds a request context per call: too slow for 500 people)."""
+
+    def __init__(self, meeting: Meeting):
+        self.meeting_id = meeting.id
+        sample = links.answer_token(meeting.id, 0)
+        self.answer = {reply: links.answer_url(meeting.id, 0, reply).replace(sample, _TOKEN_MARK)
+                       for reply in ("yes", "no")}
+        self.guest = links.guest_url(0).replace(links.guest_token(0), _TOKEN_MARK)
+
+    def values(self, copy: _Copy, method: str) -> dict[str, str]:
+        if method == imip.CANCEL:
+            return {}
+        if copy.is_guest:
+            return {"cancel_url": self.guest.replace(_TOKEN_MARK, links.guest_token(copy.guest_id))}
+        token = links.answer_token(self.meeting_id, copy.member_id)
+        return {"yes_url": self.answer["yes"].replace(_TOKEN_MARK, token),
+                "no_url": self.answer["no"].replace(_TOKEN_MARK, token)}
 
 
 def _write(meeting: Meeting, copies: Sequence[_Copy], *, method: str, kind: str, template: str | None = None,
-           note: str = "", changes: dict | None = None, shared: _Shared | None = None) -> int:
+           note: str = "", occasion: str = "", changes: dict | None = None,
+           shared: _Shared | None = None) -> int:
     """Write one calendar mail per copy (each with `invite_id` set) into the outbox; returns how many.
 
     Copies are grouped by what their message shares (language, PARTSTAT, guest or member,
@@ -305,12 +323,14 @@ def _write(meeting: Meeting, copies: Sequence[_Copy], *, method: str, kind: str,
     for copy in copies:
         groups.setdefault((copy.language, copy.partstat, copy.is_guest, copy.sequence), []).append(copy)
     rows = []
+    one_click = _Links(meeting)
     for (language, partstat, is_guest, sequence), members in groups.items():
         mail = _template(meeting, language=language, partstat=partstat, is_guest=is_guest, sequence=sequence,
-                         method=method, template=template, note=note, changes=changes, shared=shared)
+                         method=method, template=template, note=note, occasion=occasion, changes=changes,
+                         shared=shared)
         checked = False
         for copy in members:
-            person = _personal(meeting, copy, method, mail, shared)
+            person = _personal(copy, method, shared, one_click)
             if not checked:
                 if not mail.matches(person):  # a marker did not survive: every copy the slow way
                     log.warning("calendar mail template mismatch for %s; building each copy", template)
@@ -323,19 +343,20 @@ def _write(meeting: Meeting, copies: Sequence[_Copy], *, method: str, kind: str,
     return len(rows)
 
 
-def _personal(meeting: Meeting, copy: _Copy, method: str, mail: imip.MailTemplate,
-              shared: _Shared) -> imip.Personal:
+def _personal(copy: _Copy, method: str, shared: _Shared, one_click: _Links) -> imip.Personal:
     organizer = reply_address(copy.invite_id)
     lines = party_lines(organizer, shared.sender_name,
-                        [Attendee(copy.email, copy.name, partstat=copy.partstat)])
+                        [Attendee(copy.email, copy.name, partstat=copy.partstat,
+                                  rsvp=method == imip.REQUEST)])
     values = {"name": copy.name, "first_name": first_name(copy.name),
-              **_personal_values(meeting, copy, method)}
+              **one_click.values(copy, method)}
     return imip.Personal(to_name=copy.name, to_email=copy.email, sender_email=organizer,
                          message_id=make_msgid(domain=shared.domain), party_lines=lines, values=values)
 
 
 def _template(meeting: Meeting, *, language: str, partstat: str, is_guest: bool, sequence: int, method: str,
-              template: str, note: str, changes: dict | None, shared: _Shared) -> imip.MailTemplate:
+              template: str, note: str, occasion: str, changes: dict | None,
+              shared: _Shared) -> imip.MailTemplate:
     import secrets
 
     tag = secrets.token_hex(5)
@@ -368,6 +389,7 @@ def _template(meeting: Meeting, *, language: str, partstat: str, is_guest: bool,
         doors=_clock(meeting.doors_open_at, zone, language) if meeting.doors_open_at else "",
         online_url="" if is_guest else meeting.online_url,
         meeting_url=meeting_page_url(meeting), status_line=status_line, partstat=partstat, note=note,
+        occasion=occasion,
         changes=lines, reason=(meeting.cancel_reason or "") if meeting.is_cancelled else "",
         meeting_cancelled=meeting.is_cancelled, is_guest=is_guest,
         yes_url=markers["yes_url"] if open_for_answers and not is_guest and method == imip.REQUEST else "",
@@ -507,14 +529,329 @@ __all__ = [
 ]
 
 
-def send_due(now: datetime | None = None) -> dict[str, int]:
-    """(Being written: the automatic invitations and the coalesced updates.)"""
-    return {"invitations": 0, "updates": 0}
+# --- copies of people who hold one ------------------------------------------------------------------
+
+
+def _next_sequence(invite: MeetingInvite, meeting: Meeting) -> int:
+    """Higher than what this person last got, and at least the meeting's own SEQUENCE."""
+    return max((invite.sequence_sent or 0) + 1, meeting.sequence or 0)
+
+
+def _copy_of(invite: MeetingInvite, meeting: Meeting, partstat: str, language: str) -> _Copy:
+    return _Copy(invite.member_id, invite.guest_id, invite.name or invite.email, invite.email, language,
+                 partstat, _next_sequence(invite, meeting), invite_id=invite.id)
+
+
+def _languages(invites: Sequence[MeetingInvite]) -> dict[int, str]:
+    """{invite id: language}: a member's own, the network's for guests."""
+    default = NetworkSettings.get().default_language
+    member_ids = {i.member_id for i in invites if i.member_id is not None}
+    by_member = {}
+    if member_ids:
+        by_member = dict(db.session.execute(select(Member.id, Member.language)
+                                            .where(Member.id.in_(member_ids))).tuples().all())
+    return {i.id: (by_member.get(i.member_id) or default) if i.member_id is not None else default
+            for i in invites}
+
+
+def _resend(meeting: Meeting, invites: Sequence[MeetingInvite], *,
+            partstats: dict[int, str | None] | None = None, kind: str, template: str | None = None,
+            note: str = "", occasion: str = "", changes: dict | None = None,
+            now: datetime | None = None) -> int:
+    """Send each invite's holder a new version of their copy: a REQUEST with `partstats[invite.id]`
+    (their current PARTSTAT when not given) or, when that is None or the meeting is cancelled, a
+    CANCEL; then record what was sent. Returns how many mails were written."""
+    if not invites:
+        return 0
+    now = now or utcnow()
+    shared = _Shared.load(now)
+    languages = _languages(invites)
+    requests: list[_Copy] = []
+    cancels: list[_Copy] = []
+    for invite in invites:
+        partstat = invite.partstat if partstats is None else partstats.get(invite.id, invite.partstat)
+        if partstat is None or meeting.is_cancelled:
+            # Their copy goes; the ATTENDEE says DECLINED when it is they who are not coming.
+            said = invite.partstat if meeting.is_cancelled else PartStat.DECLINED.value
+            cancels.append(_copy_of(invite, meeting, said, languages[invite.id]))
+        else:
+            requests.append(_copy_of(invite, meeting, partstat, languages[invite.id]))
+    count = _write(meeting, requests, method=imip.REQUEST, kind=kind, template=template, note=note,
+                   occasion=occasion, changes=changes, shared=shared)
+    count += _write(meeting, cancels, method=imip.CANCEL, kind=KIND_CANCEL, note=note, shared=shared)
+    values = [{"id": c.invite_id, "state": ACTIVE, "partstat": c.partstat, "sequence_sent": c.sequence,
+               "last_sent_at": now} for c in requests]
+    values += [{"id": c.invite_id, "state": CANCELLED, "partstat": c.partstat, "sequence_sent": c.sequence,
+                "last_sent_at": now} for c in cancels]
+    db.session.execute(update(MeetingInvite), values)  # executemany by primary key
+    for invite in invites:  # objects the caller holds see what was written
+        if invite in db.session:
+            db.session.expire(invite, ["state", "partstat", "sequence_sent", "last_sent_at"])
+    return count
+
+
+def _wanted_partstat(invite: MeetingInvite, meeting: Meeting) -> str | None:
+    """What this person's copy should say now (None: it should be cancelled)."""
+    if meeting.is_cancelled:
+        return None
+    if invite.guest_id is not None:
+        guest = db.session.get(MeetingGuest, invite.guest_id)
+        return _partstat_for(guest.status) if guest is not None else None
+    member = db.session.get(Member, invite.member_id)
+    if member is None or not member.active or member.membership_in(meeting.group) is None:
+        return None
+    status = db.session.scalar(select(Rsvp.status).where(Rsvp.meeting_id == meeting.id,
+                                                         Rsvp.member_id == member.id))
+    return _partstat_for(status)
 
 
 def refresh_copy(invite: MeetingInvite, *, note: str = "") -> None:
-    """(Being written.)"""
+    """Write to the outbox (not committed) this person's calendar copy as it should be now: a
+    REQUEST (ACCEPTED when going, TENTATIVE when waitlisted, NEEDS-ACTION when not answered) or a
+    CANCEL when they are not coming or the meeting is cancelled, with a higher SEQUENCE; `note`
+    (in the person's language) leads the mail's text."""
+    meeting = invite.meeting
+    wanted = _wanted_partstat(invite, meeting)
+    _resend(meeting, [invite], partstats={invite.id: wanted},
+            kind=KIND_UPDATE if wanted is not None else KIND_CANCEL, note=note, occasion="updated")
+
+
+# --- automatic sending (cron) -----------------------------------------------------------------------
+
+
+def _due_invitation_ids(now: datetime) -> list[int]:
+    """Meetings of groups with automatic invitations that start within the group's days and have
+    people who should get one: nobody invited yet, or an active member without a copy who has not
+    sent afbud (joined since)."""
+    from app.models import Group
+
+    member_without_copy = exists().where(
+        Membership.group_id == Meeting.group_id, Membership.member_id == Member.id, Member.active.is_(True),
+        ~exists().where(MeetingInvite.meeting_id == Meeting.id, MeetingInvite.member_id == Member.id),
+        ~exists().where(Rsvp.meeting_id == Meeting.id, Rsvp.member_id == Member.id,
+                        Rsvp.status == RsvpStatus.DECLINED.value))
+    rows = db.session.execute(
+        select(Meeting.id, Meeting.starts_at, Group.invite_days_before)
+        .join(Group, Group.id == Meeting.group_id)
+        .where(Group.invite_days_before.is_not(None), Meeting.status == "scheduled",
+               Meeting.starts_at > now, Meeting.starts_at <= now + timedelta(days=366),
+               or_(Meeting.invitations_sent_at.is_(None), member_without_copy))
+        .order_by(Meeting.starts_at, Meeting.id)).all()
+    return [meeting_id for meeting_id, starts_at, days in rows
+            if _aware(starts_at) <= now + timedelta(days=days)]
+
+
+def _locked_meeting(meeting_id: int) -> Meeting | None:
+    begin_write()
+    meeting = db.session.scalar(lock_for_update(select(Meeting).where(Meeting.id == meeting_id),
+                                                of=Meeting))
+    locked()
+    return meeting
+
+
+def _due_invitations(meeting_id: int, now: datetime) -> int:
+    meeting = _locked_meeting(meeting_id)
+    if (meeting is None or meeting.is_cancelled or _aware(meeting.starts_at) <= now
+            or meeting.group.invite_days_before is None
+            or _aware(meeting.starts_at) > now + timedelta(days=meeting.group.invite_days_before)):
+        return 0
+    return _invite_all(meeting, now)
+
+
+def _due_update(meeting_id: int, now: datetime) -> int:
+    """Send a meeting's coalesced update if it is (still) due; the row lock makes it once."""
+    meeting = _locked_meeting(meeting_id)
+    due = meeting.calendar_update_due_at if meeting is not None else None
+    if due is None or _aware(due) > now:
+        return 0
+    changes = meeting.calendar_changes or {}
+    meeting.calendar_update_due_at = None
+    meeting.calendar_changes = None
+    if not changes or meeting.is_cancelled or _aware(meeting.starts_at) <= now:
+        return 0  # nothing left to tell, or too late to matter
+    invites = db.session.scalars(select(MeetingInvite).where(MeetingInvite.meeting_id == meeting.id,
+                                                             MeetingInvite.state == ACTIVE)
+                                 .order_by(MeetingInvite.id)).all()
+    return _resend(meeting, invites, kind=KIND_UPDATE, template="calendar_update", changes=changes, now=now)
+
+
+def _each(meeting_ids: Iterable[int], work, now: datetime) -> int:
+    """Run `work(meeting_id, now)` in one transaction per meeting; a failing meeting is logged and
+    the others still go out."""
+    total = 0
+    for meeting_id in meeting_ids:
+        try:
+            total += work(meeting_id, now)
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            log.exception("calendar mail for meeting %s failed", meeting_id)
+    return total
+
+
+def send_due(now: datetime | None = None) -> dict[str, int]:
+    """The automatic invitations (groups with `invite_days_before`) and the coalesced updates whose
+    time has come; commits per meeting. Safe when two processes run it at once: each meeting is
+    handled under its row lock and re-checked there, so the second finds nothing left to do."""
+    now = now or utcnow()
+    invitation_ids = _due_invitation_ids(now)
+    update_ids = list(db.session.scalars(
+        select(Meeting.id).where(Meeting.calendar_update_due_at.is_not(None),
+                                 Meeting.calendar_update_due_at <= now).order_by(Meeting.id)).all())
+    db.session.rollback()  # end the read; each meeting gets its own writing transaction
+    return {"invitations": _each(invitation_ids, _due_invitations, now),
+            "updates": _each(update_ids, _due_update, now)}
+
+
+# --- receivers --------------------------------------------------------------------------------------
+
+
+def _active_invites(meeting: Meeting) -> list[MeetingInvite]:
+    return list(db.session.scalars(select(MeetingInvite).where(MeetingInvite.meeting_id == meeting.id,
+                                                               MeetingInvite.state == ACTIVE)
+                                   .order_by(MeetingInvite.id)).all())
+
+
+def on_meeting_changed(meeting: Meeting, fields=None, **_extra) -> None:
+    """Collect a material change for the coalesced update (sent by `send_due`)."""
+    material = {name: value for name, value in (fields or {}).items() if name in MATERIAL_FIELDS}
+    if not material or meeting.invitations_sent_at is None or meeting.is_cancelled:
+        return
+    now = utcnow()
+    if _aware(meeting.ends_at) <= now:
+        return  # a correction of a meeting that took place: no calendar mail
+    if not db.session.scalar(select(exists().where(MeetingInvite.meeting_id == meeting.id,
+                                                   MeetingInvite.state == ACTIVE))):
+        return
+    merged = {name: list(value) for name, value in (meeting.calendar_changes or {}).items()}
+    for name, (old, new) in material.items():
+        first_old = merged[name][0] if name in merged else old
+        if first_old == new:
+            merged.pop(name, None)  # back to what the invited have
+        else:
+            merged[name] = [first_old, new]
+    if merged:
+        meeting.calendar_changes = merged
+        if meeting.calendar_update_due_at is None:
+            delay = current_app.config.get("CALENDAR_UPDATE_DELAY_MINUTES", 5)
+            meeting.calendar_update_due_at = now + timedelta(minutes=delay)
+    else:
+        meeting.calendar_changes = None
+        meeting.calendar_update_due_at = None
+
+
+def on_meeting_cancelled(meeting: Meeting, reason: str = "", **_extra) -> None:
+    """A CANCEL to everyone holding an active copy (it is their cancellation mail, with the reason)."""
+    meeting.calendar_update_due_at = None
+    meeting.calendar_changes = None
+    invites = _active_invites(meeting)
+    _resend(meeting, invites, partstats={i.id: None for i in invites}, kind=KIND_CANCEL)
+
+
+def _note(language: str, message: str, **values) -> str:
+    with force_locale(language):
+        return _(message, **values)
+
+
+def _member_note(meeting: Meeting, wanted: str | None, invite: MeetingInvite, via: str,
+                 language: str) -> tuple[str, str]:
+    """(note, occasion) for a member's or guest's changed copy, in their language."""
+    with force_locale(language):
+        if wanted is None:
+            if invite.guest_id is not None:
+                return _("Your seat at this meeting has been cancelled."), ""
+            if via == "system":
+                return _("You no longer take part in %(group)s, so the meeting is removed from your "
+                         "calendar.", group=meeting.group.name), ""
+            if via == "organizer":
+                return _("An organizer has registered that you cannot come."), ""
+            return _("You have sent afbud, so the meeting is removed from your calendar."), ""
+        if via == VIA_PROMOTION:
+            return _("A seat became free and you have moved up from the waitlist. You are now signed up."), \
+                "promoted"
+        if wanted == PartStat.TENTATIVE.value:
+            return _("The meeting is full, so you are on the waitlist."), "waitlisted"
+        if invite.state == CANCELLED:
+            return _("You are signed up again."), "updated"
+        return _("You are signed up."), "updated"
+
+
+def on_rsvp_changed(meeting: Meeting, member_id: int | None = None, guest_id: int | None = None,
+                    old: str | None = None, new: str | None = None, via: str = "", **_extra) -> bool | None:
+    """Keep a person's calendar copy in step with their sign-up (not for replies from the calendar:
+    the reply handler answers those itself). Returns True when the calendar mail told them."""
+    if via == VIA_CALENDAR or meeting.is_cancelled or meeting.invitations_sent_at is None:
+        return None
+    now = utcnow()
+    if now >= _aware(meeting.starts_at):
+        return None  # an organizer's correction after the start: no calendar mail
+    wanted = _partstat_for(new)
+    query = select(MeetingInvite).where(MeetingInvite.meeting_id == meeting.id)
+    query = query.where(MeetingInvite.member_id == member_id) if member_id is not None else \
+        query.where(MeetingInvite.guest_id == guest_id)
+    invite = db.session.scalar(query)
+    if invite is None:
+        if wanted is None:
+            return None
+        # Not invited yet (a new guest, a member who had sent afbud before the invitations went
+        # out, or joined since): the invitation now, as their confirmation.
+        copy = _new_copy(meeting, member_id, guest_id, wanted)
+        if copy is None:
+            return None
+        _create_invites(meeting, [copy], now)
+        note, occasion = "", ""
+        if via == VIA_PROMOTION:
+            note, occasion = _member_note(meeting, wanted, MeetingInvite(state=ACTIVE), via, copy.language)
+        _write(meeting, [copy], method=imip.REQUEST, kind=KIND_INVITE, note=note, occasion=occasion)
+        return True
+    if wanted is None:
+        if invite.state == CANCELLED:
+            return None
+    elif invite.state == ACTIVE and (invite.partstat == wanted or (
+            wanted == PartStat.ACCEPTED.value and invite.partstat == PartStat.NEEDS_ACTION.value)):
+        return None  # the copy says this already (a "yes" to an invitation that asked for one)
+    language = _languages([invite])[invite.id]
+    note, occasion = _member_note(meeting, wanted, invite, via, language)
+    _resend(meeting, [invite], partstats={invite.id: wanted},
+            kind=KIND_UPDATE if wanted is not None else KIND_CANCEL, note=note, occasion=occasion, now=now)
+    return True
+
+
+def _new_copy(meeting: Meeting, member_id: int | None, guest_id: int | None, partstat: str) -> _Copy | None:
+    default = NetworkSettings.get().default_language
+    if guest_id is not None:
+        guest = db.session.get(MeetingGuest, guest_id)
+        if guest is None:
+            return None
+        return _Copy(None, guest.id, guest.name, guest.email, default, partstat, meeting.sequence or 0)
+    member = db.session.get(Member, member_id)
+    if member is None or not member.active:
+        return None
+    return _Copy(member.id, None, member.name, member.email, member.language or default, partstat,
+                 meeting.sequence or 0)
+
+
+def on_member_left(member: Member, group_ids=(), **_extra) -> None:
+    """A member who left a group gets a CANCEL for their copies of its coming meetings (those they
+    had answered are cancelled through `rsvp_changed` already; this covers the unanswered ones)."""
+    if not group_ids:
+        return
+    now = utcnow()
+    invites = db.session.scalars(
+        select(MeetingInvite).join(Meeting, Meeting.id == MeetingInvite.meeting_id)
+        .where(MeetingInvite.member_id == member.id, MeetingInvite.state == ACTIVE,
+               Meeting.group_id.in_(list(group_ids)), Meeting.starts_at > now,
+               Meeting.status == "scheduled")
+        .order_by(MeetingInvite.meeting_id)).all()
+    for invite in invites:
+        meeting = invite.meeting
+        note, _occasion = _member_note(meeting, None, invite, "system", _languages([invite])[invite.id])
+        _resend(meeting, [invite], partstats={invite.id: None}, kind=KIND_CANCEL, note=note, now=now)
 
 
 def connect_receivers() -> None:
     """Connect the receivers of the meeting and sign-up signals."""
+    events.meeting_changed.connect(on_meeting_changed)
+    events.meeting_cancelled.connect(on_meeting_cancelled)
+    events.rsvp_changed.connect(on_rsvp_changed)
+    events.member_left.connect(on_member_left)

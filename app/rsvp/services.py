@@ -14,7 +14,7 @@ expected seat that is not a row (`Book.expected`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -36,6 +36,7 @@ from app.models import (
     GuestStatus,
     Meeting,
     MeetingGuest,
+    MeetingInvite,
     Member,
     Membership,
     Rsvp,
@@ -237,6 +238,13 @@ class _Seats:
         self.expected_ids = expected_member_ids(meeting) if is_expected_mode(meeting) else set()
         self.book = core.Book(meeting.capacity, holders, expected=len(self.expected_ids))
         self.promoted: list[tuple[str, int]] = []
+        # Each person's status as last announced (`events.rsvp_changed`), and the mails to a person
+        # that wait for `finish` (a receiver may tell them itself, e.g. in their calendar copy).
+        self.announced: dict[tuple[str, int], str] = {
+            (MEMBER, r.member_id): r.status for r in self.rsvps.values()}
+        self.announced.update({(GUEST, g.id): g.status for g in self.guests.values()})
+        self.mails: list[tuple[tuple[str, int], Callable[..., None], tuple]] = []
+        self.guest_via = "guest"  # `via` of a guest's change: the member's or an organizer's doing
 
     def apply(self, moves: Iterable[core.Move]) -> None:
         for move in moves:
@@ -294,19 +302,53 @@ class _Seats:
         kind, ident = key
         return self.rsvps[ident].member if kind == MEMBER else None
 
+    def tell(self, key: tuple[str, int], send: Callable[..., None], *args) -> None:
+        """A mail to the person `key` about their change, written at `finish` unless a receiver of
+        `events.rsvp_changed` told them already."""
+        self.mails.append((key, send, args))
+
+    def announce(self) -> set[tuple[str, int]]:
+        """Send `events.rsvp_changed` for everyone whose status changed since the last announcement;
+        returns the people a receiver told itself (see app.events)."""
+        told: set[tuple[str, int]] = set()
+        promoted = set(self.promoted)
+        changed = [((MEMBER, r.member_id), r.status, r.via) for r in self.rsvps.values()]
+        changed += [((GUEST, g.id), g.status, self.guest_via) for g in self.guests.values()]
+        for key, new, via in changed:
+            old = self.announced.get(key)
+            if old == new:
+                continue
+            self.announced[key] = new
+            kind, ident = key
+            results = events.rsvp_changed.send(
+                self.meeting, member_id=ident if kind == MEMBER else None,
+                guest_id=ident if kind == GUEST else None, old=old, new=new,
+                via="promotion" if key in promoted else via)
+            if any(result is True for _receiver, result in results):
+                told.add(key)
+        return told
+
     def finish(self) -> list[str]:
-        """Tell the promoted (through the outbox) and announce a freed seat; returns their names."""
+        """Announce the changes, tell the promoted (through the outbox) and write the mails that
+        waited; returns the names of the promoted."""
+        told = self.announce()
         names = []
         for kind, ident in self.promoted:
             if kind == MEMBER:
                 rsvp = self.rsvps[ident]
                 names.append(rsvp.member.name)
-                notify.member_promoted(self.meeting, rsvp)
+                if (kind, ident) not in told:
+                    notify.member_promoted(self.meeting, rsvp)
             else:
                 guest = self.guests[ident]
                 names.append(guest.name)
-                notify.guest_promoted(self.meeting, guest)
+                if (kind, ident) not in told:
+                    notify.guest_promoted(self.meeting, guest)
         self.promoted = []
+        mails, self.mails = self.mails, []
+        for key, send, args in mails:
+            if key not in told:
+                send(*args)
         return names
 
 
@@ -727,7 +769,7 @@ def _add_guest(seats: _Seats, rsvp: Rsvp, person: Mapping[str, str], *, force: b
                kind: str = GuestKind.GUEST.value) -> MeetingGuest:
     guest = seats.new_guest(rsvp, person, kind)
     seats.join((GUEST, guest.id), force=force)
-    notify.guest_confirmed(seats.meeting, guest)
+    seats.tell((GUEST, guest.id), notify.guest_confirmed, seats.meeting, guest)
     return guest
 
 
@@ -735,7 +777,7 @@ def _cancel_guest(seats: _Seats, guest: MeetingGuest, *, notify_guest: bool, fil
     key = (GUEST, guest.id)
     seats.apply(seats.book.leave(key, fill=fill))
     if notify_guest:
-        notify.guest_cancelled(seats.meeting, guest)
+        seats.tell(key, notify.guest_cancelled, seats.meeting, guest)
 
 
 def add_guest(user, meeting_id: int, person: Mapping, *, via: str = "web") -> Outcome:
@@ -833,7 +875,7 @@ def send_substitute(user, meeting_id: int, person: Mapping, *, message=None, via
         if old.status != GuestStatus.CANCELLED.value:
             _cancel_guest(seats, old, notify_guest=False, fill=False)
         if old.email != substitute.email:
-            notify.guest_cancelled(meeting, old)
+            seats.tell((GUEST, old.id), notify.guest_cancelled, meeting, old)
     # The member's own guests stay only if the member comes; with a substitute they go.
     for guest in list(rsvp.guests):
         if not guest.is_substitute and guest.status != GuestStatus.CANCELLED.value:
@@ -846,7 +888,7 @@ def send_substitute(user, meeting_id: int, person: Mapping, *, message=None, via
     rsvp.answered_at = now
     rsvp.answered_by_id = None
     rsvp.late = late
-    notify.guest_confirmed(meeting, substitute)
+    seats.tell((GUEST, substitute.id), notify.guest_confirmed, meeting, substitute)
     if is_expected_mode(meeting):
         notify.afbud_to_organizers(meeting, rsvp, substitute=substitute)
     db.session.flush()
@@ -859,14 +901,16 @@ def send_substitute(user, meeting_id: int, person: Mapping, *, message=None, via
 # --- a guest's own link ----------------------------------------------------------------------------
 
 
-def cancel_guest_seat(guest_id: int) -> MeetingGuest:
-    """A guest (or substitute) cancels through their own link. Refused once the meeting started."""
+def cancel_guest_seat(guest_id: int, *, via: str = "link") -> MeetingGuest:
+    """A guest (or substitute) cancels through their own link (or, `via` "calendar", by declining
+    their calendar invitation). Refused once the meeting started."""
     guest = db.session.get(MeetingGuest, guest_id) if _is_id(guest_id) else None
     if guest is None:
         raise NotFound()
     meeting = _lock_meeting(guest.meeting_id)
     _ensure_open(meeting, organizer=False, now=utcnow())
     seats = _Seats(meeting)
+    seats.guest_via = via
     guest = seats.guests[guest_id]
     if guest.status != GuestStatus.CANCELLED.value:
         _cancel_guest(seats, guest, notify_guest=False)
@@ -1039,17 +1083,24 @@ def on_meeting_changed(meeting: Meeting, fields=None, **_extra) -> None:
 
 
 def on_meeting_cancelled(meeting: Meeting, reason: str = "", **_extra) -> None:
-    """Tell everyone going or waiting (members, guests, substitutes) that the meeting is off."""
+    """Tell everyone going or waiting (members, guests, substitutes) that the meeting is off.
+    People who hold a calendar invitation for it are left out: their calendar CANCEL
+    (app.calendars.invites) is their cancellation mail, with the same reason."""
     seats = _Seats(meeting)
+    copies = db.session.execute(select(MeetingInvite.member_id, MeetingInvite.guest_id)
+                                .where(MeetingInvite.meeting_id == meeting.id)).all()
+    members_with_copy = {member_id for member_id, _guest in copies if member_id is not None}
+    guests_with_copy = {guest_id for _member, guest_id in copies if guest_id is not None}
     for rsvp in seats.rsvps.values():
-        if rsvp.status in (RsvpStatus.GOING.value, RsvpStatus.WAITLISTED.value):
+        if (rsvp.status in (RsvpStatus.GOING.value, RsvpStatus.WAITLISTED.value)
+                and rsvp.member_id not in members_with_copy):
             notify.meeting_cancelled(meeting, rsvp.member, reason)
-    for member_id in sorted(seats.expected_ids):
+    for member_id in sorted(seats.expected_ids - members_with_copy):
         member = db.session.get(Member, member_id)
         if member is not None:
             notify.meeting_cancelled(meeting, member, reason)
     for guest in seats.guests.values():
-        if guest.status != GuestStatus.CANCELLED.value:
+        if guest.status != GuestStatus.CANCELLED.value and guest.id not in guests_with_copy:
             notify.guest_meeting_cancelled(meeting, guest, reason)
 
 
