@@ -176,6 +176,7 @@ class _Version:
     member: Member
     groups: tuple[tuple, ...]  # (id, name, timezone, rsvp_mode) of the member's groups
     since: datetime
+    today: datetime  # the start of today (UTC): meetings that ended before it are past
     positions: tuple[tuple[int, int], ...]  # (meeting id, place on the waitlist)
     newest: datetime  # the newest change the data carries a time for
     key: tuple
@@ -233,6 +234,7 @@ def _version(token: str, now: datetime) -> _Version:
     """The feed row, the member and a key that changes whenever the file would: a few queries."""
     feed, member = _lookup(token)
     since = _since(now)
+    today = since + FEED_PAST  # the same day boundary: both move once a day
     groups = tuple(db.session.execute(
         select(Group.id, Group.name, Group.timezone, Group.rsvp_mode)
         .join(Membership, Membership.group_id == Group.id)
@@ -256,13 +258,13 @@ def _version(token: str, now: datetime) -> _Version:
     positions_key = tuple(sorted(positions.items()))
     network = NetworkSettings.current().name
     config = current_app.config
-    key = ("member", feed.id, member.id, member.language, feed.show_declined, network, groups, since,
+    key = ("member", feed.id, member.id, member.language, feed.show_declined, network, groups, since, today,
            tuple(_plain(v) for v in meetings), tuple(_plain(v) for v in answers), positions_key,
            config["BASE_URL"], config.get("MAIL_DOMAIN"))
     stamps = [feeds._aware(meetings[1]), feeds._aware(answers[0]) if answers else None,
               feeds._aware(feed.created_at), feeds._aware(feed.rotated_at)]
     newest = max(s for s in stamps if s is not None)
-    return _Version(feed, member, groups, since, positions_key, newest, key)
+    return _Version(feed, member, groups, since, today, positions_key, newest, key)
 
 
 def _plain(value):
@@ -301,9 +303,10 @@ def clear_cache() -> None:
         _seen.clear()
 
 
-def _event(meeting: Meeting, status: str | None, expected: bool, place: int | None):
+def _event(meeting: Meeting, status: str | None, expected: bool, place: int | None, *, past: bool):
     """The meeting's event as this member's copy: their status in the STATUS, the summary and a
-    first line of the description (None when it is left out: afbud, not shown)."""
+    first line of the description. `past`: the meeting ended before today, so no line asks for an
+    answer any more."""
     event = feeds.meeting_event(meeting, fields=frozenset({"online_url"}))
     if meeting.is_cancelled:
         return event  # STATUS:CANCELLED and the reason, from meeting_event
@@ -311,7 +314,8 @@ def _event(meeting: Meeting, status: str | None, expected: bool, place: int | No
     if status == RsvpStatus.GOING.value:
         line, changes = _("You are signed up."), {"status": "CONFIRMED"}
     elif status is None and expected:
-        line = _("You are expected. If you cannot come, send afbud on the meeting page: %(url)s", url=page)
+        line = "" if past else _("You are expected. If you cannot come, send afbud on the meeting page: "
+                                 "%(url)s", url=page)
         changes = {"status": "CONFIRMED"}
     elif status == RsvpStatus.WAITLISTED.value:
         line = (_("You are on the waitlist (no. %(place)s).", place=place) if place
@@ -322,9 +326,11 @@ def _event(meeting: Meeting, status: str | None, expected: bool, place: int | No
         changes = {"status": "CONFIRMED", "transparent": True,
                    "summary": _("Afbud: %(title)s", title=meeting.title)}
     else:
-        line = _("You have not answered yet. Answer on the meeting page: %(url)s", url=page)
+        line = "" if past else _("You have not answered yet. Answer on the meeting page: %(url)s", url=page)
         changes = {"status": "TENTATIVE", "transparent": True}
-    return replace(event, description=f"{line}\n\n{event.description}", **changes)
+    if line:
+        changes["description"] = f"{line}\n\n{event.description}"
+    return replace(event, **changes)
 
 
 def member_feed(token: str, *, now: datetime | None = None) -> feeds.CalendarFile:
@@ -350,7 +356,8 @@ def member_feed(token: str, *, now: datetime | None = None) -> feeds.CalendarFil
                 if status == RsvpStatus.DECLINED.value and not feed.show_declined:
                     continue
                 expected = status is None and rsvp_services.is_expected_mode(meeting)
-                events.append(_event(meeting, status, expected, positions.get(meeting.id)))
+                past = feeds._aware(meeting.ends_at) < version.today
+                events.append(_event(meeting, status, expected, positions.get(meeting.id), past=past))
             name = _("%(network)s – my meetings", network=NetworkSettings.current().name)
         body = build_calendar(events, method="PUBLISH", name=name, refresh=FEED_REFRESH)
         return feeds._file(body, version.newest, "my-meetings.ics")

@@ -201,6 +201,10 @@ def test_feed_shows_the_members_own_status_read_back_by_four_parsers(app, client
     assert expected["description"].startswith("You are expected.")
     assert events[uid(w.expected_afbud)]["summary"] == "Afbud: Expected afbud"
 
+    # A past meeting asks for no answer any more.
+    recent = events[uid(w.recent)]
+    assert recent["status"] == "TENTATIVE" and "answer" not in recent["description"].lower()
+
     # The same UID as invitations and downloads, the sequence of the meeting.
     assert int(next(ev for ev in cal.walk("VEVENT") if str(ev["UID"]) == uid(w.cancelled))["SEQUENCE"]) >= 1
 
@@ -219,12 +223,19 @@ def test_no_personal_data_of_others(app, client):
 
 def test_texts_are_in_the_members_language(app, client):
     w = build(language="da")
-    events = read_feed(client.get(w.path).data)
-    # Danish texts arrive with the merged catalog; until then the English msgids show. The fixed
-    # meeting texts (feeds.meeting_event) are translated already.
+    raw = client.get(w.path).data
+    events = read_feed(raw)
     assert "Dette møde er aflyst." in events[uid(w.cancelled)]["description"]
-    cal = icalendar.Calendar.from_ical(client.get(w.path).data)
-    assert str(cal["X-WR-CALNAME"]).startswith("Kaffeklub")
+    assert str(icalendar.Calendar.from_ical(raw)["X-WR-CALNAME"]) == "Kaffeklub – mine møder"
+    assert events[uid(w.waiting)]["description"].startswith("Du er på ventelisten (nr. 2).")
+    assert events[uid(w.going)]["description"].startswith("Du er tilmeldt.")
+    assert events[uid(w.open)]["description"].startswith("Du har ikke svaret endnu. Svar på mødesiden: ")
+    assert events[uid(w.afbud)]["summary"] == "Afbud: Afbud"
+    assert events[uid(w.afbud)]["description"].startswith("Du har meldt afbud.")
+    # Another member's feed in English at the same time: the language is part of the version.
+    english = create_member(groups=[w.group], language="en")
+    other = read_feed(client.get(urlsplit(member_feed.feed_urls(english)[1]).path).data)
+    assert other[uid(w.cancelled)]["description"].startswith("This meeting is cancelled.")
 
 
 def test_hiding_declined_meetings_by_the_members_choice(app, client, login):
@@ -421,6 +432,18 @@ def test_version_changes_with_a_promotion_from_the_waitlist(app, client):
     # The one going leaves: the member gets the seat.
     raw = _changes(client, w, lambda: rsvp.answer(w.other, w.waiting.id, "no"))
     assert read_feed(raw)[uid(w.waiting)]["status"] == "CONFIRMED"
+
+
+def test_waiting_guests_ahead_count_in_the_place(app, client):
+    w = build()
+    meeting = create_meeting(group=w.group, title="Full", starts_at=EXPECTED_AT, capacity=1)
+    rsvp.answer(w.other, meeting.id, "yes")
+    rsvp.answer(w.host, meeting.id, "yes", guests=[{"name": "Gæst Gæstesen", "email": "g@example.test"}])
+    rsvp.answer(w.member, meeting.id, "yes")
+    raw = client.get(w.path).data
+    # Hanne waits first, her guest second, the member third.
+    assert read_feed(raw)[uid(meeting)]["description"].startswith("You are on the waitlist (no. 3).")
+    assert "Gæst Gæstesen" not in raw.decode() and "g@example.test" not in raw.decode()
 
 
 def test_version_changes_with_a_meeting_change(app, client):
