@@ -35,6 +35,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from babel.lists import format_list
+from flask import current_app
 from flask_babel import force_locale, get_locale, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import or_, select, update
@@ -157,8 +158,13 @@ def send_due_reminders(now: datetime | None = None) -> int:
     db.session.rollback()  # end the read; each meeting gets its own transaction
     written = 0
     for meeting_id, starts_at, sent_at, zone, reminder_time in candidates:
-        if is_due(starts_at, zone, reminder_time, sent_at, now):
+        if not is_due(starts_at, zone, reminder_time, sent_at, now):
+            continue
+        try:
             written += _remind(meeting_id, starts_at, zone, now)
+        except Exception:  # one broken meeting must not keep the others' reminders back
+            current_app.logger.exception("Reminder of meeting %s failed; tried again at the next run",
+                                         meeting_id)
     return written
 
 

@@ -393,3 +393,24 @@ def test_many_going_are_written_in_one_batch_per_language(app, group, monkeypatc
         assert links.answer_url(meeting.id, member.id, "no") in texts[member.email]
         assert member.name not in " ".join(texts[member.email].split())
     assert reminders.MAX_NAMES >= 11
+
+
+def test_a_meeting_that_fails_is_left_for_the_next_run_and_the_others_go(app, group, monkeypatch):
+    broken = meeting_in(group, title="Går galt")
+    going(group, broken, "Anna Andersen")
+    fine = meeting_in(group, starts_at=MONDAY_AFTER_OCTOBER_CHANGE + timedelta(hours=1), title="Går fint")
+    going(group, fine, "Bo Bech")
+    real = reminders.write_reminders
+
+    def fail_for_broken(meeting):
+        if meeting.id == broken.id:
+            raise RuntimeError("template trouble")
+        return real(meeting)
+
+    monkeypatch.setattr(reminders, "write_reminders", fail_for_broken)
+    assert send_due_reminders(now=DUE) == 1
+    assert db.session.get(Meeting, broken.id).reminder_sent_at is None  # rolled back with its mails
+    monkeypatch.setattr(reminders, "write_reminders", real)
+    assert send_due_reminders(now=DUE + timedelta(minutes=5)) == 1
+    subjects = [m.subject for m in reminder_mails()]
+    assert len(subjects) == 2 and "Går fint" in subjects[0] and "Går galt" in subjects[1]
