@@ -226,15 +226,15 @@ def _auto_reply(values: dict[str, list[str]], subject: str) -> str:
         return f"Auto-Submitted: {submitted}"
     for name in ("x-autoreply", "x-autorespond"):
         if name in values:
-            return name
+            return {"x-autoreply": "X-Autoreply", "x-autorespond": "X-Autorespond"}[name]
     precedence = _decode_header((values.get("precedence") or [""])[0]).lower().strip()
     if precedence in ("auto_reply", "bulk", "junk"):
         return f"Precedence: {precedence}"
     content_type = _decode_header((values.get("content-type") or [""])[0]).lower()
     if content_type.startswith("multipart/report"):
-        return "a delivery or read report"
+        return "Content-Type: multipart/report"
     if _AUTO_SUBJECT.search(subject):
-        return "an automatic reply by its subject"
+        return f"Subject: {subject[:80]}"
     return ""
 
 

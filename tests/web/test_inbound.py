@@ -79,7 +79,7 @@ class _Setup:
         self.invite, self.other_invite = invite, other_invite
 
     def reply(self, fixture="outlook_accepted.eml", *, invite=None, to=None, uid=None, attendee=None,
-              partstat=None, method=None) -> bytes:
+              partstat=None, method=None, extra=None) -> bytes:
         invite = invite or self.invite
         replacements = {
             FIXTURE_REPLY_TO: to or reply_address(invite.id),
@@ -91,6 +91,7 @@ class _Setup:
                                  for old in ("ACCEPTED", "DECLINED", "TENTATIVE")})
         if method:
             replacements.update({"METHOD:REPLY": f"METHOD:{method}", "method=REPLY": f"method={method}"})
+        replacements.update(extra or {})
         return personalize((REPLIES / fixture).read_bytes(), replacements)
 
 
@@ -140,6 +141,26 @@ def test_decline_keeps_the_comment_as_the_afbud_message(setup):
     rsvp = rsvp_of(setup.member, setup.meeting)
     assert rsvp.status == "declined"
     assert rsvp.message == "Jeg kommer gerne – og tager en kollega med næste gang."
+
+
+def test_a_long_comment_with_control_characters_is_cleaned(setup):
+    comment = "Syg\\n" + "\x01\x7f" + "å" * 3000
+    ingest(setup.reply("apple_declined.eml",
+                       extra={"REQUEST-STATUS": f"COMMENT:{comment}\r\nREQUEST-STATUS"}))
+    rsvp = rsvp_of(setup.member, setup.meeting)
+    assert rsvp.status == "declined"
+    assert rsvp.message.startswith("Syg\nååå")
+    assert len(rsvp.message) <= 1000
+    assert "\x01" not in rsvp.message
+
+
+@pytest.mark.parametrize(("offset", "outcome"), [(timedelta(0), "applied"), (timedelta(days=7), "ignored")])
+def test_recurrence_id_applies_only_for_the_meeting_itself(setup, offset, outcome):
+    moment = (setup.meeting.starts_at.astimezone(UTC) + offset).strftime("%Y%m%dT%H%M%SZ")
+    mail = ingest(setup.reply("thunderbird_tentative.eml", partstat="ACCEPTED",
+                              extra={"TRANSP:OPAQUE": f"TRANSP:OPAQUE\r\nRECURRENCE-ID:{moment}"}))
+    assert mail.outcome == outcome, mail.detail
+    assert (rsvp_of(setup.member, setup.meeting) is not None) == (outcome == "applied")
 
 
 def test_tentative_is_recorded_without_a_seat(setup):
