@@ -72,7 +72,10 @@ def _header_text(value: str) -> str:
 
 
 def address_header(name: str, email: str) -> str:
-    """A To/From value: `"Name" <addr>`, the name encoded when it is not ASCII."""
+    """A To/From value: `"Name" <addr>`, the name encoded when it is not ASCII (or looks like an
+    encoded word, which a reader would otherwise decode)."""
+    if "=?" in name:
+        return f"{Header(name, 'utf-8').encode()} <{email}>"
     return formataddr((name, email), charset="utf-8")
 
 

@@ -58,6 +58,7 @@ from app.input_guard import int_in_range
 from app.mail.names import first_name
 from app.mail.services import _message_domain, _sender_pair, render_mail
 from app.models import (
+    GuestKind,
     GuestStatus,
     Meeting,
     MeetingGuest,
@@ -126,6 +127,8 @@ class _Copy:
     partstat: str
     sequence: int
     invite_id: int | None = None
+    host: str = ""  # a guest's: the member who brought them
+    substitute: bool = False  # a guest who comes in the member's place
 
     @property
     def is_guest(self) -> bool:
@@ -280,7 +283,7 @@ class _Shared:
 
 
 _TEMPLATES = {imip.REQUEST: "calendar_invite", imip.CANCEL: "calendar_cancel"}
-_PERSONAL_KEYS = ("yes_url", "no_url", "cancel_url")
+_PERSONAL_KEYS = ("yes_url", "no_url", "cancel_url", "host")
 
 
 _TOKEN_MARK = "KKTOKENMARK"  # noqa: S105 (a placeholder, not a secret)
@@ -301,7 +304,8 @@ class _Links:
         if method == imip.CANCEL:
             return {}
         if copy.is_guest:
-            return {"cancel_url": self.guest.replace(_TOKEN_MARK, links.guest_token(copy.guest_id))}
+            return {"cancel_url": self.guest.replace(_TOKEN_MARK, links.guest_token(copy.guest_id)),
+                    "host": copy.host}
         token = links.answer_token(self.meeting_id, copy.member_id)
         return {"yes_url": self.answer["yes"].replace(_TOKEN_MARK, token),
                 "no_url": self.answer["no"].replace(_TOKEN_MARK, token)}
@@ -321,11 +325,13 @@ def _write(meeting: Meeting, copies: Sequence[_Copy], *, method: str, kind: str,
     template = template or _TEMPLATES[method]
     groups: dict[tuple, list[_Copy]] = {}
     for copy in copies:
-        groups.setdefault((copy.language, copy.partstat, copy.is_guest, copy.sequence), []).append(copy)
+        key = (copy.language, copy.partstat, copy.is_guest, copy.substitute, copy.sequence)
+        groups.setdefault(key, []).append(copy)
     rows = []
     one_click = _Links(meeting)
-    for (language, partstat, is_guest, sequence), members in groups.items():
-        mail = _template(meeting, language=language, partstat=partstat, is_guest=is_guest, sequence=sequence,
+    for (language, partstat, is_guest, substitute, sequence), members in groups.items():
+        mail = _template(meeting, language=language, partstat=partstat, is_guest=is_guest,
+                         substitute=substitute, sequence=sequence,
                          method=method, template=template, note=note, occasion=occasion, changes=changes,
                          shared=shared)
         checked = False
@@ -348,13 +354,14 @@ def _personal(copy: _Copy, method: str, shared: _Shared, one_click: _Links) -> i
     lines = party_lines(organizer, shared.sender_name,
                         [Attendee(copy.email, copy.name, partstat=copy.partstat,
                                   rsvp=method == imip.REQUEST)])
-    values = {"name": copy.name, "first_name": first_name(copy.name),
+    values = {"name": copy.name, "first_name": first_name(copy.name), "host": copy.host,
               **one_click.values(copy, method)}
     return imip.Personal(to_name=copy.name, to_email=copy.email, sender_email=organizer,
                          message_id=make_msgid(domain=shared.domain), party_lines=lines, values=values)
 
 
-def _template(meeting: Meeting, *, language: str, partstat: str, is_guest: bool, sequence: int, method: str,
+def _template(meeting: Meeting, *, language: str, partstat: str, is_guest: bool, substitute: bool,
+              sequence: int, method: str,
               template: str, note: str, occasion: str, changes: dict | None,
               shared: _Shared) -> imip.MailTemplate:
     import secrets
@@ -391,7 +398,8 @@ def _template(meeting: Meeting, *, language: str, partstat: str, is_guest: bool,
         meeting_url=meeting_page_url(meeting), status_line=status_line, partstat=partstat, note=note,
         occasion=occasion,
         changes=lines, reason=(meeting.cancel_reason or "") if meeting.is_cancelled else "",
-        meeting_cancelled=meeting.is_cancelled, is_guest=is_guest,
+        meeting_cancelled=meeting.is_cancelled, is_guest=is_guest, substitute=substitute,
+        host=markers["host"] if is_guest else "",
         yes_url=markers["yes_url"] if open_for_answers and not is_guest and method == imip.REQUEST else "",
         no_url=markers["no_url"] if open_for_answers and not is_guest and method == imip.REQUEST else "",
         cancel_url=markers["cancel_url"] if open_for_answers and is_guest and method == imip.REQUEST else "",
@@ -424,14 +432,16 @@ def _uninvited(meeting: Meeting, default_language: str) -> list[_Copy]:
     invited_guest = exists().where(MeetingInvite.meeting_id == meeting.id,
                                    MeetingInvite.guest_id == MeetingGuest.id)
     guests = db.session.execute(
-        select(MeetingGuest.id, MeetingGuest.name, MeetingGuest.email, MeetingGuest.status)
+        select(MeetingGuest.id, MeetingGuest.name, MeetingGuest.email, MeetingGuest.status, MeetingGuest.kind,
+               Member.name)
+        .join(Rsvp, Rsvp.id == MeetingGuest.rsvp_id).join(Member, Member.id == Rsvp.member_id)
         .where(MeetingGuest.meeting_id == meeting.id,
                MeetingGuest.status.in_([GuestStatus.GOING.value, GuestStatus.WAITLISTED.value]),
                ~invited_guest)
         .order_by(MeetingGuest.id)).all()
-    for guest_id, name, email, status in guests:
+    for guest_id, name, email, status, kind, host in guests:
         copies.append(_Copy(None, guest_id, name, email, default_language, _partstat_for(status),
-                            meeting.sequence or 0))
+                            meeting.sequence or 0, host=host, substitute=kind == GuestKind.SUBSTITUTE.value))
     return copies
 
 
@@ -538,8 +548,12 @@ def _next_sequence(invite: MeetingInvite, meeting: Meeting) -> int:
 
 
 def _copy_of(invite: MeetingInvite, meeting: Meeting, partstat: str, language: str) -> _Copy:
-    return _Copy(invite.member_id, invite.guest_id, invite.name or invite.email, invite.email, language,
+    copy = _Copy(invite.member_id, invite.guest_id, invite.name or invite.email, invite.email, language,
                  partstat, _next_sequence(invite, meeting), invite_id=invite.id)
+    if invite.guest is not None:
+        copy.host = invite.guest.rsvp.member.name
+        copy.substitute = invite.guest.is_substitute
+    return copy
 
 
 def _languages(invites: Sequence[MeetingInvite]) -> dict[int, str]:
@@ -823,7 +837,8 @@ def _new_copy(meeting: Meeting, member_id: int | None, guest_id: int | None, par
         guest = db.session.get(MeetingGuest, guest_id)
         if guest is None:
             return None
-        return _Copy(None, guest.id, guest.name, guest.email, default, partstat, meeting.sequence or 0)
+        return _Copy(None, guest.id, guest.name, guest.email, default, partstat, meeting.sequence or 0,
+                     host=guest.rsvp.member.name, substitute=guest.is_substitute)
     member = db.session.get(Member, member_id)
     if member is None or not member.active:
         return None
