@@ -32,7 +32,7 @@ def test_every_mail_greets_by_first_name(app, template, language, hello):
     group = create_group(name="Kaffeklub Vest")
     context = {"member": member, "network": NetworkSettings.get(), "group": group, "link": "http://x/l",
                "greeting_name": member.name, "subject": "Emne", "body": "Tekst", "minutes": 15, "days": 3}
-    if template.startswith("rsvp_"):
+    if template.startswith(("rsvp_", "meeting_reminder")):
         context.update(_sign_up_context(group, member))
     _subject, text, html = render_mail(template, language, **context)
     for part in (text, html):
