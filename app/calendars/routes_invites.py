@@ -13,6 +13,8 @@ its button and status line.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -38,9 +40,13 @@ def is_open(meeting: Meeting) -> bool:
 def _page(meeting_id: int, *, error: str | None = None, status: int = 200):
     preview = invites.invite_preview(current_user, meeting_id)  # organizers and admins only
     meeting = get_meeting(current_user, meeting_id)
+    days = meeting.group.invite_days_before
+    automatic_on = meeting.starts_at - timedelta(days=days) \
+        if days is not None and preview.sent_at is None and preview.to_invite else None
     return render_template("calendars/invitations.html", meeting=meeting, group=meeting.group,
                            preview=preview, form=SendInvitationsForm(formdata=None),
                            can_send=is_open(meeting) and error is None, error=error,
+                           automatic_on=automatic_on if automatic_on and automatic_on > utcnow() else None,
                            replied=replied_count(preview)), status
 
 

@@ -221,3 +221,14 @@ def test_the_organizers_of_one_group_cannot_send_for_another(client, login, worl
     login(world.organizer)
     assert client.get(f"/meetings/{other_meeting.id}/invitations").status_code == 403
     assert client.post(f"/meetings/{other_meeting.id}/invitations").status_code == 403
+
+
+def test_the_confirm_page_says_when_the_group_would_send_them_by_itself(client, login, world):
+    world.group.invite_days_before = 7
+    db.session.commit()
+    login(world.organizer)
+    confirm = _text(client.get(f"/meetings/{world.meeting.id}/invitations"))
+    assert ("The group sends them automatically 7 days before the meeting, on February 26, 2031. "
+            "You can send them now instead.") in confirm
+    client.post(f"/meetings/{world.meeting.id}/invitations")
+    assert "data-invitations-automatic" not in _text(client.get(f"/meetings/{world.meeting.id}/invitations"))
