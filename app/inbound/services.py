@@ -8,7 +8,9 @@ done and why), logs the outcome, commits, and never raises for bad input:
    returned row is not saved; it names the first copy). A message with the Message-ID of one
    applied before (the same reply delivered twice by two routes) is kept with outcome "duplicate"
    (only an applied one counts: a message refused before may be fixed and taken in again, and a
-   refused forgery cannot block the real reply).
+   refused forgery cannot block the real reply). Only a message whose handling failed (outcome
+   "error") is handled again when the same bytes come again, RETRY_AFTER after the last attempt
+   (an MTA that retries after a crash, or an admin feeding the downloaded .eml back in).
 2. The message must be a well-formed iMIP REPLY (`app.inbound.parse`); an automatic reply
    (out-of-office, delivery report) is ignored, and nothing is ever sent back for one.
 3. Matching, with CALENDAR_REPLY_TOKENS on (the default): the reply token in the envelope recipient
@@ -39,12 +41,12 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from app.calendars import reply_address
@@ -59,6 +61,7 @@ log = logging.getLogger("app.inbound")
 
 SOURCES = ("ingest", "receive", "fetch")
 ANSWERED = (PartStat.ACCEPTED.value, PartStat.DECLINED.value, PartStat.TENTATIVE.value)
+RETRY_AFTER = timedelta(minutes=5)  # a message that failed is handled again when it comes again after this
 MESSAGE_LIMIT = 1000  # the afbud message's limit in app.rsvp.services.LIMITS
 _UID = re.compile(r"^meeting-(\d{1,10})@")
 
@@ -89,7 +92,7 @@ def ingest(raw: bytes, *, source: str = "ingest", envelope_recipients: Sequence[
     db.session.rollback()  # start clean: nothing of the caller's half-done work is ours to commit
 
     first = db.session.scalar(select(InboundMail).where(InboundMail.sha256 == digest))
-    if first is not None:
+    if first is not None and not _claim_retry(first, source):
         return _duplicate_of(first, digest, source)
 
     max_bytes = int(config.get("INBOUND_MAX_BYTES") or 0) or None
@@ -99,30 +102,34 @@ def ingest(raw: bytes, *, source: str = "ingest", envelope_recipients: Sequence[
     envelope = [parse.clean_text(a, 320).strip().strip("<>").lower() for a in envelope_recipients or ()]
     envelope = [a for a in envelope if "@" in a]
     keep = max(0, int(config.get("INBOUND_KEEP_BYTES") or 0))
-    mail = InboundMail(
-        source=source if source in SOURCES else "ingest",
-        sha256=digest,
-        message_id=parsed.message_id[:500],
-        sender=parsed.sender[:320],
-        recipient=_reply_recipient(envelope + parsed.recipients)[:320],
-        subject=parsed.subject[:500],
-        size=size,
-        raw=raw[:keep],
-        truncated=len(raw) > keep or size > len(raw),
-        outcome=InboundOutcome.ERROR.value,
-        detail=_detail("interrupted"),
-        partstat=_first_partstat(parsed),
-    )
-    db.session.add(mail)
-    try:
-        db.session.commit()  # claim the bytes first: a second copy arriving now is a duplicate
-    except IntegrityError:
-        db.session.rollback()
-        first = db.session.scalar(select(InboundMail).where(InboundMail.sha256 == digest))
-        if first is not None:
-            return _duplicate_of(first, digest, source)
-        raise
-    mail_id = mail.id
+    if first is not None:  # a retry of one whose handling failed: the same row, handled again
+        mail_id = first.id
+        mail = db.session.get(InboundMail, mail_id)
+    else:
+        mail = InboundMail(
+            source=source if source in SOURCES else "ingest",
+            sha256=digest,
+            message_id=parsed.message_id[:500],
+            sender=parsed.sender[:320],
+            recipient=_reply_recipient(envelope + parsed.recipients)[:320],
+            subject=parsed.subject[:500],
+            size=size,
+            raw=raw[:keep],
+            truncated=len(raw) > keep or size > len(raw),
+            outcome=InboundOutcome.ERROR.value,
+            detail=_detail("interrupted"),
+            partstat=_first_partstat(parsed),
+        )
+        db.session.add(mail)
+        try:
+            db.session.commit()  # claim the bytes first: a second copy arriving now is a duplicate
+        except IntegrityError:
+            db.session.rollback()
+            first = db.session.scalar(select(InboundMail).where(InboundMail.sha256 == digest))
+            if first is not None:
+                return _duplicate_of(first, digest, source)
+            raise
+        mail_id = mail.id
 
     try:
         result = _handle(mail, parsed, envelope)
@@ -144,6 +151,27 @@ def ingest(raw: bytes, *, source: str = "ingest", envelope_recipients: Sequence[
     log.info("inbound mail #%s (%s) from %r: %s -- %s", mail.id, mail.source, mail.sender, mail.outcome,
              result.code)
     return mail
+
+
+def _claim_retry(first: InboundMail, source: str) -> bool:
+    """A message whose handling failed (outcome "error": a crash, the database gone mid-way, a bug)
+    is handled again when it comes in again, once RETRY_AFTER has passed since the last attempt
+    (so a copy arriving while the first is still being handled stays a duplicate). The claim is one
+    conditional UPDATE: of two processes retrying at once, one wins."""
+    if first.outcome != InboundOutcome.ERROR.value:
+        return False
+    now = utcnow()
+    claimed = db.session.execute(
+        update(InboundMail)
+        .where(InboundMail.id == first.id, InboundMail.outcome == InboundOutcome.ERROR.value,
+               InboundMail.received_at <= now - RETRY_AFTER)
+        .values(received_at=now, detail=_detail("interrupted"),
+                source=source if source in SOURCES else "ingest")
+        .execution_options(synchronize_session=False)).rowcount
+    db.session.commit()
+    if claimed:
+        log.info("inbound mail #%s: handling it again after an error", first.id)
+    return bool(claimed)
 
 
 def _duplicate_of(first: InboundMail, digest: str, source: str) -> InboundMail:

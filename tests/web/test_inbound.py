@@ -361,6 +361,26 @@ def test_the_same_message_twice_changes_nothing_the_second_time(setup):
     assert db.session.scalar(select(func.count(InboundMail.id))) == 1
 
 
+def test_a_message_that_failed_is_handled_again_when_it_comes_again(setup, monkeypatch):
+    from app.inbound import services
+
+    real = services._apply
+    monkeypatch.setattr(services, "_apply", lambda *args: 1 / 0)
+    raw = setup.reply()
+    failed = ingest(raw)
+    assert failed.outcome == "error"
+    assert rsvp_of(setup.member, setup.meeting) is None
+    monkeypatch.setattr(services, "_apply", real)
+    assert ingest(raw).outcome == "duplicate"  # maybe still being handled: not yet
+    row = db.session.get(InboundMail, failed.id)
+    row.received_at = row.received_at - services.RETRY_AFTER
+    db.session.commit()
+    again = ingest(raw)
+    assert (again.id, again.outcome) == (failed.id, "applied")
+    assert rsvp_of(setup.member, setup.meeting).status == "going"
+    assert db.session.scalar(select(func.count(InboundMail.id))) == 1
+
+
 def test_the_same_reply_delivered_twice_by_two_routes(setup):
     from app.rsvp import services as rsvp_services
 
