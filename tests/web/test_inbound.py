@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import email
 import email.encoders
+import email.message
 import email.policy
+import email.utils
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,7 +24,7 @@ from app.extensions import db
 from app.inbound.services import ingest
 from app.models import GuestStatus, MeetingGuest, OutboxMessage, Rsvp, RsvpStatus
 from app.models.calendar import InboundMail, MeetingInvite
-from tests.factories import add_membership, create_admin, create_meeting, create_member
+from tests.factories import add_membership, create_admin, create_meeting, create_member, create_organizer
 
 REPLIES = Path(__file__).parent.parent / "data" / "replies"
 FIXTURE_REPLY_TO = "svar+i1.abcdefghijklmnop@kaffeklub.test"
@@ -504,3 +506,61 @@ def test_admin_pages_are_for_admins_only(setup, app, client, login):
     login(setup.member)
     for url in urls:
         assert client.get(url).status_code == 403
+
+
+# --- the whole loop: our own invitation, answered like a calendar client does --------------------
+
+
+def _reply_to_invitation(outbox: OutboxMessage, partstat: str) -> bytes:
+    """What a client sends for an invitation we sent: METHOD:REPLY, the same UID and SEQUENCE, the
+    ORGANIZER kept, only the answering ATTENDEE with its PARTSTAT, to the invitation's From."""
+    import icalendar
+
+    invitation = email.message_from_string(outbox.raw, policy=email.policy.default)
+    part = next(p for p in invitation.walk() if p.get_content_type() == "text/calendar")
+    assert part.get_param("method") == "REQUEST"
+    request = icalendar.Calendar.from_ical(part.get_payload(decode=True))
+    event = request.walk("VEVENT")[0]
+    reply = icalendar.Calendar()
+    reply.add("prodid", "-//Test client//EN")
+    reply.add("version", "2.0")
+    reply.add("method", "REPLY")
+    answer = icalendar.Event()
+    for name in ("UID", "SEQUENCE", "ORGANIZER", "DTSTART", "DTEND", "SUMMARY"):
+        if name in event:
+            answer[name] = event[name]
+    answer.add("dtstamp", datetime.now(UTC))
+    attendee = event["ATTENDEE"]
+    attendee = attendee[0] if isinstance(attendee, list) else attendee
+    attendee.params["PARTSTAT"] = partstat
+    attendee.params.pop("RSVP", None)
+    answer.add("attendee", attendee, encode=False)
+    reply.add_component(answer)
+    message = email.message.EmailMessage()
+    message["From"] = invitation["To"]
+    message["To"] = invitation["From"]
+    message["Subject"] = f"Accepted: {invitation['Subject']}"
+    message["Message-ID"] = email.utils.make_msgid()
+    message.set_content("Accepted")
+    message.add_alternative(reply.to_ical(), maintype="text", subtype="calendar",
+                            params={"method": "REPLY"})
+    return message.as_bytes()
+
+
+def test_a_reply_to_our_own_invitation_is_applied(app, english):
+    from app.calendars import invites
+
+    app.config.update(MAIL_DOMAIN="kaffeklub.test", CALENDAR_REPLY_TOKENS=True,
+                      CALENDAR_REPLY_ADDRESS="svar@kaffeklub.test")
+    meeting = create_meeting(title="Breakfast in April")
+    organizer = create_organizer(meeting.group, name="Olga Organizer", language="en")
+    member = create_member(name="Mads Member", email="mads@example.test", language="en")
+    add_membership(member, meeting.group)
+    invites.send_invitations(organizer, meeting.id)
+    (sent,) = outbox_to(member.email)
+    mail = ingest(_reply_to_invitation(sent, "ACCEPTED"))
+    assert mail.outcome == "applied", mail.detail
+    assert rsvp_of(member, meeting).status == "going"
+    mail = ingest(_reply_to_invitation(sent, "DECLINED"))
+    assert mail.outcome == "applied", mail.detail
+    assert rsvp_of(member, meeting).status == "declined"
