@@ -458,6 +458,32 @@ def test_a_guest_accepting_confirms(setup):
     assert db.session.get(MeetingGuest, guest.id).status == GuestStatus.GOING.value
 
 
+def test_a_waitlisted_guest_accepting_is_told_they_wait(setup):
+    setup.meeting.capacity = 1
+    db.session.commit()
+    guest, invite = _guest_invite(setup)  # Olga takes the seat, her guest waits
+    assert guest.status == GuestStatus.WAITLISTED.value
+    mail = ingest(setup.reply(invite=invite))
+    assert mail.outcome == "applied"
+    assert "waitlist" in mail.detail
+    assert db.session.get(MeetingGuest, guest.id).status == GuestStatus.WAITLISTED.value
+    assert "waitlist" in text_of(outbox_to(guest.email)[-1])
+
+
+def test_a_guest_whose_seat_was_cancelled_cannot_accept_it_back(setup):
+    from app.rsvp import services as rsvp_services
+
+    guest, invite = _guest_invite(setup)
+    rsvp_services.remove_guest(setup.other, guest.id)
+    before = len(outbox_to(guest.email))
+    mail = ingest(setup.reply(invite=invite))
+    assert mail.outcome == "rejected"
+    assert db.session.get(MeetingGuest, guest.id).status == GuestStatus.CANCELLED.value
+    sent = outbox_to(guest.email)
+    assert len(sent) == before + 1
+    assert "Olga Other" in text_of(sent[-1])
+
+
 # --- the admin pages ----------------------------------------------------------------------------
 
 
