@@ -683,9 +683,10 @@ def _due_update(meeting_id: int, now: datetime) -> int:
     meeting.calendar_changes = None
     if not changes or meeting.is_cancelled or _aware(meeting.starts_at) <= now:
         return 0  # nothing left to tell, or too late to matter
-    invites = db.session.scalars(select(MeetingInvite).where(MeetingInvite.meeting_id == meeting.id,
-                                                             MeetingInvite.state == ACTIVE)
-                                 .order_by(MeetingInvite.id)).all()
+    changed_at = _aware(meeting.updated_at)
+    # A copy sent after the meeting's last change (an invitation, a waitlist copy) has the new
+    # details already: no update for it.
+    invites = [i for i in _active_invites(meeting) if _aware(i.last_sent_at) < changed_at]
     return _resend(meeting, invites, kind=KIND_UPDATE, template="calendar_update", changes=changes, now=now)
 
 
@@ -784,7 +785,7 @@ def _member_note(meeting: Meeting, wanted: str | None, invite: MeetingInvite, vi
             return _("A seat became free and you have moved up from the waitlist. You are now signed up."), \
                 "promoted"
         if wanted == PartStat.TENTATIVE.value:
-            return _("The meeting is full, so you are on the waitlist."), "waitlisted"
+            return "", "waitlisted"  # the subject and the status line say it
         if invite.state == CANCELLED:
             return _("You are signed up again."), "updated"
         return _("You are signed up."), "updated"
@@ -821,9 +822,15 @@ def on_rsvp_changed(meeting: Meeting, member_id: int | None = None, guest_id: in
     if wanted is None:
         if invite.state == CANCELLED:
             return None
-    elif invite.state == ACTIVE and (invite.partstat == wanted or (
-            wanted == PartStat.ACCEPTED.value and invite.partstat == PartStat.NEEDS_ACTION.value)):
-        return None  # the copy says this already (a "yes" to an invitation that asked for one)
+    elif invite.state == ACTIVE and invite.partstat == wanted:
+        return None  # the copy says this already
+    elif (invite.state == ACTIVE and wanted == PartStat.ACCEPTED.value
+          and invite.partstat == PartStat.NEEDS_ACTION.value):
+        # A "yes" to an invitation that asked for one: their calendar needs no new copy (it is the
+        # same event; their client shows their own answer), so no mail. The row records the answer
+        # (the organizer's counts; the next copy we send says ACCEPTED).
+        invite.partstat = wanted
+        return None
     language = _languages([invite])[invite.id]
     note, occasion = _member_note(meeting, wanted, invite, via, language)
     _resend(meeting, [invite], partstats={invite.id: wanted},

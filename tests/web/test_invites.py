@@ -285,6 +285,19 @@ def test_three_edits_make_one_update_per_person_with_a_higher_sequence(app, smtp
     assert meeting.calendar_update_due_at is None and meeting.calendar_changes is None
 
 
+def test_people_invited_after_the_change_get_no_update(app, smtp_server):
+    group, organizer, members, meeting = setup_group(1)
+    invites.send_invitations(organizer, meeting.id)
+    meetings.update_meeting(organizer, meeting.id, {"venue_name": "Hal 3"})
+    create_member(groups=[group], name="Nina Ny")
+    assert invites.send_invitations(organizer, meeting.id).invited == 1  # with Hal 3 in it
+    db.session.expire_all()
+    assert invites.send_due(now=meeting.calendar_update_due_at + timedelta(seconds=1))["updates"] == 2
+    updated = set(db.session.scalars(select(OutboxMessage.recipients)
+                                     .where(OutboxMessage.kind == "calendar_update")))
+    assert updated == {organizer.email, members[0].email}  # not the newcomer
+
+
 def test_an_edit_taken_back_sends_nothing(app, smtp_server):
     _group, organizer, _members, meeting = setup_group(1)
     invites.send_invitations(organizer, meeting.id)
@@ -354,6 +367,8 @@ def test_afbud_on_the_web_cancels_their_copy_and_yes_again_brings_it_back(app, s
 
     rsvp.answer(members[0], meeting.id, "yes")  # the copy asked for an answer: nothing to send
     assert deliver(smtp_server) == []
+    assert invite_of(meeting, members[0]).partstat == "ACCEPTED"  # but the answer is counted
+    assert invites.invite_preview(organizer, meeting.id).replies == {"ACCEPTED": 1, "NEEDS-ACTION": 1}
 
     rsvp.answer(members[0], meeting.id, "no", message="Syg")
     (cancel,) = deliver(smtp_server)
