@@ -597,3 +597,59 @@ def test_two_update_runs_at_once_send_the_update_once(app):
     assert not errors, errors
     assert sorted(results) == [0, 6]
     assert outbox_kinds()["calendar_update"] == 6
+
+
+# --- more sign-up paths ---------------------------------------------------------------------------
+
+
+def test_a_substitute_gets_the_invitation_and_the_member_a_cancel(app, smtp_server, english):
+    _group, organizer, members, meeting = setup_group(1, languages=("en",))
+    rsvp.answer(members[0], meeting.id, "yes")
+    invites.send_invitations(organizer, meeting.id)
+    deliver(smtp_server)
+    rsvp.send_substitute(members[0], meeting.id, {"name": "Vera Vikar", "email": "vera@example.com",
+                                                  "company": ""}, message="Ferie")
+    mails = deliver(smtp_server)
+    (member_mail,) = to(mails, members[0])
+    assert method(member_mail) == "CANCEL"
+    (substitute,) = [m for m in mails if m.rcpt_tos == ["vera@example.com"]]
+    assert method(substitute) == "REQUEST" and partstat(substitute) == "ACCEPTED"
+    assert "Søren 0 Hansen cannot come to this meeting" in substitute.text()
+    assert "rsvp_guest" not in outbox_kinds()  # the invitation is the substitute's confirmation
+
+
+def test_a_waiting_guest_moved_up_gets_one_mail(app, smtp_server, english):
+    _group, organizer, members, meeting = setup_group(2, capacity=2, languages=("en",))
+    rsvp.answer(members[0], meeting.id, "yes")
+    rsvp.add_guest(members[1], meeting.id, {"name": "Bo Gæst", "email": "bo@example.com", "company": ""})
+    invites.send_invitations(organizer, meeting.id)  # members[1] and the guest hold the seats 2..3
+    deliver(smtp_server)
+    db.session.expire_all()
+    guest_copy = db.session.scalar(select(MeetingInvite).where(MeetingInvite.guest_id.is_not(None)))
+    assert guest_copy.partstat == "TENTATIVE"
+    rsvp.answer(members[0], meeting.id, "no")
+    mails = deliver(smtp_server)
+    (guest,) = [m for m in mails if m.rcpt_tos == ["bo@example.com"]]
+    assert partstat(guest) == "ACCEPTED" and guest.subject.startswith("You have a seat:")
+    assert "rsvp_promoted" not in outbox_kinds()
+
+
+def test_an_organizers_afbud_for_a_member_says_so(app, smtp_server, english):
+    _group, organizer, members, meeting = setup_group(1, languages=("en",))
+    invites.send_invitations(organizer, meeting.id)
+    deliver(smtp_server)
+    rsvp.set_member_status(organizer, meeting.id, members[0].id, "declined")
+    (mail,) = to(deliver(smtp_server), members[0])
+    assert method(mail) == "CANCEL"
+    assert "An organizer has registered that you cannot come." in mail.text()
+
+
+def test_afbud_in_an_expected_group_cancels_the_copy(app, smtp_server, english):
+    _group, organizer, members, meeting = setup_group(1, rsvp_mode="expected", languages=("en",))
+    invites.send_invitations(organizer, meeting.id)
+    deliver(smtp_server)
+    rsvp.answer(members[0], meeting.id, "no", message="Syg")
+    mails = deliver(smtp_server)
+    (mine,) = to(mails, members[0])
+    assert method(mine) == "CANCEL"
+    assert [m.subject for m in to(mails, organizer)][0].startswith("Afbud")  # the organizers' afbud mail
