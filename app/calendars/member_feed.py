@@ -38,11 +38,13 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from functools import cache
+from types import SimpleNamespace
 
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, bindparam, case, func, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
@@ -174,6 +176,7 @@ def set_show_declined(member, show: bool) -> None:
 class _Version:
     feed: CalendarFeed
     member: Member
+    network: str  # the network's name
     groups: tuple[tuple, ...]  # (id, name, timezone, rsvp_mode) of the member's groups
     since: datetime
     today: datetime  # the start of today (UTC): meetings that ended before it are past
@@ -198,10 +201,34 @@ def _status_sums():
     return columns
 
 
-def _waitlist_positions(member_id: int, window) -> dict[int, int]:
-    """{meeting id: the member's place on the waitlist} for the meetings in `window` where they
-    wait, in one query: 1 + the members and guests waiting there who asked before them (the line's
-    order is core.Book's: by queue_seq, which is unique within a meeting's line)."""
+@cache
+def _poll_statements() -> SimpleNamespace:
+    """The statements a poll runs, built once per process with bound parameters (token_hash,
+    member_id, group_ids, since): building SQLAlchemy statements costs more than running these."""
+    member_id = bindparam("member_id")
+    window = and_(Meeting.group_id.in_(bindparam("group_ids", expanding=True)),
+                  Meeting.starts_at >= bindparam("since"))
+    # The network's name (in the calendar's name) comes along with the feed: one query fewer.
+    lookup = (select(CalendarFeed, Member, NetworkSettings.name)
+              .join(Member, Member.id == CalendarFeed.member_id)
+              .outerjoin(NetworkSettings, NetworkSettings.id == 1)
+              .where(CalendarFeed.token_hash == bindparam("token_hash")))
+    groups = (select(Group.id, Group.name, Group.timezone, Group.rsvp_mode)
+              .join(Membership, Membership.group_id == Group.id)
+              .where(Membership.member_id == member_id).order_by(Group.id))
+    # Both aggregates (one row each) in one statement.
+    of_meetings = select(
+        func.count(Meeting.id).label("count"), func.max(Meeting.updated_at).label("newest"),
+        func.coalesce(func.sum(Meeting.sequence), 0).label("sequences"),
+        func.coalesce(func.sum(Meeting.id), 0).label("ids")).where(window).subquery()
+    of_answers = (
+        select(func.max(Rsvp.answered_at).label("answered"),
+               *(column.label(f"s{n}") for n, column in enumerate(_status_sums())))
+        .join(Meeting, Meeting.id == Rsvp.meeting_id)
+        .where(Rsvp.member_id == member_id, window).subquery())
+    aggregates = select(of_meetings, of_answers).select_from(of_meetings.join(of_answers, true()))
+    # The member's place on each waitlist they are on: 1 + the members and guests waiting there who
+    # asked before them (the line's order is core.Book's: by queue_seq, unique within a line).
     me = aliased(Rsvp)
     ahead_members = (select(func.count(Rsvp.id))
                      .where(Rsvp.meeting_id == me.meeting_id, Rsvp.status == RsvpStatus.WAITLISTED.value,
@@ -210,53 +237,43 @@ def _waitlist_positions(member_id: int, window) -> dict[int, int]:
                     .where(MeetingGuest.meeting_id == me.meeting_id,
                            MeetingGuest.status == GuestStatus.WAITLISTED.value,
                            MeetingGuest.queue_seq < me.queue_seq).scalar_subquery())
-    rows = db.session.execute(
-        select(me.meeting_id, 1 + ahead_members + ahead_guests).join(Meeting, Meeting.id == me.meeting_id)
-        .where(me.member_id == member_id, me.status == RsvpStatus.WAITLISTED.value, window)).tuples().all()
-    return {meeting_id: int(place) for meeting_id, place in rows}
+    positions = (select(me.meeting_id, 1 + ahead_members + ahead_guests)
+                 .join(Meeting, Meeting.id == me.meeting_id)
+                 .where(me.member_id == member_id, me.status == RsvpStatus.WAITLISTED.value, window))
+    return SimpleNamespace(lookup=lookup, groups=groups, aggregates=aggregates, positions=positions)
 
 
-def _lookup(token: str) -> tuple[CalendarFeed, Member]:
+def _lookup(token: str) -> tuple[CalendarFeed, Member, str]:
     if not is_token_shaped(token):
         raise NotFound()
-    found = db.session.execute(
-        select(CalendarFeed, Member).join(Member, Member.id == CalendarFeed.member_id)
-        .where(CalendarFeed.token_hash == _hash(token))).first()
+    found = db.session.execute(_poll_statements().lookup, {"token_hash": _hash(token)}).first()
     if found is None:
         raise NotFound()
-    feed, member = found
+    feed, member, network = found
     if not member.active:
         raise NotFound()  # a deactivated member's feed stops (their address is kept for later)
-    return feed, member
+    return feed, member, network if network is not None else NetworkSettings._unsaved_defaults().name
 
 
 def _version(token: str, now: datetime) -> _Version:
-    """The feed row, the member and a key that changes whenever the file would: a few queries."""
-    feed, member = _lookup(token)
+    """The feed row, the member and a key that changes whenever the file would: three queries (four
+    when the member waits somewhere)."""
+    statements = _poll_statements()
+    feed, member, network = _lookup(token)
     since = _since(now)
     today = since + FEED_PAST  # the same day boundary: both move once a day
-    groups = tuple(db.session.execute(
-        select(Group.id, Group.name, Group.timezone, Group.rsvp_mode)
-        .join(Membership, Membership.group_id == Group.id)
-        .where(Membership.member_id == member.id).order_by(Group.id)).tuples().all())
-    group_ids = [g[0] for g in groups]
-    window = and_(Meeting.group_id.in_(group_ids), Meeting.starts_at >= since)
+    groups = tuple(db.session.execute(statements.groups, {"member_id": member.id}).tuples().all())
+    params = {"member_id": member.id, "group_ids": [g[0] for g in groups], "since": since}
     meetings = (0, None, 0, 0)
     answers: tuple = ()
     positions: dict[int, int] = {}
-    if group_ids:
-        meetings = tuple(db.session.execute(
-            select(func.count(Meeting.id), func.max(Meeting.updated_at),
-                   func.coalesce(func.sum(Meeting.sequence), 0), func.coalesce(func.sum(Meeting.id), 0))
-            .where(window)).one())
-        answers = tuple(db.session.execute(
-            select(func.max(Rsvp.answered_at), *_status_sums())
-            .join(Meeting, Meeting.id == Rsvp.meeting_id)
-            .where(Rsvp.member_id == member.id, window)).one())
+    if groups:
+        row = tuple(db.session.execute(statements.aggregates, params).one())
+        meetings, answers = row[:4], row[4:]
         if answers[3]:  # the member waits somewhere (going: count, sum; then waitlisted: count, ...)
-            positions = _waitlist_positions(member.id, window)
+            positions = {meeting_id: int(place) for meeting_id, place
+                         in db.session.execute(statements.positions, params).tuples().all()}
     positions_key = tuple(sorted(positions.items()))
-    network = NetworkSettings.current().name
     config = current_app.config
     key = ("member", feed.id, member.id, member.language, feed.show_declined, network, groups, since, today,
            tuple(_plain(v) for v in meetings), tuple(_plain(v) for v in answers), positions_key,
@@ -264,7 +281,7 @@ def _version(token: str, now: datetime) -> _Version:
     stamps = [feeds._aware(meetings[1]), feeds._aware(answers[0]) if answers else None,
               feeds._aware(feed.created_at), feeds._aware(feed.rotated_at)]
     newest = max(s for s in stamps if s is not None)
-    return _Version(feed, member, groups, since, today, positions_key, newest, key)
+    return _Version(feed, member, network, groups, since, today, positions_key, newest, key)
 
 
 def _plain(value):
@@ -358,7 +375,7 @@ def member_feed(token: str, *, now: datetime | None = None) -> feeds.CalendarFil
                 expected = status is None and rsvp_services.is_expected_mode(meeting)
                 past = feeds._aware(meeting.ends_at) < version.today
                 events.append(_event(meeting, status, expected, positions.get(meeting.id), past=past))
-            name = _("%(network)s – my meetings", network=NetworkSettings.current().name)
+            name = _("%(network)s – my meetings", network=version.network)
         body = build_calendar(events, method="PUBLISH", name=name, refresh=FEED_REFRESH)
         return feeds._file(body, version.newest, "my-meetings.ics")
 
