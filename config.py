@@ -80,6 +80,8 @@ class Config:
     CALENDAR_UPDATE_DELAY_MINUTES = 5
     # Inbound mail (flask mail ingest/receive/fetch): bigger messages are refused; at most
     # INBOUND_KEEP_BYTES of each message is kept for an admin to look at.
+    # Private member feeds: failed token lookups per client address before its feed requests get 429.
+    CALENDAR_FEED_FAILURE_LIMIT = "30 per 10 minutes"
     INBOUND_MAX_BYTES = 10_000_000
     INBOUND_KEEP_BYTES = 1_000_000
     # `flask mail receive`: where the SMTP/LMTP receiver listens.
@@ -211,6 +213,7 @@ ENV_SETTINGS: dict[str, tuple[tuple[str, ...], Callable[[str], Any]]] = {
     "CALENDAR_REPLY_ADDRESS": (("CALENDAR_REPLY_ADDRESS",), str),
     "CALENDAR_REPLY_TOKENS": (("CALENDAR_REPLY_TOKENS",), _bool),
     "CALENDAR_UPDATE_DELAY_MINUTES": (("CALENDAR_UPDATE_DELAY_MINUTES",), int),
+    "CALENDAR_FEED_FAILURE_LIMIT": (("CALENDAR_FEED_FAILURE_LIMIT",), str),
     "INBOUND_MAX_BYTES": (("INBOUND_MAX_BYTES",), int),
     "INBOUND_KEEP_BYTES": (("INBOUND_KEEP_BYTES",), int),
     "INBOUND_LISTEN_HOST": (("INBOUND_LISTEN_HOST",), str),

@@ -1,7 +1,7 @@
 """Keep login tokens out of request logs.
 
 Login and welcome links carry their secret in the path (/login/<token>), and so do group
-invitations (/invitations/<token>). The development
+invitations (/invitations/<token>), and private calendar feeds (/calendar/<token>.ics). The development
 server (logger "werkzeug") and gunicorn (logger "gunicorn.access") log every request line, so a
 filter on both loggers replaces such secrets with "[redacted]" before any handler writes them.
 The filter is installed when the app is created, which under gunicorn happens in the worker
@@ -15,9 +15,11 @@ import re
 
 REDACTED = "[redacted]"
 # /login/<token> (login and welcome links; not the app's own pages /login/sent and
-# /login/password) and /invitations/<token> (group invitations).
+# /login/password), /invitations/<token> (group invitations) and /calendar/<token>.ics (a
+# member's private calendar feed).
 # A plain number after them is an id (e.g. /groups/<slug>/invitations/<id>/withdraw), not a token.
-_TOKEN_PATH = re.compile(r"(/login/|/invitations/)(?!(?:sent|password|\d+)(?:[/?#\s\"]|$))[^/?#\s\"]+")
+_TOKEN_PATH = re.compile(
+    r"(/login/|/invitations/|/calendar/)(?!(?:sent|password|\d+)(?:[/?#\s\"]|$))[^/?#\s\"]+")
 # Anything else that looks like one of our tokens (secrets.token_urlsafe(32): 43 characters of
 # [A-Za-z0-9_-]) in a path or a query: slugs are lower case, so demand an upper-case letter.
 _TOKEN_LIKE = re.compile(r"(?<=[/=])(?=[A-Za-z0-9_-]*[A-Z])[A-Za-z0-9_-]{32,}(?=[/?&#\s\"]|$)")
