@@ -78,10 +78,10 @@ class Config:
     CALENDAR_REPLY_TOKENS = True
     # Edits to a meeting within this many minutes become one update per person.
     CALENDAR_UPDATE_DELAY_MINUTES = 5
-    # Inbound mail (flask mail ingest/receive/fetch): bigger messages are refused; at most
-    # INBOUND_KEEP_BYTES of each message is kept for an admin to look at.
     # Private member feeds: failed token lookups per client address before its feed requests get 429.
     CALENDAR_FEED_FAILURE_LIMIT = "30 per 10 minutes"
+    # Inbound mail (flask mail ingest/receive/fetch): bigger messages are refused; at most
+    # INBOUND_KEEP_BYTES of each message is kept for an admin to look at.
     INBOUND_MAX_BYTES = 10_000_000
     INBOUND_KEEP_BYTES = 1_000_000
     # `flask mail receive`: where the SMTP/LMTP receiver listens.
