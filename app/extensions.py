@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 from flask_babel import Babel
 from flask_bootstrap import Bootstrap5
 from flask_limiter import Limiter
@@ -13,7 +15,8 @@ from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 from flask_talisman import Talisman
 from flask_wtf import CSRFProtect
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, event
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
 # Stable constraint names so Alembic migrations are identical on SQLite and PostgreSQL.
@@ -24,6 +27,21 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_wal(dbapi_connection, connection_record) -> None:
+    """SQLite files use the write-ahead log: readers and the writer no longer block each other,
+    and a commit is one append to the log (with synchronous=FULL, the default kept here, still
+    durable at commit). The outbox worker relies on it to store "sent" cheaply after each message
+    (see app/mail/outbox.py). The mode is stored in the file; a database that is busy at the
+    moment keeps its mode and gets WAL from a later connection. In-memory databases ignore it."""
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    try:
+        dbapi_connection.execute("PRAGMA journal_mode=WAL")
+    except sqlite3.OperationalError:  # locked by another connection right now
+        pass
 
 
 class Base(DeclarativeBase):

@@ -24,7 +24,9 @@ sent with transport "captured", to be read at /dev/mail. Nothing leaves the mach
 
 from __future__ import annotations
 
+import re
 import smtplib
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -32,7 +34,7 @@ from email.utils import parseaddr
 
 from flask import current_app
 from flask_mail import Connection, sanitize_address
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 
 from app.errors import Conflict, NotFound
 from app.extensions import db, mail
@@ -42,6 +44,7 @@ TRANSPORT_SMTP = "smtp"
 TRANSPORT_CAPTURED = "captured"
 MAX_BACKOFF = timedelta(hours=1)
 ERROR_MAX_CHARS = 2000
+CLAIM_SIZE = 50  # messages claimed by one UPDATE (at most this many wait for a dead worker's lease)
 
 
 Clock = Callable[[], datetime]
@@ -87,8 +90,14 @@ def backoff_delay(attempts: int, base_seconds: int, cap: timedelta = MAX_BACKOFF
     return min(timedelta(seconds=base_seconds * 2**exponent), cap)
 
 
+# A bare ASCII address needs no parsing: parseaddr and sanitize_address give it back unchanged.
+_BARE_ASCII_ADDRESS = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9.-]+")
+
+
 def envelope_address(value: str) -> str:
     """The bare address for the SMTP envelope from "Name <addr>" or "addr" (IDN domains encoded)."""
+    if _BARE_ASCII_ADDRESS.fullmatch(value):
+        return value
     address = parseaddr(value)[1] or value.strip()
     return sanitize_address(("", address))
 
@@ -192,129 +201,209 @@ def _refusal(refused: dict[str, tuple[int, bytes | str]]) -> _DeliveryError:
     return _DeliveryError("Recipient refused: " + "; ".join(parts), permanent=permanent)
 
 
-def _claim_next(after_id: int, now: datetime) -> OutboxMessage | None:
-    """Claim the oldest due pending message after `after_id` for one lease; None when none is due.
+@dataclass
+class _Claimed:
+    """A message this worker holds under a lease: the columns the send needs, read by the claim."""
 
-    The claim moves `next_attempt_at` to the end of the lease and counts the attempt, and it is
-    committed before the message goes to the SMTP server: no transaction stays open during the
-    send, and a worker that dies leaves the message to be tried again when the lease expires.
+    id: int
+    sender: str
+    recipients: str
+    raw: str
+    attempts: int  # this attempt included
+    failing_since: datetime | None
+    lease_end: datetime  # its next_attempt_at while the claim is ours
+
+    @property
+    def recipient_list(self) -> list[str]:
+        return [r for r in self.recipients.split(",") if r]
+
+
+_TABLE = OutboxMessage.__table__
+_MARK_SENT = (
+    update(_TABLE).where(_TABLE.c.id == bindparam("message"))
+    .values(status=OutboxStatus.SENT.value, sent_at=bindparam("at", type_=_TABLE.c.sent_at.type),
+            last_error="", failing_since=None, transport=bindparam("via"))
+)
+
+
+class _Store:
+    """The worker's own database connection for one batch, in autocommit mode: each claim, mark
+    and release is one statement, and so one transaction, and one round trip on PostgreSQL.
+
+    Claims, failures and releases are committed durably. The "sent" marks are committed cheaply
+    (see the module doc): PostgreSQL `synchronous_commit = off`, SQLite `synchronous = NORMAL`
+    (in WAL mode no fsync). The connection is set back before it returns to the pool, or thrown
+    away if that fails, so no other use of it ever commits cheaply.
     """
-    lease = timedelta(seconds=current_app.config["OUTBOX_LEASE_SECONDS"])
-    while True:
-        candidate = db.session.scalar(
-            select(OutboxMessage.id)
-            .where(
-                OutboxMessage.status == OutboxStatus.PENDING.value,
-                OutboxMessage.next_attempt_at <= now,
-                OutboxMessage.id > after_id,
-            )
-            .order_by(OutboxMessage.id)
-            .limit(1)
-            .with_for_update(skip_locked=True)
-        )
-        if candidate is None:
-            db.session.rollback()  # ends the read transaction
-            return None
-        # Conditional: another worker may have claimed it since (SQLite has no SKIP LOCKED).
-        claimed = db.session.execute(
-            update(OutboxMessage)
-            .where(
-                OutboxMessage.id == candidate,
-                OutboxMessage.status == OutboxStatus.PENDING.value,
-                OutboxMessage.next_attempt_at <= now,
-            )
-            .values(next_attempt_at=now + lease, attempts=OutboxMessage.attempts + 1)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        db.session.commit()
-        if claimed:
-            return db.session.get(OutboxMessage, candidate, populate_existing=True)
-        after_id = candidate
+
+    def __init__(self) -> None:
+        self.connection = db.engine.connect()
+        self.connection.execution_options(isolation_level="AUTOCOMMIT")
+        self.dialect = self.connection.dialect.name
+        self._cheap = False
+
+    def _sync(self, cheap: bool) -> None:
+        if cheap == self._cheap:
+            return
+        if self.dialect == "postgresql":
+            self.connection.exec_driver_sql(f"SET synchronous_commit = {'off' if cheap else 'on'}")
+        elif self.dialect == "sqlite":
+            self.connection.exec_driver_sql(f"PRAGMA synchronous = {'NORMAL' if cheap else 'FULL'}")
+        self._cheap = cheap
+
+    def durable(self, statement, parameters=None):
+        self._sync(False)
+        return self.connection.execute(statement, parameters)
+
+    def mark_sent(self, message: _Claimed, transport: str, now: datetime) -> None:
+        """Store "sent" for one message the server accepted, before the next one is sent."""
+        self._sync(True)
+        self.connection.execute(_MARK_SENT, {"message": message.id, "at": now, "via": transport})
+
+    def close(self) -> None:
+        try:
+            self._sync(False)
+        except Exception:
+            self.connection.invalidate()  # never back into the pool committing cheaply
+        finally:
+            self.connection.close()
 
 
-def _release(message_id: int, now: datetime) -> None:
-    """Give a claimed message back at once (the worker stops by an exception, not by dying)."""
+def _claim(store: _Store, limit: int, after_id: int, now: datetime) -> list[_Claimed]:
+    """Claim up to `limit` due pending messages after `after_id`, oldest first, for one lease.
+
+    One conditional UPDATE ... RETURNING, committed (durably) before any of them goes to the SMTP
+    server: it moves each message's `next_attempt_at` to the end of the lease and counts the
+    attempt. On PostgreSQL the candidates are picked with FOR UPDATE SKIP LOCKED (two workers
+    skip each other's rows instead of waiting), and the UPDATE re-checks that each is still
+    pending and due, so a message is never claimed twice; SQLite runs the one statement under
+    its database write lock.
+    """
+    lease_end = now + timedelta(seconds=current_app.config["OUTBOX_LEASE_SECONDS"])
+    due = (_TABLE.c.status == OutboxStatus.PENDING.value, _TABLE.c.next_attempt_at <= now)
+    candidates = (select(_TABLE.c.id).where(*due, _TABLE.c.id > after_id)
+                  .order_by(_TABLE.c.id).limit(limit))
+    if store.dialect == "postgresql":
+        # The candidates in a CTE (run once; as `IN (subquery)` the planner may rescan it inside
+        # a join, and concurrent workers then came away with nothing).
+        chosen = candidates.with_for_update(skip_locked=True).cte("claimable")
+        picked = _TABLE.c.id == chosen.c.id
+    else:
+        picked = _TABLE.c.id.in_(candidates)
+    rows = store.durable(
+        update(_TABLE)
+        .where(picked, *due)
+        .values(next_attempt_at=lease_end, attempts=_TABLE.c.attempts + 1)
+        .returning(_TABLE.c.id, _TABLE.c.sender, _TABLE.c.recipients, _TABLE.c.raw,
+                   _TABLE.c.attempts, _TABLE.c.failing_since)
+    ).all()
+    return sorted((_Claimed(*row, lease_end=lease_end) for row in rows), key=lambda m: m.id)
+
+
+def _release(store: _Store, messages: list[_Claimed], now: datetime, *, attempted: bool) -> None:
+    """Give claimed messages back at once, due `now` (the worker stops by an exception, a lost
+    connection or a stop request -- not by dying). Messages never handed to the server
+    (`attempted=False`) get their attempt back. Only what is still ours under this lease is
+    touched; if the database is what failed, the lease expires by itself."""
+    if not messages:
+        return
     try:
-        db.session.rollback()
-        db.session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == message_id, OutboxMessage.status == OutboxStatus.PENDING.value)
-            .values(next_attempt_at=now)
-            .execution_options(synchronize_session=False)
+        store.durable(
+            update(_TABLE)
+            .where(_TABLE.c.id.in_([m.id for m in messages]),
+                   _TABLE.c.status == OutboxStatus.PENDING.value,
+                   _TABLE.c.next_attempt_at == messages[0].lease_end)
+            .values(next_attempt_at=now, attempts=_TABLE.c.attempts - (0 if attempted else 1))
         )
-        db.session.commit()
-    except Exception:  # the database may be what failed; the lease then expires by itself
-        db.session.rollback()
+    except Exception:
+        current_app.logger.warning("Outbox: could not give back %s claimed message(s); they are "
+                                   "due again when their lease ends", len(messages), exc_info=True)
 
 
-def _record_failure(message: OutboxMessage, error: _DeliveryError, result: SendResult,
+def _record_failure(store: _Store, message: _Claimed, error: _DeliveryError, result: SendResult,
                     now: datetime) -> None:
+    """Store a failed attempt: failed for good, or due again after the backoff."""
     config = current_app.config
-    message.last_error = error.text[:ERROR_MAX_CHARS]
-    if message.failing_since is None:
-        message.failing_since = now
+    failing_since = message.failing_since or now
+    values: dict[str, object] = {"last_error": error.text[:ERROR_MAX_CHARS],
+                                 "failing_since": failing_since}
     give_up_after = timedelta(hours=config["OUTBOX_GIVE_UP_AFTER_HOURS"])
     max_attempts = config.get("OUTBOX_MAX_ATTEMPTS") or 0  # 0: no limit by count, only by time
-    if (error.permanent or now - message.failing_since >= give_up_after
+    if (error.permanent or now - failing_since >= give_up_after
             or (max_attempts and message.attempts >= max_attempts)):
-        message.status = OutboxStatus.FAILED.value
+        values["status"] = OutboxStatus.FAILED.value
         result.failed += 1
         current_app.logger.error("Outbox message %s failed for good: %s", message.id, error.text)
     else:
-        message.next_attempt_at = now + backoff_delay(
+        values["next_attempt_at"] = now + backoff_delay(
             message.attempts, config["OUTBOX_BACKOFF_SECONDS"],
             timedelta(seconds=config["OUTBOX_MAX_BACKOFF_SECONDS"]))
         result.retried += 1
         current_app.logger.warning("Outbox message %s attempt %s failed: %s",
                                    message.id, message.attempts, error.text)
+    store.durable(update(_TABLE).where(_TABLE.c.id == message.id).values(**values))
 
 
 def send_pending(batch_size: int = 50, *, progress: Callable[[int], object] | None = None,
                  after_id: int = 0, stop: Callable[[], bool] | None = None,
                  clock: Clock = utcnow) -> SendResult:
-    """Deliver up to `batch_size` due messages (ids above `after_id`), committing each one.
+    """Deliver up to `batch_size` due messages (ids above `after_id`), storing each one's outcome.
 
     Returns the counts; `progress(1)` is called after each message. A lost connection ends the
     batch early (the server is unreachable; no need to count an attempt against every message).
     `clock` gives the current time (tests pass their own). Call it outside any other
-    transaction: it commits.
+    transaction: the session's is rolled back, and the worker commits on a connection of its own.
     """
     transport = transport_name()
+    db.session.rollback()  # holds no lock (nor old snapshot) while the worker writes
     result = SendResult(last_id=after_id)
+    lease = timedelta(seconds=current_app.config["OUTBOX_LEASE_SECONDS"])
+    claimed: deque[_Claimed] = deque()
+    store = _Store()
     smtp = _SMTPBatch()
     try:
         while result.processed < batch_size and not (stop and stop()):
-            message = _claim_next(result.last_id, clock())
-            if message is None:
-                break
+            fresh = not claimed
+            if fresh:
+                claimed.extend(_claim(store, min(CLAIM_SIZE, batch_size - result.processed),
+                                      result.last_id, clock()))
+                if not claimed:
+                    break
+            message = claimed[0]
+            now = clock()
+            if not fresh and now > message.lease_end - lease / 2:
+                # Started this late, the exchange might outlast the lease and meet another
+                # worker's: give the rest back and claim afresh.
+                _release(store, list(claimed), now, attempted=False)
+                claimed.clear()
+                continue
+            claimed.popleft()
             result.last_id = message.id
             lost = False
             try:
                 if transport == TRANSPORT_SMTP:
                     smtp.deliver(message)
             except _DeliveryError as error:
-                _record_failure(message, error, result, clock())
+                _record_failure(store, message, error, result, clock())
                 lost = error.connection_lost
             except BaseException:
-                _release(message.id, clock())  # delivery unknown: due again, sent again as it is
+                # Delivery unknown: due again at once, sent again as it is.
+                _release(store, [message], clock(), attempted=True)
                 raise
             else:
-                message.status = OutboxStatus.SENT.value
-                message.sent_at = clock()
-                message.last_error = ""
-                message.failing_since = None
-                message.transport = transport
+                store.mark_sent(message, transport, clock())  # before the next message is sent
                 result.sent += 1
-            db.session.commit()  # "sent" is stored before the next message is claimed
             if progress is not None:
                 progress(1)
             if lost:
                 break
-    except BaseException:
-        db.session.rollback()
-        raise
     finally:
-        smtp.close()
+        try:
+            _release(store, list(claimed), clock(), attempted=False)  # claimed, never handed over
+        finally:
+            store.close()
+            smtp.close()
+            db.session.expire_all()  # the caller's objects show what the worker stored
     return result
 
 

@@ -329,7 +329,11 @@ def test_a_claimed_message_is_left_alone_until_its_lease_ends(app, smtp_server):
     message = enqueue_notice("claimed@example.test")
     now = utcnow()
     # A worker claims it and dies before the SMTP server answers (nothing else happens).
-    assert outbox._claim_next(0, now).id == message.id
+    store = outbox._Store()
+    try:
+        assert [m.id for m in outbox._claim(store, 1, 0, now)] == [message.id]
+    finally:
+        store.close()
     db.session.commit()
 
     assert send_pending(clock=lambda: now + timedelta(minutes=9)).processed == 0
