@@ -173,6 +173,10 @@ def _when(start: datetime, end: datetime, zone: str, language: str) -> str:
     return text
 
 
+def _hours(start: datetime, end: datetime, zone: str, language: str) -> str:
+    return f"{_clock(start, zone, language)}–{_clock(end, zone, language)}"
+
+
 def _clock(value: datetime, zone: str, language: str) -> str:
     return format_time(value.astimezone(ZoneInfo(zone)).time(), format="short", locale=language)
 
@@ -226,9 +230,19 @@ def change_lines(meeting: Meeting, changes: dict, language: str, *, is_guest: bo
     if "starts_at" in changes or "ends_at" in changes:
         old_start = _parse_value(changes.get("starts_at", [meeting.starts_at])[0]) or meeting.starts_at
         old_end = _parse_value(changes.get("ends_at", [meeting.ends_at])[0]) or meeting.ends_at
-        lines.append(_("The time has moved from %(old)s to %(new)s.",
-                       old=_when(old_start, old_end, zone, language),
-                       new=_when(meeting.starts_at, meeting.ends_at, zone, language)))
+        tz = ZoneInfo(zone)
+        same_day = (old_start.astimezone(tz).date() == meeting.starts_at.astimezone(tz).date()
+                    == old_end.astimezone(tz).date() == meeting.ends_at.astimezone(tz).date())
+        if same_day:  # "from 08.30-10.00 to 09.00-10.30 on Thursday 3 December 2026"
+            lines.append(_("The time has moved from %(old)s to %(new)s on %(date)s.",
+                           old=_hours(old_start, old_end, zone, language),
+                           new=_hours(meeting.starts_at, meeting.ends_at, zone, language),
+                           date=format_date(meeting.starts_at.astimezone(tz).date(), format="full",
+                                            locale=language)))
+        else:
+            lines.append(_("The time has moved from %(old)s to %(new)s.",
+                           old=_when(old_start, old_end, zone, language),
+                           new=_when(meeting.starts_at, meeting.ends_at, zone, language)))
     if "doors_open_at" in changes:
         old = _parse_value(changes["doors_open_at"][0])
         if meeting.doors_open_at is None:

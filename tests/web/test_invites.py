@@ -274,8 +274,8 @@ def test_three_edits_make_one_update_per_person_with_a_higher_sequence(app, smtp
         assert method(mail) == "REQUEST"
         assert sequence(mail) > first[mail.rcpt_tos[0]]
         text = mail.text()
-        assert "The time has moved from Wednesday, March 26, 2031, 8:30\u202fAM" in text
-        assert "to Wednesday, March 26, 2031, 9:00\u202fAM" in text
+        assert ("The time has moved from 8:30\u202fAM–10:00\u202fAM to 9:00\u202fAM–10:30\u202fAM "
+                "on Wednesday, March 26, 2031.") in text
         assert "The place has changed from" in text and "Hal 3" in text
         assert "»Morgenmøde« to »Morgenkaffe«" in text
         for name, parsed in read_all(calendar_of(mail)).items():
@@ -283,6 +283,22 @@ def test_three_edits_make_one_update_per_person_with_a_higher_sequence(app, smtp
             assert parsed[0]["summary"] == "Morgenkaffe", name
     db.session.expire_all()
     assert meeting.calendar_update_due_at is None and meeting.calendar_changes is None
+
+
+def test_a_move_to_another_day_names_both_days(app, smtp_server, english):
+    from datetime import date
+
+    _group, organizer, _members, meeting = setup_group(1, languages=("en",))
+    invites.send_invitations(organizer, meeting.id)
+    deliver(smtp_server)
+    meetings.update_meeting(organizer, meeting.id, {"date": date(2031, 4, 2)})  # across the summer change
+    db.session.expire_all()
+    invites.send_due(now=meeting.calendar_update_due_at + timedelta(seconds=1))
+    (mail,) = to(deliver(smtp_server), _members[0])
+    assert ("The time has moved from Wednesday, March 26, 2031, 8:30\u202fAM–10:00\u202fAM to Wednesday, "
+            "April 2, 2031, 8:30\u202fAM–10:00\u202fAM.") in mail.text()
+    for name, parsed in read_all(calendar_of(mail)).items():
+        assert parsed[0]["start"] == SUMMER, name  # 08:30 summer time is 06:30 UTC
 
 
 def test_people_invited_after_the_change_get_no_update(app, smtp_server):
