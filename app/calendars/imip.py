@@ -44,6 +44,7 @@ METHODS = (REQUEST, CANCEL)
 ATTACHMENT_NAMES = {REQUEST: "invite.ics", CANCEL: "cancel.ics"}
 
 _POLICY = policy.compat32.clone(linesep="\r\n", max_line_length=78)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 @dataclass(frozen=True)
@@ -71,9 +72,17 @@ def _header_text(value: str) -> str:
     return Header(value, "utf-8").encode()
 
 
+def one_line(value: str) -> str:
+    """A personal value (a name, a link) as one line: line breaks and control characters become
+    spaces, so a filled copy has only the template's own line ends."""
+    return _CONTROL.sub(" ", value)
+
+
 def address_header(name: str, email: str) -> str:
     """A To/From value: `"Name" <addr>`, the name encoded when it is not ASCII (or looks like an
-    encoded word, which a reader would otherwise decode)."""
+    encoded word, which a reader would otherwise decode). Control characters and line breaks in the
+    name become spaces: a header is one logical line."""
+    name = " ".join(one_line(name).split())
     if "=?" in name:
         return f"{Header(name, 'utf-8').encode()} <{email}>"
     return formataddr((name, email), charset="utf-8")
@@ -184,7 +193,7 @@ class MailTemplate:
         calendar_text = calendar.decode("utf-8")
         head, tail = self._head, self._tail
         for key, marker in self.markers.items():
-            value = person.values.get(key, "")
+            value = one_line(person.values.get(key, ""))
             head = head.replace(marker, value)
             tail = tail.replace(marker, str(escape(value)))
         raw = ((head + tail)
@@ -201,7 +210,7 @@ class MailTemplate:
 
         text, html = self.text, self.html
         for key, marker in self.markers.items():
-            value = person.values.get(key, "")
+            value = one_line(person.values.get(key, ""))
             text = text.replace(marker, value)
             html = html.replace(marker, str(escape(value)))
         return build_message(CalendarMail(

@@ -172,8 +172,9 @@ def person(name: str, *, email="p@example.com", values=None) -> Personal:
                                       "host": 'Karen "K" <Blixen> & Co'})
 
 
-NAMES = ["Bo", "Søren Kierkegaard Østergaard-Hansen Jensen von Langenavn", 'Anne "Lis" Berg, ApS',
-         "Ærø; Øst: Å", "José 🙂 Núñez", "=?utf-8?q?fake?=", "A" * 120, "Ølstykke " * 12]
+NAMES = ["Bo", "Eve\r\nBcc: victim@example.com", "Søren Kierkegaard Østergaard-Hansen Jensen von Langenavn",
+         'Anne "Lis" Berg, ApS', "Ærø; Øst: Å", "José 🙂 Núñez", "=?utf-8?q?fake?=", "A" * 120,
+         "Ølstykke " * 12]
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -183,7 +184,8 @@ def test_fill_equals_the_slow_build(name, method):
     copy = person(name)
     assert mail_template.fill(copy) == mail_template.slow(copy)
     message = parse(mail_template.fill(copy))
-    assert parseaddr(str(message["To"])) == (name.strip() if name.strip() else "", "p@example.com")
+    assert parseaddr(str(message["To"])) == (" ".join(name.split()), "p@example.com")
+    assert "victim" not in str(message["Bcc"] or "")
     html = message.get_body(preferencelist=("html",)).get_content()
     assert 'href="https://x.example/rsvp/a.b-c/yes?x=1&amp;y=2"' in html
     assert "Karen &#34;K&#34; &lt;Blixen&gt; &amp; Co" in html
@@ -192,14 +194,18 @@ def test_fill_equals_the_slow_build(name, method):
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(name=st.text(st.characters(blacklist_categories=("Cc", "Cs")), max_size=80),
-       host=st.text(st.characters(blacklist_categories=("Cc", "Cs")), max_size=40))
+@given(name=st.text(st.characters(blacklist_categories=("Cs",)), max_size=80),
+       host=st.text(st.characters(blacklist_categories=("Cs",)), max_size=40))
 def test_fill_equals_the_slow_build_for_any_name(name, host):
     mail_template = template()
     copy = person(name, values={"first_name": name, "yes_url": "https://x.example/y", "host": host})
     raw = mail_template.fill(copy)
     assert raw == mail_template.slow(copy)
     message = parse(raw)
+    headers = raw.split("\r\n\r\n", 1)[0]
+    lines = headers.split("\r\n")
+    assert all(line[:1] in (" ", "\t") or ": " in line for line in lines), "one header per line"
+    assert [k for k in message.keys() if k == "To"] == ["To"]
     sent = calendar_part(message).get_payload(decode=True)
     assert Calendar.from_ical(sent).walk("VEVENT")[0]["ATTENDEE"] == "mailto:p@example.com"
     assert attachment(message).get_payload(decode=True) == sent
