@@ -79,6 +79,17 @@ def test_the_form_explains_both_settings_and_saves_them(app, login, english):
     assert (world.a.invite_days_before, world.a.reminder_time) == (None, None)
 
 
+def test_in_danish_the_form_reads_as_an_organizer_says_it(app, client, login):
+    """(Needs the Danish catalog with this work's strings, /tmp/i18n-invui/strings.po.)"""
+    world = build_world()
+    login(world.organizer)
+    page = client.get(f"/groups/{world.a.slug}/edit").get_data(as_text=True)
+    assert "Send kalenderinvitationer automatisk" in page and "dage før mødet" in page
+    assert "Påmindelse dagen før, kl." in page
+    assert _web_error(client, "da", world.a, "invite_days_before", "91") == (
+        "Skriv et antal dage fra 0 til 90, eller lad feltet stå tomt, hvis I selv sender invitationerne.")
+
+
 @pytest.mark.parametrize("typed, stored", [("0", 0), ("90", 90), (" 14 ", 14)])
 def test_days_at_the_edges_are_kept(app, login, english, typed, stored):
     world = build_world()

@@ -232,3 +232,20 @@ def test_the_confirm_page_says_when_the_group_would_send_them_by_itself(client, 
             "You can send them now instead.") in confirm
     client.post(f"/meetings/{world.meeting.id}/invitations")
     assert "data-invitations-automatic" not in _text(client.get(f"/meetings/{world.meeting.id}/invitations"))
+
+
+def test_in_danish_an_organizer_reads_what_happens(client, login, world):
+    """(Needs the Danish catalog with this work's strings, /tmp/i18n-invui/strings.po.)"""
+    with client.session_transaction() as session:
+        session["lang"] = "da"
+    login(world.organizer)
+    page = _text(client.get(f"/meetings/{world.meeting.id}"))
+    assert ">Send invitationer</a>" in page
+    confirm = _text(client.get(f"/meetings/{world.meeting.id}/invitations"))
+    assert "4 personer får en invitation med svarknapper til deres kalender." in confirm
+    assert ">Send 4 invitationer</button>" in confirm
+    response = client.post(f"/meetings/{world.meeting.id}/invitations")
+    page = _text(client.get(response.headers["Location"]))
+    assert "Invitationer sendt til 4. De ligger i indbakken om få minutter." in page
+    assert re.search(r"Invitationer sendt \d+\. \w+\.? \d{4} kl\. \d\d\.\d\d", page)
+    assert "4 har fået en" in page and "0 har svaret" in page
