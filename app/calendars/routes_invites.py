@@ -13,11 +13,13 @@ its button and status line.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
+from babel.dates import format_skeleton, format_time
 from flask import flash, redirect, render_template, url_for
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from app.calendars import invites
@@ -81,6 +83,17 @@ def replied_count(preview: invites.InvitePreview) -> int:
     return sum(count for partstat, count in preview.replies.items() if partstat != "NEEDS-ACTION")
 
 
+def sent_when(sent_at: datetime, tz: str) -> str:
+    """"Invitations sent 3 Dec at 09:12" in the reader's language and the group's zone (the year
+    only when it is not this year)."""
+    zone = ZoneInfo(tz)
+    local = sent_at.astimezone(zone)
+    locale = str(get_locale())
+    skeleton = "MMMd" if local.year == utcnow().astimezone(zone).year else "yMMMd"
+    return _("Invitations sent %(date)s at %(time)s", date=format_skeleton(skeleton, local, locale=locale),
+             time=format_time(local.time(), format="short", locale=locale))
+
+
 def invitation_status(meeting: Meeting) -> invites.InvitePreview | None:
     """For the meeting page: the invitations' numbers if the viewer may send them, else None."""
     if not getattr(current_user, "is_authenticated", False):
@@ -93,7 +106,7 @@ def invitation_status(meeting: Meeting) -> invites.InvitePreview | None:
 
 @bp.app_context_processor
 def invitation_helpers() -> dict:
-    """Templates: `invitation_status(meeting)`, `invitations_replied(preview)` and
-    `invitations_open(meeting)`."""
+    """Templates: `invitation_status(meeting)`, `invitations_replied(preview)`,
+    `invitations_open(meeting)` and `invitations_sent_when(sent_at, tz)`."""
     return {"invitation_status": invitation_status, "invitations_replied": replied_count,
-            "invitations_open": is_open}
+            "invitations_open": is_open, "invitations_sent_when": sent_when}

@@ -247,5 +247,21 @@ def test_in_danish_an_organizer_reads_what_happens(client, login, world):
     response = client.post(f"/meetings/{world.meeting.id}/invitations")
     page = _text(client.get(response.headers["Location"]))
     assert "Invitationer sendt til 4. De ligger i indbakken om få minutter." in page
-    assert re.search(r"Invitationer sendt \d+\. \w+\.? \d{4} kl\. \d\d\.\d\d", page)
+    assert re.search(r"Invitationer sendt \d+\. \w+\.? kl\. \d\d\.\d\d", page)  # this year: no year
     assert "4 har fået en" in page and "0 har svaret" in page
+
+
+def test_the_sent_time_leaves_out_this_year(app, world):
+    from datetime import UTC, datetime
+
+    from flask_babel import force_locale
+
+    from app.calendars.routes_invites import sent_when
+
+    with app.test_request_context(), force_locale("en"):
+        assert sent_when(datetime(2025, 12, 3, 8, 12, tzinfo=UTC), "Europe/Copenhagen") == \
+            "Invitations sent Dec 3, 2025 at 9:12\u202fAM"
+        now = utcnow()
+        assert str(now.year) not in sent_when(now, "Europe/Copenhagen")
+    with app.test_request_context(), force_locale("da"):
+        assert "3. dec. 2025" in sent_when(datetime(2025, 12, 3, 8, 12, tzinfo=UTC), "Europe/Copenhagen")
