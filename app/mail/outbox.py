@@ -34,7 +34,7 @@ from email.utils import parseaddr
 
 from flask import current_app
 from flask_mail import Connection, sanitize_address
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import func, select, update
 
 from app.errors import Conflict, NotFound
 from app.extensions import db, mail
@@ -122,6 +122,9 @@ class _SMTPBatch:
 
     def __init__(self) -> None:
         self._connection: Connection | None = None
+        # Run once during the next delivery, while the server answers its MAIL FROM (then cleared):
+        # the worker stores the previous message's "sent" there, before this one's DATA.
+        self.meanwhile: Callable[[], object] | None = None
 
     def _host(self) -> smtplib.SMTP:
         if self._connection is None:
@@ -140,11 +143,12 @@ class _SMTPBatch:
 
     def deliver(self, message: OutboxMessage) -> None:
         """Hand one message to the server; raises _DeliveryError unless every recipient was accepted."""
+        meanwhile, self.meanwhile = self.meanwhile, None
         host = self._host()
         recipients = [envelope_address(r) for r in message.recipient_list]
         try:
-            refused = host.sendmail(envelope_address(message.sender), recipients,
-                                    message.raw.encode("utf-8"))
+            refused = self._sendmail(host, envelope_address(message.sender), recipients,
+                                     message.raw.encode("utf-8"), meanwhile)
         except OSError as exc:  # smtplib.SMTPException is an OSError too
             if isinstance(exc, smtplib.SMTPRecipientsRefused):
                 error = _refusal(exc.recipients)
@@ -165,6 +169,51 @@ class _SMTPBatch:
             raise error from exc
         if refused:  # some recipients accepted, some refused
             raise _refusal(refused)
+
+    def _sendmail(self, host: smtplib.SMTP, sender: str, recipients: list[str], raw: bytes,
+                  meanwhile: Callable[[], object] | None) -> dict:
+        """`smtplib.SMTP.sendmail` step by step, with `meanwhile` run after MAIL FROM is written
+        and before its answer is read: the database and the SMTP server work at the same time."""
+        host.ehlo_or_helo_if_needed()
+        options = f" size={len(raw)}" if host.does_esmtp and host.has_extn("size") else ""
+        host.putcmd("mail", f"FROM:{smtplib.quoteaddr(sender)}{options}")
+        if meanwhile is not None:
+            try:
+                meanwhile()
+            except BaseException:
+                self._drop()  # the session is mid-command: not reusable
+                raise
+        code, answer = host.getreply()
+        if code != 250:
+            self._reset(host, code)
+            raise smtplib.SMTPSenderRefused(code, answer, sender)
+        refused = {}
+        for recipient in recipients:
+            code, answer = host.rcpt(recipient)
+            if code not in (250, 251):
+                refused[recipient] = (code, answer)
+            if code == 421:
+                host.close()
+                raise smtplib.SMTPRecipientsRefused(refused)
+        if len(refused) == len(recipients):
+            self._reset(host, code)
+            raise smtplib.SMTPRecipientsRefused(refused)
+        code, answer = host.data(raw)
+        if code != 250:
+            self._reset(host, code)
+            raise smtplib.SMTPDataError(code, answer)
+        return refused
+
+    @staticmethod
+    def _reset(host: smtplib.SMTP, code: int) -> None:
+        """After a refusal, as smtplib does: 421 means the server is closing; else RSET."""
+        if code == 421:
+            host.close()
+            return
+        try:
+            host.rset()
+        except smtplib.SMTPServerDisconnected:
+            pass
 
     def _drop(self) -> None:
         connection, self._connection = self._connection, None
@@ -219,11 +268,12 @@ class _Claimed:
 
 
 _TABLE = OutboxMessage.__table__
-_MARK_SENT = (
-    update(_TABLE).where(_TABLE.c.id == bindparam("message"))
-    .values(status=OutboxStatus.SENT.value, sent_at=bindparam("at", type_=_TABLE.c.sent_at.type),
-            last_error="", failing_since=None, transport=bindparam("via"))
-)
+# "sent" for one message, run on the driver's own cursor (a prepared statement on PostgreSQL):
+# it runs once per message, and SQLAlchemy's statement handling would cost as much as the
+# database does.
+_MARK_SENT_SQL = ("UPDATE outbox_messages SET status = 'sent', sent_at = {at}, last_error = '', "
+                  "failing_since = NULL, transport = {via} WHERE id = {message}")
+_PLACEHOLDERS = {"postgresql": "%({})s", "sqlite": ":{}"}
 
 
 class _Store:
@@ -241,6 +291,11 @@ class _Store:
         self.connection.execution_options(isolation_level="AUTOCOMMIT")
         self.dialect = self.connection.dialect.name
         self._cheap = False
+        placeholder = _PLACEHOLDERS.get(self.dialect)
+        self._mark_sql = placeholder and _MARK_SENT_SQL.format(
+            **{name: placeholder.format(name) for name in ("at", "via", "message")})
+        self._time = _TABLE.c.sent_at.type.bind_processor(self.connection.dialect) or (lambda t: t)
+        self._cursor = None
 
     def _sync(self, cheap: bool) -> None:
         if cheap == self._cheap:
@@ -258,10 +313,24 @@ class _Store:
     def mark_sent(self, message: _Claimed, transport: str, now: datetime) -> None:
         """Store "sent" for one message the server accepted, before the next one is sent."""
         self._sync(True)
-        self.connection.execute(_MARK_SENT, {"message": message.id, "at": now, "via": transport})
+        values = {"message": message.id, "at": self._time(now), "via": transport}
+        if self._mark_sql is None:  # another database: through SQLAlchemy
+            self.connection.execute(
+                update(_TABLE).where(_TABLE.c.id == message.id)
+                .values(status=OutboxStatus.SENT.value, sent_at=now, last_error="",
+                        failing_since=None, transport=transport))
+            return
+        if self._cursor is None:
+            self._cursor = self.connection.connection.dbapi_connection.cursor()
+        if self.dialect == "postgresql":
+            self._cursor.execute(self._mark_sql, values, prepare=True)
+        else:
+            self._cursor.execute(self._mark_sql, values)
 
     def close(self) -> None:
         try:
+            if self._cursor is not None:
+                self._cursor.close()
             self._sync(False)
         except Exception:
             self.connection.invalidate()  # never back into the pool committing cheaply
@@ -361,6 +430,13 @@ def send_pending(batch_size: int = 50, *, progress: Callable[[int], object] | No
     claimed: deque[_Claimed] = deque()
     store = _Store()
     smtp = _SMTPBatch()
+    accepted: list[tuple[_Claimed, datetime]] = []  # the server has it; "sent" not stored yet
+
+    def store_sent() -> None:
+        while accepted:
+            sent, at = accepted.pop()
+            store.mark_sent(sent, transport, at)
+
     try:
         while result.processed < batch_size and not (stop and stop()):
             fresh = not claimed
@@ -382,8 +458,11 @@ def send_pending(batch_size: int = 50, *, progress: Callable[[int], object] | No
             lost = False
             try:
                 if transport == TRANSPORT_SMTP:
+                    smtp.meanwhile = store_sent  # the previous "sent", before this one's DATA
                     smtp.deliver(message)
+                store_sent()  # if the delivery did not (a refusal, a test's stand-in)
             except _DeliveryError as error:
+                store_sent()
                 _record_failure(store, message, error, result, clock())
                 lost = error.connection_lost
             except BaseException:
@@ -391,7 +470,7 @@ def send_pending(batch_size: int = 50, *, progress: Callable[[int], object] | No
                 _release(store, [message], clock(), attempted=True)
                 raise
             else:
-                store.mark_sent(message, transport, clock())  # before the next message is sent
+                accepted.append((message, clock()))  # stored during the next message's MAIL FROM
                 result.sent += 1
             if progress is not None:
                 progress(1)
@@ -399,6 +478,7 @@ def send_pending(batch_size: int = 50, *, progress: Callable[[int], object] | No
                 break
     finally:
         try:
+            store_sent()
             _release(store, list(claimed), clock(), attempted=False)  # claimed, never handed over
         finally:
             store.close()
