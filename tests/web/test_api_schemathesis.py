@@ -102,6 +102,8 @@ def test_the_document_lists_every_api_operation(app):
         "PUT /api/v1/meetings/{meeting_id}/rsvps/{member_id}",
         "POST /api/v1/meetings/{meeting_id}/waitlist/promote",
         "DELETE /api/v1/meetings/{meeting_id}/guests/{guest_id}",
+        "GET /api/v1/meetings/{meeting_id}/invitations",
+        "POST /api/v1/meetings/{meeting_id}/invitations",
     ])
 
 
