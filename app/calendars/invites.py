@@ -464,6 +464,24 @@ def _uninvited(meeting: Meeting, default_language: str) -> list[_Copy]:
     return copies
 
 
+def _count_uninvited(meeting: Meeting) -> int:
+    """How many `_uninvited` would return, counted in SQL (the meeting page shows it)."""
+    members = db.session.scalar(
+        select(func.count(Member.id))
+        .join(Membership, and_(Membership.member_id == Member.id, Membership.group_id == meeting.group_id))
+        .where(Member.active.is_(True),
+               ~exists().where(MeetingInvite.meeting_id == meeting.id, MeetingInvite.member_id == Member.id),
+               ~exists().where(Rsvp.meeting_id == meeting.id, Rsvp.member_id == Member.id,
+                               Rsvp.status == RsvpStatus.DECLINED.value))) or 0
+    guests = db.session.scalar(
+        select(func.count(MeetingGuest.id))
+        .where(MeetingGuest.meeting_id == meeting.id,
+               MeetingGuest.status.in_([GuestStatus.GOING.value, GuestStatus.WAITLISTED.value]),
+               ~exists().where(MeetingInvite.meeting_id == meeting.id,
+                               MeetingInvite.guest_id == MeetingGuest.id))) or 0
+    return members + guests
+
+
 def _create_invites(meeting: Meeting, copies: Sequence[_Copy], now: datetime) -> None:
     """Insert the MeetingInvite rows (one executemany) and set each copy's `invite_id`."""
     rows = [{"meeting_id": meeting.id, "member_id": c.member_id, "guest_id": c.guest_id, "email": c.email,
@@ -526,7 +544,7 @@ def invite_preview(user, meeting_id: int) -> InvitePreview:
     """How many would get an invitation now, how many have one, and what their copies say
     (organizers and admins of the meeting's group; else PermissionDenied/NotFound)."""
     meeting = _meeting_to_manage(user, meeting_id, lock=False)
-    to_invite = len(_uninvited(meeting, NetworkSettings.get().default_language))
+    to_invite = _count_uninvited(meeting)
     replies = dict(db.session.execute(
         select(MeetingInvite.partstat, func.count()).where(MeetingInvite.meeting_id == meeting.id,
                                                            MeetingInvite.state == ACTIVE)
