@@ -219,6 +219,7 @@ def test_a_second_send_invites_only_new_members(app, smtp_server):
 def test_members_who_sent_afbud_get_no_invitation(app, smtp_server):
     _group, organizer, members, meeting = setup_group(2)
     rsvp.answer(members[0], meeting.id, "no", message="Ferie")
+    assert invites.invite_preview(organizer, meeting.id).to_invite == 2
     result = invites.send_invitations(organizer, meeting.id)
     assert result.invited == 2  # the organizer and members[1]
     assert invite_of(meeting, members[0]) is None
