@@ -451,7 +451,7 @@ def _apply_guest(invite: MeetingInvite, partstat: str) -> _Result:
     if partstat == PartStat.DECLINED.value:
         _record(invite, partstat)
         try:
-            rsvp.cancel_guest_seat(guest.id)
+            rsvp.cancel_guest_seat(guest.id, via="calendar")
         except DomainError as refusal:
             db.session.rollback()
             invite = db.session.get(MeetingInvite, invite_id)

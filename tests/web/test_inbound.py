@@ -22,7 +22,7 @@ from app.calendars.feeds import meeting_uid
 from app.calendars.reply_address import make_token, reply_address
 from app.extensions import db
 from app.inbound.services import ingest
-from app.models import GuestStatus, MeetingGuest, OutboxMessage, Rsvp, RsvpStatus
+from app.models import GuestStatus, MeetingGuest, OutboxMessage, Rsvp, RsvpStatus, utcnow
 from app.models.calendar import InboundMail, MeetingInvite
 from tests.factories import add_membership, create_admin, create_meeting, create_member, create_organizer
 
@@ -443,8 +443,13 @@ def _guest_invite(setup, **guest_values):
 
 def test_a_guest_declining_gives_up_the_seat(setup):
     guest, invite = _guest_invite(setup)
+    setup.meeting.invitations_sent_at = utcnow()  # invitations went out: the guest holds a copy
+    db.session.commit()
+    mails_before = len(outbox_to(guest.email))
     mail = ingest(setup.reply("apple_declined.eml", invite=invite))
     assert mail.outcome == "applied", mail.detail
+    # They declined in their calendar, which already shows it: no CANCEL or other mail back.
+    assert len(outbox_to(guest.email)) == mails_before
     db.session.expire_all()
     assert db.session.get(MeetingGuest, guest.id).status == GuestStatus.CANCELLED.value
     assert db.session.get(MeetingInvite, invite.id).partstat == "DECLINED"
