@@ -682,14 +682,23 @@ def _due_invitation_ids(now: datetime) -> list[int]:
         ~exists().where(Rsvp.meeting_id == Meeting.id, Rsvp.member_id == Member.id,
                         Rsvp.status == RsvpStatus.DECLINED.value))
     rows = db.session.execute(
-        select(Meeting.id, Meeting.starts_at, Group.invite_days_before)
+        select(Meeting.id, Meeting.starts_at, Group.invite_days_before, Group.timezone)
         .join(Group, Group.id == Meeting.group_id)
         .where(Group.invite_days_before.is_not(None), Meeting.status == "scheduled",
                Meeting.starts_at > now, Meeting.starts_at <= now + timedelta(days=366),
                or_(Meeting.invitations_sent_at.is_(None), member_without_copy))
         .order_by(Meeting.starts_at, Meeting.id)).all()
-    return [meeting_id for meeting_id, starts_at, days in rows
-            if _aware(starts_at) <= now + timedelta(days=days)]
+    return [meeting_id for meeting_id, starts_at, days, zone in rows
+            if invitations_due(_aware(starts_at), days, zone, now)]
+
+
+def invitations_due(starts_at: datetime, days_before: int, zone: str, now: datetime) -> bool:
+    """Whether a meeting's automatic invitations are due: from the start of the day `days_before`
+    days before the meeting's local date, on the group's wall clock (0: on the meeting's own day,
+    before it starts)."""
+    tz = ZoneInfo(zone)
+    first_day = starts_at.astimezone(tz).date() - timedelta(days=days_before)
+    return now.astimezone(tz).date() >= first_day
 
 
 def _locked_meeting(meeting_id: int) -> Meeting | None:
@@ -704,7 +713,8 @@ def _due_invitations(meeting_id: int, now: datetime) -> int:
     meeting = _locked_meeting(meeting_id)
     if (meeting is None or meeting.is_cancelled or _aware(meeting.starts_at) <= now
             or meeting.group.invite_days_before is None
-            or _aware(meeting.starts_at) > now + timedelta(days=meeting.group.invite_days_before)):
+            or not invitations_due(_aware(meeting.starts_at), meeting.group.invite_days_before,
+                                   meeting.group.timezone, now)):
         return 0
     return _invite_all(meeting, now)
 

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, time, timedelta
 from email import policy
 from email.parser import BytesParser
 from email.utils import parseaddr
+from zoneinfo import ZoneInfo
 
 import pytest
 from icalendar import Calendar
@@ -670,3 +671,28 @@ def test_afbud_in_an_expected_group_cancels_the_copy(app, smtp_server, english):
     (mine,) = to(mails, members[0])
     assert method(mine) == "CANCEL"
     assert [m.subject for m in to(mails, organizer)][0].startswith("Afbud")  # the organizers' afbud mail
+
+
+@pytest.mark.parametrize(("now", "days", "due"), [
+    # A meeting on Thursday 3 December 2026 at 08:30 Copenhagen time (07:30 UTC).
+    (datetime(2026, 12, 2, 22, 59, tzinfo=UTC), 0, False),  # 23:59 on Wednesday, local
+    (datetime(2026, 12, 2, 23, 0, tzinfo=UTC), 0, True),  # 00:00 on the meeting's own day
+    (datetime(2026, 11, 25, 22, 59, tzinfo=UTC), 7, False),
+    (datetime(2026, 11, 25, 23, 0, tzinfo=UTC), 7, True),  # from the start of the day a week before
+    # 39 days before is Sunday 25 October, the day summer time ends: it starts at 00:00 CEST.
+    (datetime(2026, 10, 24, 22, 0, tzinfo=UTC), 39, True),
+    (datetime(2026, 10, 24, 21, 59, tzinfo=UTC), 39, False),
+])
+def test_automatic_invitations_are_due_from_the_start_of_the_local_day(now, days, due):
+    starts_at = datetime(2026, 12, 3, 7, 30, tzinfo=UTC)
+    assert invites.invitations_due(starts_at, days, "Europe/Copenhagen", now) is due
+
+
+def test_send_due_with_zero_days_invites_on_the_meetings_morning(app, smtp_server):
+    now = datetime.now(UTC)
+    _group, _organizer, _members, meeting = setup_group(1, starts_at=now + timedelta(days=2),
+                                                        invite_days_before=0)
+    assert invites.send_due(now=now)["invitations"] == 0
+    morning = datetime.combine((meeting.starts_at.astimezone(ZoneInfo("Europe/Copenhagen"))).date(),
+                               datetime.min.time(), tzinfo=ZoneInfo("Europe/Copenhagen"))
+    assert invites.send_due(now=morning.astimezone(UTC))["invitations"] == 2
