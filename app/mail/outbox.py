@@ -1,22 +1,44 @@
-"""The outbox worker: delivers due messages over SMTP, one message at a time, each under a lease.
+"""The outbox worker: delivers due messages over SMTP, a batch at a time, each message under a lease.
 
-Delivery is at-least-once, with a window of one message per worker. A worker *claims* the oldest
-due message by moving its ``next_attempt_at`` a lease (OUTBOX_LEASE_SECONDS) into the future in a
-short committed transaction (a conditional UPDATE, so two workers never claim the same message;
-on PostgreSQL the candidate is picked with ``FOR UPDATE SKIP LOCKED``). No transaction is open
-while the SMTP server has the message. As soon as the server accepts it, the message is marked
-sent and committed -- before the next message is claimed. If the worker dies in between, the
-message stays pending and claimed; once the lease expires another run sends the very same raw
-text with the same Message-ID, so receivers can recognise (and drop) the duplicate. A dead
-worker's claim is not taken over before its lease expires, so a message is never sent by two
-workers at the same time while its first worker might still be talking to the server.
+Delivery is at-least-once, with a window of one message per worker:
+
+- *Claim*: the worker takes up to CLAIM_SIZE (50) of the oldest due messages at once with one
+  conditional UPDATE ... RETURNING, committed before anything goes to the SMTP server: it moves
+  their ``next_attempt_at`` a lease (OUTBOX_LEASE_SECONDS) into the future and counts the attempt.
+  On PostgreSQL the candidates are picked with ``FOR UPDATE SKIP LOCKED`` and the UPDATE re-checks
+  that each is still pending and due; on SQLite the statement runs under the database's write
+  lock. So two workers never hold the same message.
+- *Send*: the claimed messages go one after the other over one SMTP connection. No transaction is
+  open while the server has a message (the worker uses a connection of its own in autocommit
+  mode: each claim, mark and release is one statement).
+- *Mark*: each message the server accepted is stored as sent in its own small commit, made while
+  the server answers the next message's MAIL FROM and always before that message's DATA. So when
+  a worker dies, at most one message the server had accepted is not yet marked: once the lease
+  expires another run sends the very same raw text with the same Message-ID, so receivers can
+  recognise (and drop) the duplicate. The rest of a dead worker's claim (messages never handed
+  to the server) also waits for the lease -- up to 50 messages are delayed, none is lost or sent
+  twice. A worker that stops by itself (a stop request, a lost connection, an exception) gives
+  its untried messages back at once, with their attempt uncounted.
+- The marks are committed *cheaply*: on PostgreSQL with ``synchronous_commit = off`` (the commit
+  does not wait for the WAL flush; a crash of the *database server* can lose the last ~0.6 s of
+  marks -- never claims, which stay synchronous), on SQLite with ``synchronous = NORMAL`` in WAL
+  mode (no fsync; a power loss or OS crash, which kills the worker too, can lose the marks since
+  the last checkpoint). Those messages are then sent again after their lease, with the same
+  Message-ID: the same kind of duplicate as above, in a rarer case. The connection is set back
+  to durable commits before it returns to the pool.
+- A dead worker's claim is not taken over before its lease expires, and a worker does not start
+  a message in the second half of its lease (it gives the rest back and claims afresh), so a
+  message is never sent by two workers at the same time while the first might still be talking
+  to the server.
 
 Failures: a permanent refusal (a 5xx answer to the message, e.g. an unknown recipient) fails the
 message at once -- repeating it cannot help, and repeated bounces hurt the sender's reputation.
 Anything else (connection refused, timeouts, 4xx answers) is retried with exponential backoff
 (OUTBOX_BACKOFF_SECONDS doubling, at most OUTBOX_MAX_BACKOFF_SECONDS) until the message has been
 failing for OUTBOX_GIVE_UP_AFTER_HOURS (two days by default, so a weekend's outage heals by
-itself); then it is failed. `flask outbox retry` and /admin/mail put failed messages back.
+itself); then it is failed. A lost connection ends the batch: the message in flight counts one
+attempt, the rest of the claim is given back untried. `flask outbox retry` and /admin/mail put
+failed messages back.
 
 Without MAIL_SERVER, in development (DEV_MAIL_PAGE), messages are "captured" instead: marked
 sent with transport "captured", to be read at /dev/mail. Nothing leaves the machine.
