@@ -172,6 +172,7 @@ def attendees_payload(attendees: services.AttendeeList) -> dict[str, Any]:
         "full": True,
         "capacity": meeting.capacity,
         "going": sorted(going, key=str.casefold),
+        "others_going": 0,  # organizers see every name
         "guests_going": attendees.counts.guests,
         "counts": counts_payload(attendees.counts),
         "attendees": entries,
@@ -185,6 +186,7 @@ def going_payload(going: services.GoingList) -> dict[str, Any]:
         "full": False,
         "capacity": going.capacity,
         "going": going.names,
+        "others_going": going.others_going,
         "guests_going": going.guests_going,
     }
 

@@ -253,7 +253,10 @@ class RsvpListSchema(Schema):
         "description": "true: the organizers' view with `counts` and `attendees`"})
     capacity = fields.Integer(required=True, allow_none=True)
     going = fields.List(fields.String(), required=True, metadata={
-        "description": "Names of the members going (the expected included), by name"})
+        "description": "Names of the members going (the expected included), by name; members who "
+                       "chose not to be named are left out (organizers and admins see everyone)"})
+    others_going = fields.Integer(required=True, metadata={
+        "description": "Members going who chose not to be named in `going` (0 for organizers)"})
     guests_going = fields.Integer(required=True, metadata={
         "description": "How many guests and substitutes come (without their names)"})
     counts = fields.Nested(CountsSchema, metadata={"description": "Organizers and admins only"})

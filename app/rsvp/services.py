@@ -1318,31 +1318,37 @@ def attendee_list(user, meeting_id: int) -> AttendeeList:
 @dataclass
 class GoingList:
     """Who comes, as every member of the group may see it: the names of the members going (the
-    expected included) and how many guests come, without their names."""
+    expected included) who share their attendance, how many others come without being named, and
+    how many guests come, without their names."""
 
     meeting: Meeting
     mode: str
     names: list[str]
     guests_going: int
     capacity: int | None
+    others_going: int = 0  # members going who chose not to be named (Member.share_attendance)
 
 
 def going_names(user, meeting_id: int) -> GoingList:
     """"Hvem kommer" for the group's members (and its organizers and admins). A member's name is a
-    profile field every member of the group may see (app.visibility); contact details, afbud
-    messages and guests' names are for the organizers (`attendee_list`)."""
+    profile field every member of the group may see (app.visibility), but a member may choose not
+    to be named in these lists (`share_attendance`, their profile): they are counted instead,
+    except for the organizers and for themself. Contact details, afbud messages and guests' names
+    are for the organizers (`attendee_list`)."""
     meeting = _visible_meeting(user, meeting_id)
-    if not permissions.can_manage_group(user, meeting.group):
+    organizer = permissions.can_manage_group(user, meeting.group)
+    if not organizer:
         _ensure_member(user, meeting)
-    names = list(db.session.scalars(
-        select(Member.name).join(Rsvp, Rsvp.member_id == Member.id)
-        .where(Rsvp.meeting_id == meeting.id, Rsvp.status == RsvpStatus.GOING.value)).all())
+    going_ids = list(db.session.scalars(
+        select(Rsvp.member_id).where(Rsvp.meeting_id == meeting.id, Rsvp.status == RsvpStatus.GOING.value)))
     if is_expected_mode(meeting):
-        expected = expected_member_ids(meeting)
-        if expected:
-            names += db.session.scalars(select(Member.name).where(Member.id.in_(expected))).all()
+        going_ids += expected_member_ids(meeting)
+    rows = db.session.execute(
+        select(Member.id, Member.name, Member.share_attendance).where(Member.id.in_(going_ids))).all() \
+        if going_ids else []
+    names = [name for member_id, name, shared in rows if shared or organizer or member_id == user.id]
     guests = db.session.scalar(
         select(func.count(MeetingGuest.id))
         .where(MeetingGuest.meeting_id == meeting.id, MeetingGuest.status == GuestStatus.GOING.value))
     return GoingList(meeting, mode_of(meeting), sorted(names, key=str.casefold), guests or 0,
-                     meeting.capacity)
+                     meeting.capacity, others_going=len(rows) - len(names))

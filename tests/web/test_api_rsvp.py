@@ -395,7 +395,7 @@ def test_a_member_sees_only_the_names_going_and_the_organizers_everything(client
     seen = client.get(scene.url("/rsvps"), headers=scene.headers(fourth))
     assert seen.status_code == 200
     assert seen.json == {"meeting_id": scene.meeting.id, "mode": "opt_in", "full": False, "capacity": 2,
-                         "going": [member.name], "guests_going": 1}
+                         "going": [member.name], "others_going": 0, "guests_going": 1}
     text = seen.get_data(as_text=True)
     assert "Gitte" not in text and "@" not in text and "Syg" not in text and second.name not in text
 
@@ -584,7 +584,7 @@ def test_the_document_describes_the_sign_up_operations(client):
         "meeting_id", "mode", "status", "expected", "waitlist_position", "message", "late", "answered_at",
         "guests", "substitute"}
     assert set(schemas["RsvpList"]["required"]) == {
-        "meeting_id", "mode", "full", "capacity", "going", "guests_going"}
+        "meeting_id", "mode", "full", "capacity", "going", "others_going", "guests_going"}
 
 
 def test_stored_meeting_is_untouched_by_sign_ups(client, scene):

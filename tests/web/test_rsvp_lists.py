@@ -364,3 +364,29 @@ def test_the_edit_form_says_a_lower_capacity_moves_nobody(client, app, login):
     assert "Nobody loses their seat; you choose on the attendee list who moves to the waitlist." in help_text
     new = client.get(f"/groups/{group.slug}/meetings/new").get_data(as_text=True)
     assert "Nobody loses their seat" not in new  # nobody is going yet
+
+
+def test_members_who_do_not_share_their_attendance_are_counted_not_named(app, client):
+    """The profile's "Vis mit navn for de andre, der kommer": other members see a count, the
+    member themself and the organizers still see the name."""
+    from app.extensions import db as _db
+    from app.rsvp import services as _rsvp
+    from tests.factories import create_group as _group
+    from tests.factories import create_meeting as _meeting
+    from tests.factories import create_member as _member
+    from tests.factories import create_organizer as _organizer
+
+    group = _group(name="Deling")
+    organizer = _organizer(group, name="Olga Organizer")
+    shy = _member(groups=[group], name="Sofie Stille")
+    open_ = _member(groups=[group], name="Aage Åben")
+    meeting = _meeting(group=group)
+    shy.share_attendance = False
+    _db.session.commit()
+    for person in (shy, open_):
+        _rsvp.answer(person, meeting.id, "yes")
+    seen_by_other = _rsvp.going_names(open_, meeting.id)
+    assert seen_by_other.names == ["Aage Åben"] and seen_by_other.others_going == 1
+    assert _rsvp.going_names(shy, meeting.id).names == ["Aage Åben", "Sofie Stille"]
+    by_organizer = _rsvp.going_names(organizer, meeting.id)
+    assert by_organizer.names == ["Aage Åben", "Sofie Stille"] and by_organizer.others_going == 0
