@@ -11,9 +11,8 @@ Delivery is at-least-once, with a window of one message per worker:
 - *Send*: the claimed messages go one after the other over one SMTP connection. No transaction is
   open while the server has a message (the worker uses a connection of its own in autocommit
   mode: each claim, mark and release is one statement).
-- *Mark*: each message the server accepted is stored as sent in its own small commit, made while
-  the server answers the next message's MAIL FROM and always before that message's DATA. So when
-  a worker dies, at most one message the server had accepted is not yet marked: once the lease
+- *Mark*: each message the server accepted is stored as sent in its own small commit, right
+  after the server's "250" and before the next message is handed over. So when a worker dies, at most one message the server had accepted is not yet marked: once the lease
   expires another run sends the very same raw text with the same Message-ID, so receivers can
   recognise (and drop) the duplicate. The rest of a dead worker's claim (messages never handed
   to the server) also waits for the lease -- up to 50 messages are delayed, none is lost or sent
@@ -144,9 +143,6 @@ class _SMTPBatch:
 
     def __init__(self) -> None:
         self._connection: Connection | None = None
-        # Run once during the next delivery, while the server answers its MAIL FROM (then cleared):
-        # the worker stores the previous message's "sent" there, before this one's DATA.
-        self.meanwhile: Callable[[], object] | None = None
 
     def _host(self) -> smtplib.SMTP:
         if self._connection is None:
@@ -165,12 +161,11 @@ class _SMTPBatch:
 
     def deliver(self, message: OutboxMessage) -> None:
         """Hand one message to the server; raises _DeliveryError unless every recipient was accepted."""
-        meanwhile, self.meanwhile = self.meanwhile, None
         host = self._host()
         recipients = [envelope_address(r) for r in message.recipient_list]
         try:
-            refused = self._sendmail(host, envelope_address(message.sender), recipients,
-                                     message.raw.encode("utf-8"), meanwhile)
+            refused = host.sendmail(envelope_address(message.sender), recipients,
+                                    message.raw.encode("utf-8"))
         except OSError as exc:  # smtplib.SMTPException is an OSError too
             if isinstance(exc, smtplib.SMTPRecipientsRefused):
                 error = _refusal(exc.recipients)
@@ -191,51 +186,6 @@ class _SMTPBatch:
             raise error from exc
         if refused:  # some recipients accepted, some refused
             raise _refusal(refused)
-
-    def _sendmail(self, host: smtplib.SMTP, sender: str, recipients: list[str], raw: bytes,
-                  meanwhile: Callable[[], object] | None) -> dict:
-        """`smtplib.SMTP.sendmail` step by step, with `meanwhile` run after MAIL FROM is written
-        and before its answer is read: the database and the SMTP server work at the same time."""
-        host.ehlo_or_helo_if_needed()
-        options = f" size={len(raw)}" if host.does_esmtp and host.has_extn("size") else ""
-        host.putcmd("mail", f"FROM:{smtplib.quoteaddr(sender)}{options}")
-        if meanwhile is not None:
-            try:
-                meanwhile()
-            except BaseException:
-                self._drop()  # the session is mid-command: not reusable
-                raise
-        code, answer = host.getreply()
-        if code != 250:
-            self._reset(host, code)
-            raise smtplib.SMTPSenderRefused(code, answer, sender)
-        refused = {}
-        for recipient in recipients:
-            code, answer = host.rcpt(recipient)
-            if code not in (250, 251):
-                refused[recipient] = (code, answer)
-            if code == 421:
-                host.close()
-                raise smtplib.SMTPRecipientsRefused(refused)
-        if len(refused) == len(recipients):
-            self._reset(host, code)
-            raise smtplib.SMTPRecipientsRefused(refused)
-        code, answer = host.data(raw)
-        if code != 250:
-            self._reset(host, code)
-            raise smtplib.SMTPDataError(code, answer)
-        return refused
-
-    @staticmethod
-    def _reset(host: smtplib.SMTP, code: int) -> None:
-        """After a refusal, as smtplib does: 421 means the server is closing; else RSET."""
-        if code == 421:
-            host.close()
-            return
-        try:
-            host.rset()
-        except smtplib.SMTPServerDisconnected:
-            pass
 
     def _drop(self) -> None:
         connection, self._connection = self._connection, None
@@ -452,13 +402,6 @@ def send_pending(batch_size: int = 50, *, progress: Callable[[int], object] | No
     claimed: deque[_Claimed] = deque()
     store = _Store()
     smtp = _SMTPBatch()
-    accepted: list[tuple[_Claimed, datetime]] = []  # the server has it; "sent" not stored yet
-
-    def store_sent() -> None:
-        while accepted:
-            sent, at = accepted.pop()
-            store.mark_sent(sent, transport, at)
-
     try:
         while result.processed < batch_size and not (stop and stop()):
             fresh = not claimed
@@ -480,11 +423,8 @@ def send_pending(batch_size: int = 50, *, progress: Callable[[int], object] | No
             lost = False
             try:
                 if transport == TRANSPORT_SMTP:
-                    smtp.meanwhile = store_sent  # the previous "sent", before this one's DATA
                     smtp.deliver(message)
-                store_sent()  # if the delivery did not (a refusal, a test's stand-in)
             except _DeliveryError as error:
-                store_sent()
                 _record_failure(store, message, error, result, clock())
                 lost = error.connection_lost
             except BaseException:
@@ -492,7 +432,7 @@ def send_pending(batch_size: int = 50, *, progress: Callable[[int], object] | No
                 _release(store, [message], clock(), attempted=True)
                 raise
             else:
-                accepted.append((message, clock()))  # stored during the next message's MAIL FROM
+                store.mark_sent(message, transport, clock())  # before the next message goes
                 result.sent += 1
             if progress is not None:
                 progress(1)
@@ -500,7 +440,6 @@ def send_pending(batch_size: int = 50, *, progress: Callable[[int], object] | No
                 break
     finally:
         try:
-            store_sent()
             _release(store, list(claimed), clock(), attempted=False)  # claimed, never handed over
         finally:
             store.close()
