@@ -1,19 +1,23 @@
 """Invitations to 500 members, from "send" until a local SMTP server accepted them all, as a ratio to
 sending the same 500 prebuilt messages with plain smtplib over one connection, in the same run.
 
-    python -m bench.invitations [--members 500] [--rounds 3] [--profile]
+    python -m bench.invitations [--members 500] [--rounds 3] [--profile] [--server-in-process]
 
 - ours: `app.calendars.invites.send_invitations` (renders and builds the 500 iMIP mails and writes
   them and the 500 invitation rows to the outbox in one transaction) and then the outbox worker
-  (`app.mail.outbox.send_all_due`: claims, delivers and marks each message sent, one committed
-  transaction per message, over one SMTP connection per batch) until the server has accepted all;
+  (`app.mail.outbox.send_all_due`: claims up to 50 messages per committed UPDATE, sends them over
+  one SMTP connection and stores each one as sent as soon as the server accepted it) until the
+  server has accepted all;
 - plain: the very same raw messages, read back from the outbox beforehand, handed to one
   `smtplib.SMTP` connection with `sendmail` one after the other.
 
-The SMTP server is aiosmtpd on a free local port in this process (it counts what it accepts and
-parses nothing), the same for both. Each round invites to a new meeting; the two are measured in
-turn, alternating which goes first, and the medians are compared, because the machine is shared
-and absolute times vary. The aim: ours at most 2x plain.
+The SMTP server is aiosmtpd on a free local port (it counts what it accepts and parses nothing),
+the same for both, in a process of its own: as a thread of this process it would compete for the
+interpreter lock with whichever client is measured, slowing most the one that does more Python
+work between messages (`--server-in-process` measures that way, as the first version did). Each
+round invites to a new meeting; the two are measured in turn, alternating which goes first, and
+the medians are compared, because the machine is shared and absolute times vary. The aim: ours at
+most 2x plain.
 
 Runs on a fresh SQLite file by default; BENCH_DATABASE_URL (e.g. postgresql://...) measures on
 that database instead (its tables are dropped and created).
