@@ -45,7 +45,8 @@ def _chosen_backends(config) -> set[str]:
 
 @pytest.hookimpl(tryfirst=True)  # before `-m` reads the markers added here
 def pytest_collection_modifyitems(config, items):
-    """`--backends sqlite`: leave out the PostgreSQL variants and the `postgres`-marked tests.
+    """`--backends sqlite`: leave out the PostgreSQL variants and the `postgres`-marked tests; the
+    SQLite variants of `postgres_only` tests are always left out.
 
     Every PostgreSQL variant gets the `postgres` marker, so `-m "not postgres"` does the same."""
     chosen = _chosen_backends(config)
@@ -57,7 +58,7 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.postgres)
         if (backend and backend not in chosen) or (
             "postgresql" not in chosen and item.get_closest_marker("postgres")
-        ):
+        ) or (backend == "sqlite" and item.get_closest_marker("postgres_only")):
             drop.append(item)
         else:
             keep.append(item)
@@ -67,6 +68,10 @@ def pytest_collection_modifyitems(config, items):
 
 
 def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "postgres_only: a test on the `app` fixture that needs PostgreSQL (row locks "
+        "with threads, advisory locks): its SQLite variant is left out, not skipped",
+    )
     config.addinivalue_line(
         "markers", "own_app: the test changes the app beyond its config (e.g. adds a route), so it "
         "gets an app built for it alone instead of the session's shared one",

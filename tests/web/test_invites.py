@@ -510,13 +510,13 @@ def test_send_due_invites_within_the_groups_days_and_later_joiners(app, smtp_ser
 HOLD_KEY = 771_010
 
 
+@pytest.mark.postgres_only
 @pytest.mark.parametrize("how", ["button", "cron"])
 def test_two_sends_at_once_invite_everyone_once(app, how, tmp_path):
     """Two organizers press "send" (or cron runs twice) at the same moment: the first holds the
     meeting's row lock (and waits for the test's advisory lock, so the second is certainly
     waiting for the row), the second then finds everyone invited."""
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("row locks with threads: PostgreSQL")
+    assert db.engine.dialect.name == "postgresql"  # postgres_only: row locks with threads
     import psycopg
 
     now = datetime.now(UTC)
@@ -576,10 +576,10 @@ def wait_for_count(connection, query: str, count: int) -> None:
     wait_for(lambda: connection.execute(query).fetchone()[0] >= count, query)
 
 
+@pytest.mark.postgres_only
 def test_two_update_runs_at_once_send_the_update_once(app):
     """send_due's updates: the second run waits for the first's row lock and finds nothing due."""
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("row locks with threads: PostgreSQL")
+    assert db.engine.dialect.name == "postgresql"  # postgres_only: row locks with threads
     import psycopg
 
     _group, organizer, _members, meeting = setup_group(5)
