@@ -18,8 +18,8 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from app.cli_loop import run_every
 from app.extensions import db
-from app.mail.cli import _stop_on_signals
 from app.models import utcnow
 
 
@@ -55,15 +55,8 @@ def _run_once(now: datetime | None) -> bool:
 
 def run_loop(interval: float, stop: threading.Event) -> None:
     """Run, wait `interval` seconds, again -- until `stop` is set (SIGINT/SIGTERM set it)."""
-    with _stop_on_signals(stop):
-        click.echo(f"Calendar mail every {interval:g} s; Ctrl-C to stop.")
-        try:
-            while not stop.is_set():
-                _run_once(None)
-                stop.wait(interval)
-        except KeyboardInterrupt:
-            click.echo("Interrupted.", err=True)
-    click.echo("Stopped.")
+    run_every(interval, stop, lambda: _run_once(None),
+              started=f"Calendar mail every {interval:g} s; Ctrl-C to stop.", stopped="Stopped.")
 
 
 def _parse_now(ctx, param, value: str | None) -> datetime | None:

@@ -20,17 +20,16 @@ import ipaddress
 import logging
 import os
 import re
-import signal
 import ssl
 import sys
 import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from app.cli_loop import stop_on_signals
 from app.extensions import db
 
 log = logging.getLogger("app.inbound")
@@ -47,24 +46,6 @@ def _ingest(raw: bytes, **kwargs):
     from app.inbound.services import ingest
 
     return ingest(raw, **kwargs)
-
-
-@contextmanager
-def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
-    def ask_to_stop(signum, frame):
-        stop.set()
-
-    previous = {}
-    try:
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            previous[signum] = signal.signal(signum, ask_to_stop)
-    except ValueError:  # not the main thread (tests): the caller sets `stop` itself
-        pass
-    try:
-        yield
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
 
 
 # --- receive: SMTP / LMTP ------------------------------------------------------------------------------
@@ -245,7 +226,7 @@ def _fetch_command(loop: bool, interval: float) -> None:
         click.echo(_count_line(counts))
         return
     stop = threading.Event()
-    with _stop_on_signals(stop):
+    with stop_on_signals(stop):
         click.echo(f"Fetching mail every {interval:g} s; Ctrl-C to stop.")
         while not stop.is_set():
             try:
@@ -314,7 +295,7 @@ def init_app(app: Flask) -> None:
         host = host or app.config.get("INBOUND_LISTEN_HOST") or "127.0.0.1"
         port = port if port is not None else int(app.config.get("INBOUND_LISTEN_PORT") or 2525)
         stop = threading.Event()
-        with _stop_on_signals(stop):
+        with stop_on_signals(stop):
             try:
                 run_receiver(app, host, port, lmtp=lmtp, stop=stop)
             except OSError as exc:

@@ -5,15 +5,13 @@ Operator output, in English like Flask's own commands.
 
 from __future__ import annotations
 
-import signal
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import click
 from flask import Flask
 from flask.cli import with_appcontext
 
+from app.cli_loop import run_every
 from app.errors import DomainError
 from app.extensions import db
 from app.mail import outbox
@@ -36,41 +34,11 @@ def _send_once(batch_size: int, stop: threading.Event | None = None, *, quiet: b
     click.echo(_summary(result))
 
 
-@contextmanager
-def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
-    """The first SIGINT/SIGTERM asks the loop to stop after the current message; a second SIGINT
-    interrupts at once (the message in flight then stays pending and is sent again later)."""
-
-    def ask_to_stop(signum, frame):
-        if stop.is_set() and signum == signal.SIGINT:
-            raise KeyboardInterrupt
-        stop.set()
-        click.echo(f"\nStopping after the current message ({signal.Signals(signum).name}).", err=True)
-
-    previous = {}
-    try:
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            previous[signum] = signal.signal(signum, ask_to_stop)
-    except ValueError:  # not the main thread: no signal handling, Ctrl-C still raises
-        pass
-    try:
-        yield
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
-
-
 def run_loop(interval: float, batch_size: int, stop: threading.Event) -> None:
     """Send what is due, wait `interval` seconds, again -- until `stop` is set."""
-    with _stop_on_signals(stop):
-        click.echo(f"Outbox worker polling every {interval:g} s; Ctrl-C to stop.")
-        try:
-            while not stop.is_set():
-                _send_once(batch_size, stop, quiet=True)
-                stop.wait(interval)
-        except KeyboardInterrupt:
-            click.echo("Interrupted.", err=True)
-    click.echo("Outbox worker stopped.")
+    run_every(interval, stop, lambda: _send_once(batch_size, stop, quiet=True),
+              started=f"Outbox worker polling every {interval:g} s; Ctrl-C to stop.",
+              stopped="Outbox worker stopped.", what="the current message")
 
 
 def register(app: Flask) -> None:

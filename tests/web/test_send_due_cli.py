@@ -152,7 +152,7 @@ def test_loop_runs_again_survives_a_failure_and_stops_on_sigterm(runner, world, 
     assert result.exit_code == 0, result.output
     assert "Failed: RuntimeError: a hiccup" in result.output
     assert result.output.count("Invitations 0, updates 0, reminders 0.") >= 2
-    assert "Stopping after the current message (SIGTERM)." in result.output
+    assert "Stopping after the current run (SIGTERM)." in result.output
     assert result.output.rstrip().endswith("Stopped.")
     assert signal.getsignal(signal.SIGTERM) is before  # the handler is put back
     assert all(now is None for now in calls)  # each run asks for the time anew
