@@ -160,19 +160,25 @@ def _clean_rsvp_mode(data: Mapping[str, object], current: Group | None, errors: 
     return DEFAULT_RSVP_MODE
 
 
+def _whole_number(value: object, *, too_long: int) -> int | None:
+    """A whole number, or its digits as text (what a form sends); None for anything else. More
+    than 9 digits count as `too_long` (out of every range, without converting huge text)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        digits = value.strip()
+        return int(digits) if len(digits) <= 9 else too_long
+    return None
+
+
 def _clean_guest_limit(data: Mapping[str, object], current: Group | None, errors: FieldErrors) -> int:
     """How many guests one member may bring to a meeting, 0 to MAX_GUEST_LIMIT; left out: unchanged.
     A whole number, or its digits as text (what a form sends); anything else is a field error."""
     if "guest_limit" not in data:
         return current.guest_limit if current is not None else DEFAULT_GUEST_LIMIT
-    value = data.get("guest_limit")
-    number: int | None = None
-    if isinstance(value, int) and not isinstance(value, bool):
-        number = value
-    elif isinstance(value, float) and value.is_integer():
-        number = int(value)
-    elif isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
-        number = int(value.strip()) if len(value.strip()) <= 6 else MAX_GUEST_LIMIT + 1
+    number = _whole_number(data.get("guest_limit"), too_long=MAX_GUEST_LIMIT + 1)
     if number is None or not 0 <= number <= MAX_GUEST_LIMIT:
         errors.add("guest_limit",
                    _("Please enter a number of guests from 0 to %(max)d.", max=MAX_GUEST_LIMIT))
@@ -204,14 +210,7 @@ def _clean_invite_days_before(data: Mapping[str, object], current: Group | None,
     value = data.get("invite_days_before")
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    number: int | None = None
-    if isinstance(value, int) and not isinstance(value, bool):
-        number = value
-    elif isinstance(value, float) and value.is_integer():
-        number = int(value)
-    elif isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
-        digits = value.strip()
-        number = int(digits) if len(digits) <= 20 else DB_INT_MAX + 1
+    number = _whole_number(value, too_long=DB_INT_MAX + 1)
     if number is not None and not int_in_range(number):  # the words of the forms and the API schemas
         errors.add("invite_days_before", str(NUMBER_RANGE_MESSAGE))
         return None
