@@ -12,9 +12,10 @@ Delivery is at-least-once, with a window of one message per worker:
   open while the server has a message (the worker uses a connection of its own in autocommit
   mode: each claim, mark and release is one statement).
 - *Mark*: each message the server accepted is stored as sent in its own small commit, right
-  after the server's "250" and before the next message is handed over. So when a worker dies, at most one message the server had accepted is not yet marked: once the lease
-  expires another run sends the very same raw text with the same Message-ID, so receivers can
-  recognise (and drop) the duplicate. The rest of a dead worker's claim (messages never handed
+  after the server's "250" and before the next message is handed over. So when a worker dies, at
+  most one message the server had accepted is not yet marked: once the lease expires another run
+  sends the very same raw text with the same Message-ID, so receivers can recognise (and drop)
+  the duplicate. The rest of a dead worker's claim (messages never handed
   to the server) also waits for the lease -- up to 50 messages are delayed, none is lost or sent
   twice. A worker that stops by itself (a stop request, a lost connection, an exception) gives
   its untried messages back at once, with their attempt uncounted.
