@@ -1,6 +1,8 @@
-"""Run every benchmark and print a table. Numbers are medians; ratios compare to a baseline
-(GET /healthz, one trivial query) measured in the same process, because these machines are
-shared and noisy and absolute times vary from run to run."""
+"""Run every benchmark and print its tables. Numbers are medians; ratios compare to a baseline
+measured in the same run (GET /healthz, one trivial query; for the invitations, the same messages
+sent with plain smtplib), because these machines are shared and noisy and absolute times vary
+from run to run. The tables: pages, CSV import and login timing; the member feed; invitations to
+500 members; sign-up throughput on a live server (PostgreSQL only)."""
 
 from __future__ import annotations
 
@@ -39,6 +41,18 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'benchmark':55} {'median ms':>10} {'x baseline':>11}")
     for name, ms in rows:
         print(f"{name:55} {ms:10.2f} {ms / baseline:11.1f}")
+    from bench import invitations, member_feed
+
+    print()
+    with tempfile.TemporaryDirectory() as tmp:  # its own app and database: its own /healthz baseline
+        feed_rows = member_feed.run(Path(tmp), repeat=args.repeat, measure=measure)
+    feed_baseline = feed_rows[0][1]
+    print(f"{'member feed benchmark':55} {'median ms':>10} {'x /healthz':>11}")
+    for name, ms in feed_rows:
+        print(f"{name:55} {ms:10.2f} {ms / feed_baseline:11.1f}")
+    print()
+    with tempfile.TemporaryDirectory() as tmp:  # SQLite, or BENCH_DATABASE_URL; ratios to plain smtplib
+        print(invitations.report(invitations.run(Path(tmp))))
     import psycopg
 
     from bench import rsvp_throughput  # a live gunicorn server on PostgreSQL: its own table
