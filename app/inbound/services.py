@@ -55,7 +55,7 @@ from app.errors import Conflict, DomainError, NotFound, PermissionDenied
 from app.extensions import db
 from app.inbound import parse
 from app.models import GuestStatus, Meeting, NetworkSettings, RsvpStatus, utcnow
-from app.models.calendar import InboundMail, InboundOutcome, MeetingInvite, PartStat
+from app.models.calendar import InboundMail, InboundOutcome, InviteState, MeetingInvite, PartStat
 
 log = logging.getLogger("app.inbound")
 
@@ -388,6 +388,10 @@ def _apply_member(invite: MeetingInvite, partstat: str, comment: str) -> _Result
     reply = "yes" if partstat == PartStat.ACCEPTED.value else "no"
     # Recorded before the answer, so the answer's commit carries it (nothing half-applied).
     _record(invite, partstat)
+    if reply == "yes" and invite.state == InviteState.CANCELLED.value:
+        # A yes from a copy we had cancelled (afbud on the web, then Accept in the calendar): the
+        # event is in their calendar again, so later updates and a cancellation must reach it.
+        invite.state = InviteState.ACTIVE.value
     try:
         outcome = rsvp.answer(member, invite.meeting_id, reply, via="calendar",
                               message=_clean_comment(comment) if reply == "no" else None)

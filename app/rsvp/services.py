@@ -34,6 +34,7 @@ from app.input_guard import int_in_range, normalize_newlines
 from app.models import (
     GuestKind,
     GuestStatus,
+    InviteState,
     Meeting,
     MeetingGuest,
     MeetingInvite,
@@ -1084,11 +1085,13 @@ def on_meeting_changed(meeting: Meeting, fields=None, **_extra) -> None:
 
 def on_meeting_cancelled(meeting: Meeting, reason: str = "", **_extra) -> None:
     """Tell everyone going or waiting (members, guests, substitutes) that the meeting is off.
-    People who hold a calendar invitation for it are left out: their calendar CANCEL
-    (app.calendars.invites) is their cancellation mail, with the same reason."""
+    People who hold an active calendar invitation for it are left out: their calendar CANCEL
+    (app.calendars.invites, sent to active copies only) is their cancellation mail, with the same
+    reason."""
     seats = _Seats(meeting)
     copies = db.session.execute(select(MeetingInvite.member_id, MeetingInvite.guest_id)
-                                .where(MeetingInvite.meeting_id == meeting.id)).all()
+                                .where(MeetingInvite.meeting_id == meeting.id,
+                                       MeetingInvite.state == InviteState.ACTIVE.value)).all()
     members_with_copy = {member_id for member_id, _guest in copies if member_id is not None}
     guests_with_copy = {guest_id for _member, guest_id in copies if guest_id is not None}
     for rsvp in seats.rsvps.values():

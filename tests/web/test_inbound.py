@@ -595,3 +595,22 @@ def test_a_reply_to_our_own_invitation_is_applied(app, english):
     mail = ingest(_reply_to_invitation(sent, "DECLINED"))
     assert mail.outcome == "applied", mail.detail
     assert rsvp_of(member, meeting).status == "declined"
+
+
+def test_accept_in_the_calendar_after_afbud_on_the_web_makes_the_copy_active_again(setup):
+    # Afbud on the web cancelled their copy; pressing Accept in the calendar afterwards signs them
+    # up again, and the copy counts again: a later cancellation of the meeting must reach them.
+    setup.invite.state = "cancelled"
+    db.session.commit()
+    assert ingest(setup.reply()).outcome == "applied"
+    db.session.expire_all()
+    assert rsvp_of(setup.member, setup.meeting).status == RsvpStatus.GOING.value
+    assert db.session.get(MeetingInvite, setup.invite.id).state == "active"
+
+
+def test_a_decline_in_the_calendar_leaves_a_cancelled_copy_cancelled(setup):
+    setup.invite.state = "cancelled"
+    db.session.commit()
+    assert ingest(setup.reply("apple_declined.eml")).outcome == "applied"
+    db.session.expire_all()
+    assert db.session.get(MeetingInvite, setup.invite.id).state == "cancelled"

@@ -375,6 +375,21 @@ def test_without_invitations_the_plain_cancellation_mail_still_goes(app, smtp_se
     assert outbox_kinds() == {"rsvp_cancelled": 1}
 
 
+def test_someone_going_whose_copy_was_cancelled_still_hears_of_the_cancellation(app, smtp_server):
+    # A going member whose calendar copy is cancelled (no active copy, so no calendar CANCEL) gets
+    # the plain cancellation mail: nobody who is coming is left without word.
+    _group, organizer, members, meeting = setup_group(1)
+    invites.send_invitations(organizer, meeting.id)
+    deliver(smtp_server)
+    rsvp.answer(members[0], meeting.id, "yes")
+    invite_of(meeting, members[0]).state = "cancelled"
+    db.session.commit()
+    meetings.cancel_meeting(organizer, meeting.id, "")
+    mails = to(deliver(smtp_server), members[0])
+    assert len(mails) == 1
+    assert mails[0].message.get_content_type() != "multipart/mixed" or b"text/calendar" not in mails[0].raw
+
+
 # --- a person's own answer ------------------------------------------------------------------------
 
 
