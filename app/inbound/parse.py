@@ -120,6 +120,8 @@ def _decode_header(raw: object) -> str:
     """A header's value in words: RFC 2047 encoded words decoded, folding undone, never raising."""
     if raw is None:
         return ""
+    if isinstance(raw, email.header.Header):  # compat32's form of a header with raw 8-bit bytes
+        return clean_text(" ".join(_eight_bit_header(raw).split()))
     text = str(raw)
     try:
         decoded = str(email.header.make_header(email.header.decode_header(text)))
@@ -182,6 +184,21 @@ def parse_message(raw: bytes, *, max_bytes: int | None = None) -> ParsedMail:
     return parsed
 
 
+def _eight_bit_header(header: email.header.Header) -> str:
+    """A header with raw 8-bit bytes (RFC 6532 UTF-8, common from phones and webmail; compat32
+    marks them unknown-8bit) read as UTF-8, or Windows-1252 when it is not UTF-8."""
+    words = []
+    for chunk, charset in email.header.decode_header(header):
+        if isinstance(chunk, str):
+            words.append(chunk)
+            continue
+        try:
+            words.append(chunk.decode(charset if charset and charset != "unknown-8bit" else "utf-8"))
+        except (LookupError, UnicodeDecodeError):
+            words.append(chunk.decode("cp1252", "replace"))
+    return "".join(words)
+
+
 def _header_block(raw: bytes) -> bytes:
     for separator in (b"\r\n\r\n", b"\n\n"):
         end = raw.find(separator)
@@ -200,9 +217,9 @@ def _read_headers_only(raw: bytes, parsed: ParsedMail) -> None:
     for name, value in items:
         values.setdefault(str(name).lower(), []).append(str(value))
 
-    def first(name: str) -> str:
-        found = values.get(name)
-        return _decode_header(found[0]) if found else ""
+    def first(name: str) -> str:  # from the parsed value (a Header when it has raw 8-bit bytes)
+        found = next((value for key, value in items if str(key).lower() == name), None)
+        return _decode_header(found) if found is not None else ""
 
     parsed.message_id = first("message-id")[:500]
     parsed.sender = first("from")[:320]

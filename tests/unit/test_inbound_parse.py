@@ -315,3 +315,13 @@ if st is not None:
         for text in (parsed.sender, parsed.subject, parsed.message_id, *parsed.recipients):
             assert "\x00" not in text
             text.encode("utf-8")
+
+
+def test_raw_utf8_headers_are_read_as_utf8():
+    # RFC 6532: phones and webmail send 8-bit UTF-8 in Subject and From (no encoded words).
+    raw = ("From: Søren Ærø <soren@example.test>\r\nTo: svar@kaffeklub.test\r\n"
+           "Subject: Accepteret: Morgenmøde i Kaffeklub Vest\r\n\r\nhej\r\n").encode()
+    parsed = parse_message(raw)
+    assert parsed.subject == "Accepteret: Morgenmøde i Kaffeklub Vest"
+    assert parsed.sender == "Søren Ærø <soren@example.test>"
+    assert ("Subject", "Accepteret: Morgenmøde i Kaffeklub Vest") in parsed.headers
