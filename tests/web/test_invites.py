@@ -338,6 +338,17 @@ def test_no_update_without_invitations_or_for_unmaterial_changes(app):
     assert meeting.calendar_update_due_at is None
 
 
+def test_a_title_that_names_the_group_is_not_followed_by_the_group_again(app, smtp_server, english):
+    _group, organizer, members, meeting = setup_group(1, languages=("en",))
+    meeting.title = "Morgenmøde i Kaffeklub Vest"
+    db.session.commit()
+    invites.send_invitations(organizer, meeting.id)
+    (mail,) = to(deliver(smtp_server), members[0])
+    html = mail.message.get_body(preferencelist=("html",)).get_content()
+    assert "Morgenmøde i Kaffeklub Vest\r\n" in mail.text()
+    assert "(Kaffeklub Vest)" not in mail.text() and "(Kaffeklub Vest)" not in html
+
+
 # --- cancellations --------------------------------------------------------------------------------
 
 
