@@ -90,6 +90,17 @@ def test_reload_back_and_a_second_post_send_nothing_again(client, login, world):
     assert "Invitations sent to" not in page
 
 
+@pytest.mark.parametrize(("mode", "counted"), [("expected", True), ("opt_in", False)])
+def test_in_an_expected_group_no_answer_yet_counts_as_going(client, login, world, mode, counted):
+    world.group.rsvp_mode = mode
+    db.session.commit()
+    login(world.organizer)
+    client.post(f"/meetings/{world.meeting.id}/invitations")
+    page = _text(client.get(f"/meetings/{world.meeting.id}/invitations"))
+    assert "have not answered yet" in page
+    assert ("have not answered yet (counted as going)" in page) is counted
+
+
 def test_a_new_member_gets_the_button_for_new_members(client, login, world):
     login(world.organizer)
     client.post(f"/meetings/{world.meeting.id}/invitations")
