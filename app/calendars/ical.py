@@ -38,9 +38,10 @@ from icalendar import (
     vDuration,
     vText,
 )
+from icalendar.parser.parameter import Parameters
 
-__all__ = ["Attendee", "EventData", "build_calendar", "clean_text", "parse_calendar", "party_lines",
-           "with_parties"]
+__all__ = ["Attendee", "EventData", "PartyLines", "build_calendar", "clean_text", "parse_calendar",
+           "party_lines", "with_parties"]
 
 _WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -339,6 +340,117 @@ def party_lines(organizer_email: str, organizer_name: str, attendees: Sequence[A
                                         RSVP="TRUE" if attendee.rsvp else "FALSE"))
     raw = event.to_ical()
     return raw[len(b"BEGIN:VEVENT\r\n"):-len(b"END:VEVENT\r\n")]
+
+
+class PartyLines:
+    """`party_lines` for many messages that differ only in the organizer's address and their one
+    attendee (iMIP: a copy per person), byte for byte, with a few string operations per person
+    instead of an icalendar Event (500 invitations spent about 50 ms in `party_lines`).
+
+    The lines are written once by `party_lines` itself with markers in place of the attendee's
+    CN parameter and of both addresses; each person's CN parameter is written by icalendar's
+    `Parameters` (its quoting and RFC 6868 escaping), and the lines are folded as icalendar folds
+    them (`_fold`). Values icalendar treats specially take `party_lines` itself: an empty name (no
+    CN), a backslash or caret (icalendar keeps an escape pair on one line when folding), CR or LF
+    (vCalAddress refuses them). Should the template not have the expected shape (another
+    icalendar version), every call takes `party_lines`."""
+
+    def __init__(self, organizer_name: str, partstat: str = "NEEDS-ACTION", rsvp: bool = True):
+        self.organizer_name = organizer_name
+        self.partstat = partstat
+        self.rsvp = rsvp
+        self._template = _party_template(organizer_name, partstat, rsvp)
+        self._quick = self._template is not None
+
+    def __call__(self, organizer_email: str, name: str, email: str) -> bytes:
+        """The ORGANIZER and ATTENDEE lines for one copy, as `party_lines` writes them."""
+        if self._quick:
+            lines = self._lines(organizer_email, name, email)
+            if lines is not None:
+                return lines
+        return self._slow(organizer_email, name, email)
+
+    def _slow(self, organizer_email: str, name: str, email: str) -> bytes:
+        return party_lines(organizer_email, self.organizer_name,
+                           [Attendee(email, name, partstat=self.partstat, rsvp=self.rsvp)])
+
+    def _lines(self, organizer_email: str, name: str, email: str) -> bytes | None:
+        return _quick_party_lines(self._template, organizer_email, name, email)
+
+
+_PARTY_ORGANIZER = "kkpartyorganizer@marker.invalid"
+_PARTY_ATTENDEE = "kkpartyattendee@marker.invalid"
+_PARTY_CN = "CN=KKPARTYCNMARKER"
+
+
+@lru_cache(maxsize=64)
+def _party_template(organizer_name: str, partstat: str, rsvp: bool) -> tuple[str, str, str] | None:
+    """(attendee line up to the CN parameter, attendee line from after it up to the address,
+    organizer line up to the address), unfolded, written by `party_lines` with markers; None when
+    the lines do not have that shape or the quick lines differ from `party_lines` for the samples."""
+    marked = Attendee(_PARTY_ATTENDEE, _PARTY_CN[3:], partstat=partstat, rsvp=rsvp)
+    raw = party_lines(_PARTY_ORGANIZER, organizer_name, [marked]).decode("utf-8")
+    lines = raw.replace("\r\n ", "").split("\r\n")
+    if (len(lines) != 3 or lines[2] or "\\" in raw or "^" in raw
+            or not lines[0].startswith("ATTENDEE;") or not lines[1].startswith("ORGANIZER")
+            or lines[0].count(_PARTY_CN) != 1
+            or not lines[0].endswith(":mailto:" + _PARTY_ATTENDEE)
+            or not lines[1].endswith(":mailto:" + _PARTY_ORGANIZER)):
+        return None
+    head, rest = lines[0].split(_PARTY_CN)
+    template = (head, rest[:-len(_PARTY_ATTENDEE)], lines[1][:-len(_PARTY_ORGANIZER)])
+    for organizer_email, name, email in _PARTY_SAMPLES:
+        expected = party_lines(organizer_email, organizer_name,
+                               [Attendee(email, name, partstat=partstat, rsvp=rsvp)])
+        if _quick_party_lines(template, organizer_email, name, email) != expected:
+            return None
+    return template
+
+
+def _quick_party_lines(template: tuple[str, str, str] | None, organizer_email: str, name: str,
+                       email: str) -> bytes | None:
+    """`party_lines` from a `_party_template`, or None for values it leaves to icalendar."""
+    if template is None:
+        return None
+    cn = _clean_param(name)
+    organizer_email, email = organizer_email.strip(), email.strip()
+    values = cn + organizer_email + email
+    if not cn or "\\" in values or "^" in values or "\r" in values or "\n" in values:
+        return None
+    attendee_head, attendee_tail, organizer_head = template
+    cn_param = Parameters({"CN": cn}).to_ical().decode("utf-8")
+    attendee = f"{attendee_head}{cn_param}{attendee_tail}{email}"
+    organizer = f"{organizer_head}{organizer_email}"
+    return f"{_fold(attendee)}\r\n{_fold(organizer)}\r\n".encode()
+
+
+# What `PartyLines` checks itself against when made: plain, quoted (space, apostrophe, comma,
+# semicolon, colon, U+2019), multi-byte characters folded at every offset.
+_PARTY_SAMPLES = [("svar+i1.abcdefghijklmnop@example.org", name, email) for name, email in (
+    ("Ann", "ann@example.org"),
+    ("Søren Ågård Ørsted-Lund", "soeren@example.org"),
+    ("O'Hara, Jr.; x:y ’z", "o.hara@example.org"),
+    *((("æ" * n) + " Ø €𝄞 " * 12, f"{'x' * n}@example.org") for n in range(1, 5)),
+)]
+
+
+def _fold(line: str) -> str:
+    """A content line folded as icalendar 7 folds it (at 75 octets with CRLF + space, never inside
+    a UTF-8 sequence) for lines without a backslash or caret (icalendar keeps those escape pairs
+    on one line; `PartyLines` leaves such lines to icalendar)."""
+    data = line.encode("utf-8")
+    if len(data) <= 74:
+        return line
+    chunks = []
+    start = 0
+    while len(data) - start > 74:
+        end = start + 74
+        while data[end] & 0xC0 == 0x80:  # inside a UTF-8 sequence: that character starts the next line
+            end -= 1
+        chunks.append(data[start:end])
+        start = end
+    chunks.append(data[start:])
+    return b"\r\n ".join(chunks).decode("utf-8")
 
 
 def with_parties(calendar: bytes, lines: bytes) -> bytes:

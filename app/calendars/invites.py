@@ -50,8 +50,8 @@ from app import events
 from app.auth import permissions
 from app.calendars import imip
 from app.calendars.feeds import meeting_location, meeting_page_url, meeting_uid
-from app.calendars.ical import Attendee, EventData, build_calendar, party_lines
-from app.calendars.reply_address import reply_address
+from app.calendars.ical import EventData, PartyLines, build_calendar
+from app.calendars.reply_address import make_token, reply_address
 from app.db_locks import begin_write, lock_for_update, locked
 from app.errors import Conflict, NotFound, PermissionDenied
 from app.extensions import db
@@ -344,14 +344,18 @@ def _write(meeting: Meeting, copies: Sequence[_Copy], *, method: str, kind: str,
         groups.setdefault(key, []).append(copy)
     rows = []
     one_click = _Links(meeting)
+    organizers = _ReplyAddresses()
+    parties: dict[str, PartyLines] = {}
     for (language, partstat, is_guest, substitute, sequence), members in groups.items():
+        if partstat not in parties:
+            parties[partstat] = PartyLines(shared.sender_name, partstat.upper(), rsvp=method == imip.REQUEST)
         mail = _template(meeting, language=language, partstat=partstat, is_guest=is_guest,
                          substitute=substitute, sequence=sequence,
                          method=method, template=template, note=note, occasion=occasion, changes=changes,
                          shared=shared)
         checked = False
         for copy in members:
-            person = _personal(copy, method, shared, one_click)
+            person = _personal(copy, shared, one_click, organizers(copy.invite_id), parties[partstat], method)
             if not checked:
                 # The first copy of each group is also built the slow way (the whole MIME tree by
                 # the email package); should the quick fill ever differ (a header folded
@@ -369,11 +373,23 @@ def _write(meeting: Meeting, copies: Sequence[_Copy], *, method: str, kind: str,
     return len(rows)
 
 
-def _personal(copy: _Copy, method: str, shared: _Shared, one_click: _Links) -> imip.Personal:
-    organizer = reply_address(copy.invite_id)
-    lines = party_lines(organizer, shared.sender_name,
-                        [Attendee(copy.email, copy.name, partstat=copy.partstat,
-                                  rsvp=method == imip.REQUEST)])
+class _ReplyAddresses:
+    """Each invitation's reply address (`reply_address`), the base address looked up once: the
+    address made for invitation 0 with that token swapped for each invitation's own."""
+
+    def __init__(self):
+        self.sample = reply_address(0)
+        self.token = make_token(0)
+
+    def __call__(self, invite_id: int) -> str:
+        if self.token not in self.sample:  # CALENDAR_REPLY_TOKENS off: the plain base address
+            return self.sample
+        return self.sample.replace(self.token, make_token(invite_id), 1)
+
+
+def _personal(copy: _Copy, shared: _Shared, one_click: _Links, organizer: str, parties: PartyLines,
+              method: str) -> imip.Personal:
+    lines = parties(organizer, copy.name, copy.email)
     values = {"name": copy.name, "first_name": first_name(copy.name), "host": copy.host,
               **one_click.values(copy, method)}
     return imip.Personal(to_name=copy.name, to_email=copy.email, sender_email=organizer,
