@@ -169,7 +169,7 @@ def test_a_meeting_moved_to_a_later_day_after_its_reminder_is_reminded_again(app
 
 def test_only_the_going_get_it_guests_and_substitutes_too(app):
     group = factories.create_group(name="Kaffeklub Vest", reminder_time=time(18, 0), guest_limit=1)
-    meeting = meeting_in(group, capacity=4)
+    meeting = meeting_in(group, capacity=4, online_url="https://meet.example/kaffe")
     anna, bo = going(group, meeting, "Anna Andersen", "Bo Bech")
     svc.answer(anna, meeting.id, "yes", guests=[{"name": "Gitte Gæst", "email": "gitte@example.test"}])
     carl = factories.create_member(groups=[group], name="Carl Carlsen")
@@ -191,9 +191,11 @@ def test_only_the_going_get_it_guests_and_substitutes_too(app):
         text = body_of(by_to[member.email])
         assert links.answer_url(meeting.id, member.id, "no") in text
         assert "/guest/" not in text
+        assert "https://meet.example/kaffe" in text
     for guest in db.session.scalars(select(MeetingGuest)).all():
         text = body_of(by_to[guest.email])
         assert links.guest_url(guest.id) in text
+        assert "meet.example" not in by_to[guest.email].raw  # the online link is for members
         assert links.answer_url(meeting.id, anna.id, "no") not in text
         assert text.startswith(translated("Hi %(name)s,", name=guest.name.split()[0]).rstrip(","))
 
