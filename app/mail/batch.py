@@ -11,6 +11,12 @@ exactly as `enqueue_mail` builds it, and if the two differ (say a template filte
 value, so its marker does not survive) the whole language falls back to the slow path. A batch
 is therefore never wrong, at worst slow. Rows are inserted with one executemany INSERT, in the
 caller's transaction (not committed here).
+
+`insert_outbox_rows` is that INSERT (also for the calendar mails, `app.calendars.invites`). On
+PostgreSQL it first sets `default_toast_compression` to lz4 for the transaction when the server
+has it: a raw message (6 kB and more) is compressed into TOAST, and pglz, the default, made up
+about a third of the INSERT of 500 invitations (~15 of ~45 ms); lz4 compresses several times
+faster and reading the rows back is unchanged (PostgreSQL decompresses either).
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ from email.utils import formataddr, make_msgid
 
 from flask_mail import Message, sanitize_address
 from markupsafe import escape
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 
 from app.extensions import db
 from app.mail.names import first_name
@@ -178,5 +184,24 @@ def enqueue_mail_batch(template: str, recipients: Sequence[BatchRecipient], *, k
             rows.append({"message_id": message_id, "kind": kind or template, "sender": sender,
                          "recipients": recipient.email, "subject": subject, "raw": raw,
                          "member_id": recipient.member_id})
-    db.session.execute(insert(OutboxMessage), rows)
+    insert_outbox_rows(rows)
     return len(rows)
+
+
+_LZ4: dict[str, bool] = {}  # database URL -> whether the server can compress with lz4
+
+
+def insert_outbox_rows(rows: Sequence[Mapping[str, object]]) -> None:
+    """Insert outbox rows (dicts of OutboxMessage columns) with one executemany, in the caller's
+    transaction; on PostgreSQL with TOAST compressed by lz4 when the server has it."""
+    if not rows:
+        return
+    bind = db.session.get_bind()
+    if bind.dialect.name == "postgresql":
+        key = bind.url.render_as_string(hide_password=True)
+        if key not in _LZ4:
+            _LZ4[key] = bool(db.session.scalar(text(
+                "SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'")))
+        if _LZ4[key]:
+            db.session.execute(text("SET LOCAL default_toast_compression = lz4"))
+    db.session.execute(insert(OutboxMessage), list(rows))
