@@ -117,7 +117,14 @@ def _is_summer(offset_from: timedelta, new: datetime) -> bool:
     return bool(new.dst() and new.dst() > timedelta(0))
 
 
-def _transitions(zone: ZoneInfo, year: int) -> list[_Transition]:
+@lru_cache(maxsize=1024)
+def _transitions(zone: ZoneInfo, year: int) -> tuple[_Transition, ...]:
+    """The zone's offset changes in `year` (cached: a VTIMEZONE for a new span of years, e.g. the
+    first meeting in January, needs mostly the same years, and scanning one takes milliseconds)."""
+    return tuple(_scan_transitions(zone, year))
+
+
+def _scan_transitions(zone: ZoneInfo, year: int) -> list[_Transition]:
     """The zone's offset changes in `year` (found by scanning, to the second)."""
     found = []
     t = datetime(year, 1, 1, tzinfo=UTC) - timedelta(hours=14)
