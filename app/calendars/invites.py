@@ -184,6 +184,9 @@ def _clock(value: datetime, zone: str, language: str) -> str:
 
 def _status_line(meeting: Meeting, partstat: str, *, is_guest: bool) -> str:
     """What the copy says about the person's place (in the current locale)."""
+    if partstat == PartStat.NEEDS_ACTION.value and not is_guest and _too_late_for_yes(meeting):
+        return _("The sign-up deadline has passed. If you cannot come, please send afbud; if you would "
+                 "like to come, please contact the organizers.")
     if partstat == PartStat.TENTATIVE.value:
         return _("You are on the waitlist: the meeting is full. We will write to you if a seat "
                  "becomes free; until then the meeting shows as tentative in your calendar.")
@@ -196,22 +199,34 @@ def _status_line(meeting: Meeting, partstat: str, *, is_guest: bool) -> str:
              "the meeting page.")
 
 
+def _too_late_for_yes(meeting: Meeting) -> bool:
+    """After the sign-up deadline a "yes" is refused (afbud is still taken, marked late)."""
+    return meeting.rsvp_deadline is not None and utcnow() >= _aware(meeting.rsvp_deadline)
+
+
+def _page_url(meeting: Meeting, *, is_guest: bool) -> str:
+    """The meeting page, for everyone who can open it: not for guests of a members-only group."""
+    return meeting_page_url(meeting) if not is_guest or meeting.group.is_public else ""
+
+
 def _description(meeting: Meeting, partstat: str, *, is_guest: bool, method: str, note: str = "") -> str:
     parts = []
-    if note:
+    if note:  # the note says what happened to their answer: it replaces the status line
         parts.append(note)
     if method == imip.CANCEL:
         if meeting.is_cancelled:
             parts.append(_("This meeting is cancelled."))
             if meeting.cancel_reason:
                 parts.append(meeting.cancel_reason.strip())
-    else:
+    elif not note:
         parts.append(_status_line(meeting, partstat, is_guest=is_guest))
     if meeting.agenda and meeting.agenda.strip():
         parts.append(meeting.agenda.strip())
     if meeting.online_url and not is_guest:  # the online link is for members (app.visibility)
         parts.append(_("Online link: %(url)s", url=meeting.online_url))
-    parts.append(_("Meeting page: %(url)s", url=meeting_page_url(meeting)))
+    page = _page_url(meeting, is_guest=is_guest)
+    if page:
+        parts.append(_("Meeting page: %(url)s", url=page))
     return "\n\n".join(parts)
 
 
@@ -410,12 +425,13 @@ def _template(meeting: Meeting, *, language: str, partstat: str, is_guest: bool,
     zone = meeting.group.timezone
     with force_locale(language):
         description = _description(meeting, partstat, is_guest=is_guest, method=method, note=note)
-        status_line = _status_line(meeting, partstat, is_guest=is_guest)
+        status_line = "" if note else _status_line(meeting, partstat, is_guest=is_guest)
         lines = change_lines(meeting, changes, language, is_guest=is_guest) if changes else []
     event = EventData(
         uid=meeting_uid(meeting), sequence=sequence, summary=meeting.title,
         start=_aware(meeting.starts_at), end=_aware(meeting.ends_at), timezone=zone, dtstamp=shared.now,
-        description=description, location=meeting_location(meeting), url=meeting_page_url(meeting),
+        description=description, location=meeting_location(meeting),
+        url=_page_url(meeting, is_guest=is_guest) or None,
         status="CANCELLED" if method == imip.CANCEL else "CONFIRMED",
         created=_aware(meeting.created_at), last_modified=_aware(meeting.updated_at),
     )
@@ -430,12 +446,16 @@ def _template(meeting: Meeting, *, language: str, partstat: str, is_guest: bool,
         where=meeting_location(meeting),
         doors=_clock(meeting.doors_open_at, zone, language) if meeting.doors_open_at else "",
         online_url="" if is_guest else meeting.online_url,
-        meeting_url=meeting_page_url(meeting), status_line=status_line, partstat=partstat, note=note,
-        occasion=occasion,
+        meeting_url=_page_url(meeting, is_guest=is_guest), status_line=status_line, partstat=partstat,
+        note=note, occasion=occasion,
         changes=lines, reason=(meeting.cancel_reason or "") if meeting.is_cancelled else "",
         meeting_cancelled=meeting.is_cancelled, is_guest=is_guest, substitute=substitute,
         host=markers["host"] if is_guest else "",
-        yes_url=markers["yes_url"] if open_for_answers and not is_guest and method == imip.REQUEST else "",
+        # "I am coming" only to people who have not said yes (the going and the waitlisted have),
+        # and not after the sign-up deadline; afbud is always offered while the meeting is ahead.
+        yes_url=markers["yes_url"] if (open_for_answers and not is_guest and method == imip.REQUEST
+                                       and partstat == PartStat.NEEDS_ACTION.value
+                                       and not _too_late_for_yes(meeting)) else "",
         no_url=markers["no_url"] if open_for_answers and not is_guest and method == imip.REQUEST else "",
         cancel_url=markers["cancel_url"] if open_for_answers and is_guest and method == imip.REQUEST else "",
     )
@@ -770,7 +790,10 @@ def _due_update(meeting_id: int, now: datetime) -> int:
     changed_at = _aware(meeting.updated_at)
     # A copy sent after the meeting's last change (an invitation, a waitlist copy) has the new
     # details already: no update for it.
-    invites = [i for i in _active_invites(meeting) if _aware(i.last_sent_at) < changed_at]
+    # Nor for people who declined in their calendar (their copy stays, marked declined): the
+    # update goes to everyone invited who has not declined.
+    invites = [i for i in _active_invites(meeting)
+               if _aware(i.last_sent_at) < changed_at and i.partstat != PartStat.DECLINED.value]
     return _resend(meeting, invites, kind=KIND_UPDATE, template="calendar_update", changes=changes, now=now)
 
 

@@ -257,7 +257,7 @@ def test_in_danish_an_organizer_reads_what_happens(client, login, world):
     assert ">Send 4 invitationer</button>" in confirm
     response = client.post(f"/meetings/{world.meeting.id}/invitations")
     page = _text(client.get(response.headers["Location"]))
-    assert "Invitationer sendt til 4. De ligger i indbakken om få minutter." in page
+    assert "Invitationerne er sendt til 4 personer. De ligger i indbakken om få minutter." in page
     assert re.search(r"Invitationer sendt \d+\. \w+\.? kl\. \d\d\.\d\d", page)  # this year: no year
     assert "4 har fået en" in page and "0 har svaret" in page
 

@@ -26,7 +26,7 @@ from app.errors import Conflict, PermissionDenied
 from app.extensions import db
 from app.mail.outbox import send_all_due
 from app.meetings import services as meetings
-from app.models import MeetingInvite, OutboxMessage
+from app.models import MeetingInvite, OutboxMessage, Rsvp
 from app.rsvp import links
 from app.rsvp import services as rsvp
 from tests.factories import create_group, create_meeting, create_member, create_organizer
@@ -141,7 +141,12 @@ def test_every_member_and_guest_gets_one_invitation_in_their_language(app, smtp_
         (mail,) = to(mails, member)
         tokens = set(re.findall(r"http://localhost/rsvp/([^/\s]+)/(?:yes|no)", mail.text()))
         assert [links.read_answer_token(t) for t in tokens] == [(meeting.id, member.id)]
-        assert f'href="http://localhost/rsvp/{tokens.pop()}/yes"' in mail.html()
+        token = tokens.pop()
+        assert f'href="http://localhost/rsvp/{token}/no"' in mail.html()
+        # "I am coming" only for those who have not said yes already (the one bringing a guest has)
+        going = db.session.scalar(select(Rsvp.status).where(Rsvp.meeting_id == meeting.id,
+                                                            Rsvp.member_id == member.id)) == "going"
+        assert (f'href="http://localhost/rsvp/{token}/yes"' in mail.html()) is not going
     (token,) = re.findall(r"http://localhost/guest/(\S+)", guest.text())
     guest_id = db.session.scalar(select(MeetingInvite.guest_id).where(MeetingInvite.guest_id.is_not(None)))
     assert links.read_guest_token(token) == guest_id
@@ -722,3 +727,39 @@ def test_send_due_with_zero_days_invites_on_the_meetings_morning(app, smtp_serve
     morning = datetime.combine((meeting.starts_at.astimezone(ZoneInfo("Europe/Copenhagen"))).date(),
                                datetime.min.time(), tzinfo=ZoneInfo("Europe/Copenhagen"))
     assert invites.send_due(now=morning.astimezone(UTC))["invitations"] == 2
+
+
+def test_someone_who_declined_in_their_calendar_gets_no_update(app, smtp_server):
+    """A Decline from the calendar leaves their copy marked declined; updates go to everyone
+    invited who has not declined."""
+    _group, organizer, members, meeting = setup_group(2)
+    invites.send_invitations(organizer, meeting.id)
+    deliver(smtp_server)
+    rsvp.answer(members[0], meeting.id, "no", via="calendar")  # what the REPLY handler does
+    invite = invite_of(meeting, members[0])
+    invite.partstat = "DECLINED"  # ... and it records the copy's new PARTSTAT
+    db.session.commit()
+    assert deliver(smtp_server) == []  # nothing back for a calendar decline
+
+    meetings.update_meeting(organizer, meeting.id, {"venue_name": "Hal 3"})
+    db.session.expire_all()
+    assert invites.send_due(now=meeting.calendar_update_due_at + timedelta(seconds=1))["updates"] == 2
+    assert sorted(m.rcpt_tos[0] for m in deliver(smtp_server)) == sorted([organizer.email, members[1].email])
+
+
+@pytest.mark.parametrize("public", [False, True])
+def test_guests_get_the_meeting_page_only_when_they_can_open_it(app, smtp_server, public):
+    """A members-only group's meeting page answers 404 to a guest: their invitation leaves it out
+    (text, HTML and the calendar's URL and description); members always get it."""
+    _group, organizer, members, meeting = setup_group(1, is_public=public)
+    rsvp.answer(members[0], meeting.id, "yes")
+    rsvp.add_guest(members[0], meeting.id, {"name": "Bo Gæst", "email": "bo@example.com", "company": ""})
+    deliver(smtp_server)  # the guest's plain confirmation (no invitations yet)
+    invites.send_invitations(organizer, meeting.id)
+    mails = deliver(smtp_server)
+    page = links.external_url("meetings.show", meeting_id=meeting.id)
+    (guest,) = [m for m in mails if m.rcpt_tos == ["bo@example.com"]]
+    for text in (guest.text(), guest.html(), calendar_of(guest).decode()):
+        assert (page in text.replace("\r\n ", "")) is public
+    (member,) = to(mails, members[0])
+    assert page in member.text()
