@@ -276,3 +276,33 @@ def test_the_sent_time_leaves_out_this_year(app, world):
         assert str(now.year) not in sent_when(now, "Europe/Copenhagen")
     with app.test_request_context(), force_locale("da"):
         assert "3. dec. 2025" in sent_when(datetime(2025, 12, 3, 8, 12, tzinfo=UTC), "Europe/Copenhagen")
+
+
+def _post_form(client, url: str, **changes):
+    from tests.web.form_helpers import encode, page_forms, valid_pairs, with_value
+
+    html = client.get(url).get_data(as_text=True)
+    (form,) = [f for f in page_forms(html) if f["action"] in ("", url)]  # the page's own form
+    pairs = valid_pairs(form["fields"])
+    for name, value in changes.items():
+        pairs = with_value(pairs, name, value)
+    return client.post(url, data=encode(pairs), content_type="application/x-www-form-urlencoded")
+
+
+def test_after_an_edit_and_a_cancellation_the_organizer_is_told_what_the_invited_get(client, login, world,
+                                                                                     english):
+    login(world.organizer)
+    meeting_url = f"/meetings/{world.meeting.id}"
+    response = _post_form(client, f"{meeting_url}/edit", venue_name="Hal 3")
+    page = _text(client.get(response.headers["Location"]))
+    assert "The meeting was updated." in page and "updated calendar invitation" not in page  # none sent yet
+
+    client.post(f"{meeting_url}/invitations")
+    response = _post_form(client, f"{meeting_url}/edit", venue_name="Hal 4")
+    page = _text(client.get(response.headers["Location"]))
+    assert "Everyone invited gets an updated calendar invitation in a few minutes" in page
+
+    response = _post_form(client, f"{meeting_url}/cancel", reason="Sygdom")
+    page = _text(client.get(response.headers["Location"]))
+    assert "The meeting was cancelled." in page
+    assert "gets a cancellation that takes the meeting out of their calendar" in page
