@@ -184,25 +184,71 @@ class MailTemplate:
         self._to_line = _header_line(self.raw, "To")
         self._from_line = _header_line(self.raw, "From")
         html_at = self.raw.index("Content-Type: text/html")
-        self._head, self._tail = self.raw[:html_at], self.raw[html_at:]
+        self._parts = self._split(html_at)
+
+    def _split(self, html_at: int) -> list[str | tuple[str, str]]:
+        """The message as literal text and slots, in order: ("plain", key) before the HTML part
+        and ("html", key) from it on for each personal marker, ("to",) ("from",) ("id",) ("cal",)
+        ("att",) for the To and From lines, the Message-ID, the calendar and the attachment; so
+        that `fill` is one join instead of a dozen replacements over the whole message (checked
+        against `slow` like every fill: `matches`, and the tests)."""
+        specials = sorted((self.raw.index(text), text, slot) for text, slot in (
+            (self._to_line, "to"), (self._from_line, "from"), (self._id, "id"), (self._cal, "cal"),
+            (self._att, "att")))
+        personal = re.compile("|".join(re.escape(m) for m in sorted(self.markers.values(), key=len,
+                                                                     reverse=True))) if self.markers else None
+        key_of = {marker: key for key, marker in self.markers.items()}
+        parts: list[str | tuple[str, str]] = []
+
+        def literal(start: int, end: int) -> None:
+            # personal markers in raw[start:end], split at the HTML part's start
+            for lo, hi in ((start, min(end, html_at)), (max(start, html_at), end)):
+                if lo >= hi:
+                    continue
+                kind = "plain" if hi <= html_at else "html"
+                at = lo
+                for match in personal.finditer(self.raw, lo, hi) if personal else ():
+                    parts.append(self.raw[at:match.start()])
+                    parts.append((kind, key_of[match.group(0)]))
+                    at = match.end()
+                parts.append(self.raw[at:hi])
+
+        at = 0
+        for position, text, slot in specials:
+            if position < at:
+                raise ValueError("markers overlap")
+            literal(at, position)
+            parts.append((slot, ""))
+            at = position + len(text)
+        literal(at, len(self.raw))
+        return [part for part in parts if part != ""]
 
     def fill(self, person: Personal) -> str:
         from app.calendars.ical import with_parties
 
         calendar = with_parties(self.calendar, person.party_lines)
-        calendar_text = calendar.decode("utf-8")
-        head, tail = self._head, self._tail
-        for key, marker in self.markers.items():
-            value = one_line(person.values.get(key, ""))
-            head = head.replace(marker, value)
-            tail = tail.replace(marker, str(escape(value)))
-        raw = ((head + tail)
-               .replace(self._to_line, _header("To", person.to_name, person.to_email), 1)
-               .replace(self._from_line, _header("From", self.sender_name, person.sender_email), 1)
-               .replace(self._id, person.message_id, 1)
-               .replace(self._cal, calendar_text, 1)
-               .replace(self._att, attachment_payload(calendar).removesuffix(_LINE_END), 1))
-        return raw
+        plain = {key: one_line(person.values.get(key, "")) for key in self.markers}
+        html = {key: str(escape(value)) for key, value in plain.items()}
+        values = {
+            "to": _header("To", person.to_name, person.to_email),
+            "from": _header("From", self.sender_name, person.sender_email),
+            "id": person.message_id,
+            "cal": calendar.decode("utf-8"),
+            "att": attachment_payload(calendar).removesuffix(_LINE_END),
+        }
+        out = []
+        for part in self._parts:
+            if type(part) is str:
+                out.append(part)
+            else:
+                slot, key = part
+                if slot == "plain":
+                    out.append(plain[key])
+                elif slot == "html":
+                    out.append(html[key])
+                else:
+                    out.append(values[slot])
+        return "".join(out)
 
     def slow(self, person: Personal) -> str:
         """The same copy built the slow way (`build_message`), to check `fill` against."""
