@@ -40,7 +40,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import formataddr, make_msgid
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_time
+from babel.dates import format_date, format_skeleton, format_time
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -443,6 +443,9 @@ def _template(meeting: Meeting, *, language: str, partstat: str, is_guest: bool,
         network=shared.settings, first_name=marker_first_name,
         title=meeting.title, group_name=meeting.group.name,
         when=_when(_aware(meeting.starts_at), _aware(meeting.ends_at), zone, language),
+        # the subject's short date ("ons. 16. december", "Wed, December 16"): which meeting, at a glance
+        day=format_skeleton("MMMMEEEEd", _aware(meeting.starts_at).astimezone(ZoneInfo(zone)).date(),
+                            locale=language),
         where=meeting_location(meeting),
         doors=_clock(meeting.doors_open_at, zone, language) if meeting.doors_open_at else "",
         online_url="" if is_guest else meeting.online_url,
