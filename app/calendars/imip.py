@@ -65,11 +65,13 @@ class CalendarMail:
     boundary: str = ""  # a fixed boundary prefix (tests, templates); random when empty
 
 
-def _header_text(value: str) -> str:
-    """A header's text as ASCII (RFC 2047 encoded words only when needed)."""
+def _header_text(value: str, name: str) -> str:
+    """A header's text as ASCII (RFC 2047 encoded words only when needed). The field's `name`
+    counts on the first line, so the first encoded word stays beside it instead of being folded
+    onto a line of its own (which readers decode as a leading space)."""
     if value.isascii():
         return value
-    return Header(value, "utf-8").encode()
+    return Header(value, "utf-8", header_name=name).encode()
 
 
 def one_line(value: str) -> str:
@@ -124,7 +126,7 @@ def build_message(mail: CalendarMail) -> str:
     message = MIMEMultipart("mixed", boundary=f"{boundary}_mix", policy=_POLICY)
     message["From"] = address_header(mail.sender_name, mail.sender_email)
     message["To"] = address_header(mail.to_name, mail.to_email)
-    message["Subject"] = _header_text(mail.subject)
+    message["Subject"] = _header_text(mail.subject, "Subject")
     message["Date"] = format_datetime(mail.date)
     message["Message-ID"] = mail.message_id
     message.attach(alternative)

@@ -311,3 +311,19 @@ def test_snapshot_cancel(invited):
     organizer, member, meeting = invited
     meetings.cancel_meeting(organizer, meeting.id, "The host is ill.")
     assert_snapshot("imip_cancel.eml", _normalise(_raw("calendar_cancel", member.email)))
+
+
+@pytest.mark.parametrize("subject", [
+    "Invitation: Morgenmøde i Kaffeklub Vest, ons. 16. december",
+    "Opdateret invitation: Morgenmøde hos Jørgensen Tømrer & Snedker ApS i Kaffeklub Vest, ons. 16. december",
+    "Invitation: Morgenmøde i Kaffeklub Vest",
+])
+def test_a_long_subject_reads_back_exactly_without_a_leading_space(subject):
+    """The first encoded word stays beside "Subject:" (a fold right after the colon reads back as
+    a leading space), every line within 78 characters."""
+    raw = build_message(mail(subject=subject))
+    header_lines = raw[:raw.index("\r\n\r\n")].split("\r\n")
+    at = next(i for i, line in enumerate(header_lines) if line.startswith("Subject:"))
+    assert header_lines[at].strip() != "Subject:"
+    assert all(len(line) <= 78 for line in header_lines)
+    assert str(parse(raw)["Subject"]) == subject
