@@ -27,7 +27,6 @@ from app.api.schemas import ProblemSchema
 from app.api.spec import PROBLEM_CONTENT_TYPE, TOKEN_REQUIRED, TaggedBlueprint
 from app.calendars import invites
 from app.meetings import services as meeting_services
-from app.models import utcnow
 from app.models.calendar import PartStat
 
 PARTSTATS = tuple(p.value for p in PartStat)
@@ -109,13 +108,8 @@ def status_payload(preview: invites.InvitePreview, meeting) -> dict[str, Any]:
         "sent_at": _local(preview.sent_at, ZoneInfo(meeting.group.timezone)),
         "replies": {"accepted": replies["ACCEPTED"], "tentative": replies["TENTATIVE"],
                     "declined": replies["DECLINED"], "needs_action": replies["NEEDS-ACTION"]},
-        "can_send": can_send(meeting),
+        "can_send": preview.can_send,
     }
-
-
-def can_send(meeting) -> bool:
-    """Invitations go out for a scheduled meeting that has not started (the service's rule)."""
-    return not meeting.is_cancelled and utcnow() < meeting.starts_at
 
 
 @blp.route("/meetings/<int:meeting_id>/invitations", endpoint="Invitations")

@@ -111,6 +111,7 @@ class InvitePreview:
     already: int  # have one
     sent_at: datetime | None  # meeting.invitations_sent_at
     replies: dict[str, int] = field(default_factory=dict)  # PARTSTAT -> people whose copy says so
+    can_send: bool = False  # the meeting takes invitations (scheduled, not started): `invitations_open`
 
 
 # --- one person's copy ------------------------------------------------------------------------------
@@ -593,6 +594,12 @@ def _meeting_to_manage(user, meeting_id: int, *, lock: bool) -> Meeting:
     return meeting
 
 
+def invitations_open(meeting: Meeting, now: datetime | None = None) -> bool:
+    """Invitations go out for a scheduled meeting that has not started (`send_invitations` refuses
+    others with the reason; pages and the API show or hide the button by this)."""
+    return not meeting.is_cancelled and (now or utcnow()) < _aware(meeting.starts_at)
+
+
 def _ensure_can_invite(meeting: Meeting, now: datetime) -> None:
     if meeting.is_cancelled:
         raise Conflict(_("This meeting is cancelled; invitations can no longer be sent."))
@@ -614,7 +621,8 @@ def invite_preview(user, meeting_id: int) -> InvitePreview:
     if cancelled:
         replies[PartStat.DECLINED.value] = replies.get(PartStat.DECLINED.value, 0) + cancelled
     return InvitePreview(to_invite=to_invite, already=_count_invites(meeting.id),
-                         sent_at=meeting.invitations_sent_at, replies=replies)
+                         sent_at=meeting.invitations_sent_at, replies=replies,
+                         can_send=invitations_open(meeting))
 
 
 def send_invitations(user, meeting_id: int) -> InviteResult:

@@ -34,11 +34,6 @@ class SendInvitationsForm(AppForm):
     """Nothing but the CSRF token: the POST itself is the decision."""
 
 
-def is_open(meeting: Meeting) -> bool:
-    """Invitations are for a scheduled meeting that has not started (the service refuses others)."""
-    return not meeting.is_cancelled and utcnow() < meeting.starts_at
-
-
 def _page(meeting_id: int, *, error: str | None = None, status: int = 200):
     preview = invites.invite_preview(current_user, meeting_id)  # organizers and admins only
     meeting = get_meeting(current_user, meeting_id)
@@ -47,7 +42,7 @@ def _page(meeting_id: int, *, error: str | None = None, status: int = 200):
         if days is not None and preview.sent_at is None and preview.to_invite else None
     return render_template("calendars/invitations.html", meeting=meeting, group=meeting.group,
                            preview=preview, form=SendInvitationsForm(formdata=None),
-                           can_send=is_open(meeting) and error is None, error=error,
+                           can_send=preview.can_send and error is None, error=error,
                            automatic_on=automatic_on if automatic_on and automatic_on > utcnow() else None,
                            replied=replied_count(preview)), status
 
@@ -109,4 +104,4 @@ def invitation_helpers() -> dict:
     """Templates: `invitation_status(meeting)`, `invitations_replied(preview)`,
     `invitations_open(meeting)` and `invitations_sent_when(sent_at, tz)`."""
     return {"invitation_status": invitation_status, "invitations_replied": replied_count,
-            "invitations_open": is_open, "invitations_sent_when": sent_when}
+            "invitations_open": invites.invitations_open, "invitations_sent_when": sent_when}
