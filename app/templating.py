@@ -6,7 +6,7 @@ reader's locale; agendas are Markdown-like text turned into safe HTML.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time
@@ -35,11 +35,13 @@ def local_date_filter(value: datetime | date | None, tz: str | None = None, fmt:
     return format_date(value, format=fmt, locale=str(get_locale()))
 
 
-def local_time_filter(value: datetime | None, tz: str) -> str:
-    """The wall-clock time in the zone `tz`, in the reader's locale (08:30 / 08.30 / 8:30 AM)."""
+def local_time_filter(value: datetime | time | None, tz: str | None = None) -> str:
+    """The wall-clock time in the zone `tz`, in the reader's locale (08:30 / 08.30 / 8:30 AM); a
+    `time` of day (a group's reminder time) is already local and shown as it is."""
     if value is None:
         return ""
-    return format_time(_local(value, tz).time(), format="short", locale=str(get_locale()))
+    clock = value if isinstance(value, time) else _local(value, tz or "UTC").time()
+    return format_time(clock, format="short", locale=str(get_locale()))
 
 
 def iso_local_filter(value: datetime | None, tz: str) -> str:

@@ -71,12 +71,19 @@ def test_the_form_explains_both_settings_and_saves_them(app, login, english):
     page = client.get(f"/groups/{world.a.slug}/edit").get_data(as_text=True)
     assert re.search(r'id="invite_days_before"[^>]*value="7"', page)
     assert re.search(r'id="reminder_time"[^>]*value="17:00"', page)
+    # The group page says what members can expect.
+    # (split() also splits at the narrow no-break space in "5:00 PM")
+    page = " ".join(client.get(f"/groups/{world.a.slug}").get_data(as_text=True).split())
+    assert "Calendar invitations go out automatically 7 days before each meeting." in page
+    assert "A reminder goes to everyone coming the day before at 5:00 PM." in page
 
     # Emptied: back to "only by hand" and "no reminder".
     response = client.post(f"/groups/{world.a.slug}/edit", data=_edit_form(world.a))
     assert response.status_code == 302
     db.session.refresh(world.a)
     assert (world.a.invite_days_before, world.a.reminder_time) == (None, None)
+    page = " ".join(client.get(f"/groups/{world.a.slug}").get_data(as_text=True).split())
+    assert "Calendar invitations are sent by an organizer." in page and "No reminder the day before." in page
 
 
 def test_in_danish_the_form_reads_as_an_organizer_says_it(app, client, login):
