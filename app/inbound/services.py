@@ -29,6 +29,15 @@ done and why), logs the outcome, commits, and never raises for bad input:
 5. When the outcome differs from what was asked (accepted but waitlisted, too late, cancelled) the
    person gets a short mail with their calendar copy as it really is
    (`app.calendars.invites.refresh_copy` with a note), never for an automatic message.
+6. A message without a calendar part that came to an invitation's reply address with a VALID
+   token (the member pressed plain "Reply" and wrote "I'll be 10 minutes late") is forwarded to the
+   group's active organizers (`_forward`): one outbox mail each, in their language, naming who the
+   invitation went to (not the unverified From), the meeting and the message's text (at most
+   FORWARD_TEXT_LIMIT characters, never the attachments). The row keeps outcome "ignored", its
+   detail says so, and its `partstat` is FORWARDED (the marker the limit counts). Never forwarded:
+   automatic replies and auto-generated mail, a Message-ID forwarded before, a From that is one of
+   our own addresses (loop guard), an empty text, and more than FORWARDS_PER_DAY per invitation
+   in 24 hours.
 
 A RECURRENCE-ID: our invitations are single events, so a reply for "one occurrence" is applied
 only when the occurrence is the meeting itself (its start); any other is ignored.
@@ -36,7 +45,10 @@ only when the occurrence is the meeting itself (its start); any other is ignored
 
 from __future__ import annotations
 
+import email
+import email.policy
 import hashlib
+import html as html_lib
 import logging
 import re
 from collections.abc import Sequence
@@ -44,9 +56,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from app.calendars import reply_address
@@ -64,6 +76,11 @@ ANSWERED = (PartStat.ACCEPTED.value, PartStat.DECLINED.value, PartStat.TENTATIVE
 RETRY_AFTER = timedelta(minutes=5)  # a message that failed is handled again when it comes again after this
 MESSAGE_LIMIT = 1000  # the afbud message's limit in app.rsvp.services.LIMITS
 _UID = re.compile(r"^meeting-(\d{1,10})@")
+FORWARDED = "X-FORWARDED"  # InboundMail.partstat of a message forwarded to the organizers
+FORWARDS_PER_DAY = 3  # forwards per invitation in 24 hours (a mail loop or a chatty thread)
+FORWARD_TEXT_LIMIT = 4000  # characters of the message's text forwarded
+LINE_LIMIT = 200  # characters in one line of the forwarded text (UTF-8: well under SMTP's 998 bytes)
+_SYSTEM_LOCALS = ("mailer-daemon", "postmaster", "no-reply", "noreply", "do-not-reply", "donotreply")
 
 
 @dataclass
@@ -132,7 +149,7 @@ def ingest(raw: bytes, *, source: str = "ingest", envelope_recipients: Sequence[
         mail_id = mail.id
 
     try:
-        result = _handle(mail, parsed, envelope)
+        result = _handle(mail, parsed, envelope, raw)
     except Exception:  # noqa: BLE001 -- our failure: logged, and the message stays for the admin
         log.exception("inbound mail #%s: error while handling", mail_id)
         db.session.rollback()
@@ -228,6 +245,18 @@ def _explain(code: str, **params) -> str:  # noqa: C901 -- one sentence per outc
         "too_large": lambda: _("The message is too large (%(size)s bytes); it was not read.", **params),
         "unreadable": lambda: _("The message could not be read (broken MIME)."),
         "no_calendar": lambda: _("The message has no calendar reply in it."),
+        "forwarded": lambda: ngettext(
+            "The message has no calendar reply in it; its text was forwarded to %(num)d organizer.",
+            "The message has no calendar reply in it; its text was forwarded to %(num)d organizers.",
+            params["count"]),
+        "no_organizer": lambda: _("The message has no calendar reply in it; it was not forwarded, as the "
+                                  "group has no active organizer."),
+        "forward_limit": lambda: _("The message has no calendar reply in it; it was not forwarded, as "
+                                   "%(count)s messages about this invitation were forwarded in the last "
+                                   "24 hours.", **params),
+        "forwarded_before": lambda: _("The message has no calendar reply in it; a message with the same "
+                                      "Message-ID was forwarded to the organizers before (#%(number)s).",
+                                      **params),
         "malformed_calendar": lambda: _("The calendar in the message is malformed."),
         "not_reply": lambda: _("The calendar is a %(method)s, not a reply; nothing was done.", **params),
         "no_event": lambda: _("The calendar reply names no event."),
@@ -269,7 +298,7 @@ def _explain(code: str, **params) -> str:  # noqa: C901 -- one sentence per outc
 # --- handling -------------------------------------------------------------------------------------
 
 
-def _handle(mail: InboundMail, parsed: parse.ParsedMail, envelope: list[str]) -> _Result:
+def _handle(mail: InboundMail, parsed: parse.ParsedMail, envelope: list[str], raw: bytes = b"") -> _Result:
     ignored, rejected = InboundOutcome.IGNORED.value, InboundOutcome.REJECTED.value
     if parsed.problem == parse.TOO_LARGE:
         return _Result(rejected, _detail("too_large", size=mail.size), "too large")
@@ -288,6 +317,10 @@ def _handle(mail: InboundMail, parsed: parse.ParsedMail, envelope: list[str]) ->
         code = parsed.problem
         outcome = ignored if code in (parse.NO_CALENDAR, parse.NOT_REPLY) else rejected
         params = {"method": parsed.method or "?"} if code == parse.NOT_REPLY else {}
+        if code == parse.NO_CALENDAR:
+            forwarded = _forward(mail, parsed, envelope, raw)
+            if forwarded is not None:
+                return forwarded
         return _Result(outcome, _detail(code, **params), f"{code}: {parsed.problem_detail}")
 
     found = _find_invite(parsed, envelope + [a for a in parsed.recipients if a not in envelope])
@@ -489,6 +522,147 @@ def _apply_guest(invite: MeetingInvite, partstat: str) -> _Result:
                    invite, partstat, note)
 
 
+# --- a plain reply, forwarded to the organizers ----------------------------------------------------
+
+
+def _forward(mail: InboundMail, parsed: parse.ParsedMail, envelope: list[str], raw: bytes) -> _Result | None:
+    """Forward a message without a calendar part to the group's organizers (see the module's doc, 6).
+    None when it is not one to forward (the caller records it as "no calendar"); a _Result when it
+    was forwarded or held back by the duplicate check or the daily limit."""
+    if parsed.auto_reply or parsed.auto_generated:
+        return None  # never answered, never passed on: mail loops
+    if not current_app.config.get("CALENDAR_REPLY_TOKENS", True):
+        return None
+    addresses = envelope + [a for a in parsed.recipients if a not in envelope]
+    ids = {reply_address.invite_id_for(a) for a in addresses if reply_address.token_in(a)}
+    if len(ids) != 1 or None in ids:
+        return None  # no token, a bad one, or several invitations: nobody to tell
+    invite = db.session.get(MeetingInvite, ids.pop())
+    if invite is None or _from_ourselves(parsed.sender_address, invite):
+        return None
+    text = message_text(raw)
+    if not text:
+        return None
+    ignored = InboundOutcome.IGNORED.value
+    if mail.message_id:
+        earlier = db.session.scalar(
+            select(InboundMail.id).where(InboundMail.message_id == mail.message_id, InboundMail.id != mail.id,
+                                         InboundMail.partstat == FORWARDED).order_by(InboundMail.id).limit(1))
+        if earlier is not None:
+            return _Result(ignored, _detail("forwarded_before", number=earlier),
+                           f"not forwarded: same Message-ID as #{earlier}", invite)
+    # One forward at a time per invitation (PostgreSQL; SQLite writes one at a time anyway), so two
+    # messages arriving together cannot both slip under the limit.
+    db.session.execute(select(MeetingInvite.id).where(MeetingInvite.id == invite.id).with_for_update())
+    recent = db.session.scalar(
+        select(func.count(InboundMail.id)).where(InboundMail.invite_id == invite.id,
+                                                 InboundMail.partstat == FORWARDED,
+                                                 InboundMail.received_at >= utcnow() - timedelta(days=1)))
+    if recent >= FORWARDS_PER_DAY:
+        return _Result(ignored, _detail("forward_limit", count=recent),
+                       f"not forwarded: {recent} forwards in 24 hours", invite)
+    from app.auth.tokens import external_url
+    from app.mail.services import enqueue_mail
+    from app.rsvp.notify import organizers_of
+
+    meeting = invite.meeting
+    guest = invite.guest
+    writer = (invite.name or invite.email).strip()
+    organizers = [o for o in organizers_of(meeting) if o.id != invite.member_id]
+    if not organizers:
+        return _Result(ignored, _detail("no_organizer"), "not forwarded: no active organizer", invite)
+    sender = parse.clean_text(parsed.sender, 320).strip()
+    context = dict(
+        meeting=meeting, group=meeting.group, tz=meeting.group.timezone,
+        attendees_url=external_url("rsvp.attendees", meeting_id=meeting.id),
+        writer_name=writer, writer_email=invite.email,
+        host_name=guest.rsvp.member.name if guest is not None and guest.rsvp is not None else "",
+        sent_from=sender if parsed.sender_address and parsed.sender_address != invite.email.lower() else "",
+        original_subject=parse.clean_text(parsed.subject, 300).strip(), message_text=text)
+    for organizer in organizers:
+        enqueue_mail(organizer, "inbound_forward", kind="inbound_forward", **context)
+    return _Result(ignored, _detail("forwarded", count=len(organizers)),
+                   f"no calendar; forwarded to {len(organizers)} organizers", invite, FORWARDED)
+
+
+def _from_ourselves(sender: str, invite: MeetingInvite) -> bool:
+    """The loop guard: a From that is our own (a reply address, the base address, the network's
+    sender), a mail system's, or none at all is never forwarded."""
+    from app.mail.services import _sender_pair
+
+    sender = (sender or "").strip().lower()
+    if "@" not in sender:
+        return True
+    local, domain = sender.rsplit("@", 1)
+    if local.split("+", 1)[0] in _SYSTEM_LOCALS:
+        return True
+    ours = {reply_address.base_address().lower(), _sender_pair(NetworkSettings.get())[1].lower(),
+            reply_address.reply_address(invite.id).lower()}
+    plain = f"{local.split('+', 1)[0]}@{domain}"
+    return sender in ours or plain in ours or reply_address.invite_id_for(sender) is not None
+
+
+_BLOCK_END = re.compile(r"<\s*(br|/p|/div|/li|/tr|/h[1-6]|/blockquote|p|div|li|tr)\b[^>]*>", re.IGNORECASE)
+_HIDDEN = re.compile(r"<\s*(script|style|head|title)\b.*?<\s*/\s*\1\s*>", re.IGNORECASE | re.DOTALL)
+
+
+def _html_to_text(markup: str) -> str:
+    """HTML read as text, crudely: hidden blocks dropped, block ends as line breaks, tags removed."""
+    markup = _HIDDEN.sub(" ", markup[:500_000])
+    markup = re.sub(r"<!--.*?-->", " ", markup, flags=re.DOTALL)
+    markup = _BLOCK_END.sub("\n", markup)
+    markup = re.sub(r"<[^>]*>", "", markup)
+    return html_lib.unescape(markup)
+
+
+def _short_lines(line: str, width: int = LINE_LIMIT) -> list[str]:
+    """One line as lines of at most `width` characters, broken at a space where there is one (a
+    mail's line may not be over 998 bytes; the outbox's mail mangles a longer one)."""
+    out = []
+    while len(line) > width:
+        cut = line.rfind(" ", width // 2, width)
+        cut = cut if cut > 0 else width
+        out.append(line[:cut].rstrip())
+        line = line[cut:].lstrip(" ")
+    out.append(line)
+    return out
+
+
+def message_text(raw: bytes, limit: int = FORWARD_TEXT_LIMIT) -> str:
+    """The message's own text for the organizers: its first text/plain part (the text of its first
+    text/html part when there is none), not the attachments nor an attached message, cleaned of
+    control characters, with runs of blank lines and trailing spaces trimmed, at most `limit`
+    characters (an ellipsis marks the cut). "" when there is none or it cannot be read."""
+    try:
+        message = email.message_from_bytes(raw or b"", policy=email.policy.default)
+        parts = list(parse._parts(message))
+    except Exception:  # noqa: BLE001 -- hostile input: nothing to forward
+        return ""
+    found: dict[str, str] = {}
+    for part in parts:
+        try:
+            content_type = part.get_content_type()
+            if content_type not in ("text/plain", "text/html") or content_type in found:
+                continue
+            if part.get_content_disposition() == "attachment" or part.get_filename():
+                continue
+            payload = part.get_payload(decode=True)
+            charset = part.get_content_charset()
+        except Exception:  # noqa: BLE001, S112 -- a part that cannot be read is passed over
+            continue
+        if isinstance(payload, bytes) and payload.strip():
+            found[content_type] = parse._decode_payload(payload[:200_000], charset)
+    text = found.get("text/plain", "")
+    if not text.strip():
+        text = _html_to_text(found.get("text/html", ""))
+    text = parse.clean_text(text, 50_000).replace("\r\n", "\n").replace("\r", "\n")
+    text = "\n".join(chunk for line in text.split("\n") for chunk in _short_lines(line.rstrip()))
+    text = re.sub(r"\n{3,}", "\n\n", text).strip()
+    if len(text) > limit:
+        text = text[: limit - 1].rstrip() + "…"
+    return text
+
+
 def _language(invite: MeetingInvite) -> str:
     if invite.member is not None and invite.member.language:
         return invite.member.language
@@ -517,4 +691,4 @@ def _tell(invite: MeetingInvite | None, note: str) -> bool:
     return True
 
 
-__all__ = ["ingest"]
+__all__ = ["ingest", "message_text"]
