@@ -314,3 +314,20 @@ def test_a_plain_reply_to_a_real_invitation_reaches_the_organizers(app, english)
     assert forward.recipients == organizer.email
     assert "Jeg kommer lidt senere" in text_of(forward)
     assert db.session.scalar(select(func.count(InboundMail.id))) == 1
+
+
+def test_the_admin_page_shows_a_forwarded_message(world_, client, login):
+    from tests.factories import create_admin
+
+    hostile = "<script>alert(1)</script> Kommer senere"
+    mail = ingest(plain_reply(reply_address(world_["invite"].id), text=hostile))
+    assert mail.partstat == FORWARDED
+    assert hostile in text_of(forwards()[0])  # plain text: as written
+    assert "<script>alert" not in html_of(forwards()[0])  # the HTML part escapes it
+    login(create_admin(name="Anna Admin"))
+    listing = client.get("/admin/mail/inbound")
+    assert listing.status_code == 200
+    assert "forwarded to 2 organizers" in listing.get_data(as_text=True)
+    shown = client.get(f"/admin/mail/inbound/{mail.id}")
+    assert shown.status_code == 200
+    assert "forwarded to 2 organizers" in shown.get_data(as_text=True)
