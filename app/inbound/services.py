@@ -606,9 +606,32 @@ _BLOCK_END = re.compile(r"<\s*(br|/p|/div|/li|/tr|/h[1-6]|/blockquote|p|div|li|t
 _HIDDEN = re.compile(r"<\s*(script|style|head|title)\b.*?<\s*/\s*\1\s*>", re.IGNORECASE | re.DOTALL)
 
 
+_QUOTE_BLOCK = re.compile(r"<\s*blockquote\b.*?<\s*/\s*blockquote\s*>", re.IGNORECASE | re.DOTALL)
+# Where the quoted message starts in a reply ("On ... wrote:", "Den ... skrev ...:", Outlook's header
+# block or separator): what follows is our own invitation again, with the member's answer links.
+_QUOTE_START = re.compile(
+    r"^[ \t]*(?:(?:on|den|le|am)\b[^\n]{0,300}(?:\n[^\n]{0,300})?\b(?:wrote|skrev|a écrit|schrieb)\b"
+    r"[^\n]{0,300}:[ \t]*$"
+    r"|-{3,}[ \t]*(?:original message|oprindelig meddelelse|forwarded message|videresendt "
+    r"meddelelse)[^\n]*|_{10,}"
+    r"|(?:from|fra|von|de)[ \t]*:[^\n]*\n[ \t]*(?:sent|sendt|date|dato|to|til|gesendet)[ \t]*:)",
+    re.IGNORECASE | re.MULTILINE)
+
+
+def _without_quote(text: str) -> str:
+    """The reply without the message it quotes: lines starting with ">" and everything from the
+    quote's header on ("On ... wrote:", Outlook's "From:/Sent:" block) are left out."""
+    match = _QUOTE_START.search(text)
+    if match:
+        text = text[: match.start()]
+    return "\n".join(line for line in text.split("\n") if not line.lstrip().startswith(">"))
+
+
 def _html_to_text(markup: str) -> str:
-    """HTML read as text, crudely: hidden blocks dropped, block ends as line breaks, tags removed."""
+    """HTML read as text, crudely: hidden blocks and quoted messages (blockquote) dropped, block
+    ends as line breaks, tags removed."""
     markup = _HIDDEN.sub(" ", markup[:500_000])
+    markup = _QUOTE_BLOCK.sub(" ", markup)
     markup = re.sub(r"<!--.*?-->", " ", markup, flags=re.DOTALL)
     markup = _BLOCK_END.sub("\n", markup)
     markup = re.sub(r"<[^>]*>", "", markup)
@@ -630,7 +653,8 @@ def _short_lines(line: str, width: int = LINE_LIMIT) -> list[str]:
 
 def message_text(raw: bytes, limit: int = FORWARD_TEXT_LIMIT) -> str:
     """The message's own text for the organizers: its first text/plain part (the text of its first
-    text/html part when there is none), not the attachments nor an attached message, cleaned of
+    text/html part when there is none) without the message it quotes (our invitation again, with
+    the member's own answer links), not the attachments nor an attached message, cleaned of
     control characters, with runs of blank lines and trailing spaces trimmed, at most `limit`
     characters (an ellipsis marks the cut). "" when there is none or it cannot be read."""
     try:
@@ -656,6 +680,7 @@ def message_text(raw: bytes, limit: int = FORWARD_TEXT_LIMIT) -> str:
     if not text.strip():
         text = _html_to_text(found.get("text/html", ""))
     text = parse.clean_text(text, 50_000).replace("\r\n", "\n").replace("\r", "\n")
+    text = _without_quote(text)
     text = "\n".join(chunk for line in text.split("\n") for chunk in _short_lines(line.rstrip()))
     text = re.sub(r"\n{3,}", "\n\n", text).strip()
     if len(text) > limit:

@@ -331,3 +331,31 @@ def test_the_admin_page_shows_a_forwarded_message(world_, client, login):
     shown = client.get(f"/admin/mail/inbound/{mail.id}")
     assert shown.status_code == 200
     assert "forwarded to 2 organizers" in shown.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("quoted", [
+    "Den ons. 16. dec. 2026 kl. 08.00 skrev Kaffeklub <svar+i1.abc@kaffeklub.test>:\n> Hej Mads\n"
+    "> Ja: {link}",
+    "On Wed, Dec 16, 2026 at 8:00 AM Kaffeklub <svar@kaffeklub.test>\nwrote:\n\nHej Mads\nJa: {link}",
+    "________________________________\nFra: Kaffeklub <svar@kaffeklub.test>\nSendt: 16. december 2026\n"
+    "Til: Mads\nEmne: Invitation\n\nHej Mads\nJa: {link}",
+    "-----Original Message-----\nFrom: Kaffeklub\nHej Mads\nJa: {link}",
+    "> Hej Mads\n> Ja: {link}",
+])
+def test_the_quoted_invitation_with_the_members_links_is_left_out(quoted):
+    link = "https://kaffeklub.test/r/secret-answer-token"
+    raw = plain_reply("svar+x@kaffeklub.test", text="Jeg kommer 10 min for sent.\n\nMads\n\n"
+                      + quoted.format(link=link))
+    assert message_text(raw) == "Jeg kommer 10 min for sent.\n\nMads"
+
+
+def test_a_bottom_posted_answer_keeps_the_answer():
+    raw = plain_reply("svar+x@kaffeklub.test", text="> Du er inviteret\n> Ja: https://x/y\n\nJeg kommer!\n")
+    assert message_text(raw) == "Jeg kommer!"
+
+
+def test_quoted_html_is_left_out():
+    raw = plain_reply("svar+x@kaffeklub.test", text=None,
+                      html="<div>Jeg kommer</div><div class=gmail_quote><blockquote>Hej Mads <a href="
+                           "'https://x/secret'>Ja</a></blockquote></div>")
+    assert message_text(raw) == "Jeg kommer"
