@@ -143,7 +143,7 @@ def _addresses(values: list[str]) -> list[str]:
     return out
 
 
-def _decode_payload(payload: bytes, charset: str | None) -> str:
+def decode_payload(payload: bytes, charset: str | None) -> str:
     for candidate in (charset, "utf-8"):
         if not candidate:
             continue
@@ -257,7 +257,7 @@ def _auto_reply(values: dict[str, list[str]], subject: str) -> str:
 
 def _read_message(message, parsed: ParsedMail) -> None:
     calendars: list[tuple[str, str]] = []  # (text, MIME method)
-    for part in _parts(message):
+    for part in message_parts(message):
         if len(calendars) >= MAX_CALENDAR_PARTS:
             break
         if not _is_calendar_part(part):
@@ -279,7 +279,7 @@ def _read_message(message, parsed: ParsedMail) -> None:
             mime_method = str(part.get_param("method") or "").strip().upper()
         except Exception:  # noqa: BLE001
             mime_method = ""
-        calendars.append((_decode_payload(payload, charset), mime_method))
+        calendars.append((decode_payload(payload, charset), mime_method))
     if not calendars:
         parsed.problem = NO_CALENDAR
         parsed.problem_detail = "the message has no calendar part"
@@ -300,7 +300,7 @@ def _read_message(message, parsed: ParsedMail) -> None:
         setattr(parsed, name, getattr(chosen, name))
 
 
-def _parts(message):
+def message_parts(message):
     """The leaf parts, depth first, not into attached messages (message/rfc822 is someone else's)."""
     stack = [(message, 0)]
     seen = 0

@@ -659,7 +659,7 @@ def message_text(raw: bytes, limit: int = FORWARD_TEXT_LIMIT) -> str:
     characters (an ellipsis marks the cut). "" when there is none or it cannot be read."""
     try:
         message = email.message_from_bytes(raw or b"", policy=email.policy.default)
-        parts = list(parse._parts(message))
+        parts = list(parse.message_parts(message))
     except Exception:  # noqa: BLE001 -- hostile input: nothing to forward
         return ""
     found: dict[str, str] = {}
@@ -675,7 +675,7 @@ def message_text(raw: bytes, limit: int = FORWARD_TEXT_LIMIT) -> str:
         except Exception:  # noqa: BLE001, S112 -- a part that cannot be read is passed over
             continue
         if isinstance(payload, bytes) and payload.strip():
-            found[content_type] = parse._decode_payload(payload[:200_000], charset)
+            found[content_type] = parse.decode_payload(payload[:200_000], charset)
     text = found.get("text/plain", "")
     if not text.strip():
         text = _html_to_text(found.get("text/html", ""))
