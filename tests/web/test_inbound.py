@@ -24,7 +24,8 @@ from app.extensions import db
 from app.inbound.services import ingest
 from app.models import GuestStatus, MeetingGuest, OutboxMessage, Rsvp, RsvpStatus, utcnow
 from app.models.calendar import InboundMail, MeetingInvite
-from tests.factories import add_membership, create_admin, create_meeting, create_member, create_organizer
+from tests.factories import add_membership, create_admin, create_meeting, create_member
+from tests.web.inbound_helpers import invite_one_member
 
 REPLIES = Path(__file__).parent.parent / "data" / "replies"
 FIXTURE_REPLY_TO = "svar+i1.abcdefghijklmnop@kaffeklub.test"
@@ -579,15 +580,7 @@ def _reply_to_invitation(outbox: OutboxMessage, partstat: str) -> bytes:
 
 
 def test_a_reply_to_our_own_invitation_is_applied(app, english):
-    from app.calendars import invites
-
-    app.config.update(MAIL_DOMAIN="kaffeklub.test", CALENDAR_REPLY_TOKENS=True,
-                      CALENDAR_REPLY_ADDRESS="svar@kaffeklub.test")
-    meeting = create_meeting(title="Breakfast in April")
-    organizer = create_organizer(meeting.group, name="Olga Organizer", language="en")
-    member = create_member(name="Mads Member", email="mads@example.test", language="en")
-    add_membership(member, meeting.group)
-    invites.send_invitations(organizer, meeting.id)
+    meeting, _organizer, member = invite_one_member(app)
     (sent,) = outbox_to(member.email)
     mail = ingest(_reply_to_invitation(sent, "ACCEPTED"))
     assert mail.outcome == "applied", mail.detail

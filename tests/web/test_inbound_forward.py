@@ -21,6 +21,7 @@ from app.inbound.services import FORWARDED, FORWARDS_PER_DAY, ingest, message_te
 from app.models import MeetingGuest, OutboxMessage
 from app.models.calendar import InboundMail, MeetingInvite
 from tests.factories import add_membership, create_meeting, create_member, create_organizer
+from tests.web.inbound_helpers import invite_one_member
 
 
 @pytest.fixture
@@ -296,15 +297,7 @@ def test_the_detail_is_in_the_networks_language(world_):
 
 def test_a_plain_reply_to_a_real_invitation_reaches_the_organizers(app, english):
     """The invitation we send, answered with the mail program's plain Reply."""
-    from app.calendars import invites
-
-    app.config.update(MAIL_DOMAIN="kaffeklub.test", CALENDAR_REPLY_TOKENS=True,
-                      CALENDAR_REPLY_ADDRESS="svar@kaffeklub.test")
-    meeting = create_meeting(title="Breakfast in April")
-    organizer = create_organizer(meeting.group, name="Olga Organizer", language="en")
-    member = create_member(name="Mads Member", email="mads@example.test", language="en")
-    add_membership(member, meeting.group)
-    invites.send_invitations(organizer, meeting.id)
+    _meeting, organizer, member = invite_one_member(app)
     sent = db.session.scalar(select(OutboxMessage).where(OutboxMessage.recipients == member.email))
     invitation = email.message_from_string(sent.raw, policy=email.policy.default)
     raw = plain_reply(str(invitation["From"]), sender=str(invitation["To"]), text="Jeg kommer lidt senere")
