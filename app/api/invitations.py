@@ -23,8 +23,8 @@ from marshmallow import Schema, fields
 from app.api.auth import authenticate_request, no_store, refuse_anonymous_writes, token_required
 from app.api.meeting_schemas import LangQuerySchema
 from app.api.meetings import FlatErrorsParser, _local, api_locale
-from app.api.schemas import ProblemSchema
-from app.api.spec import PROBLEM_CONTENT_TYPE, TOKEN_REQUIRED, TaggedBlueprint
+from app.api.rsvp import READ_ERRORS, _errors
+from app.api.spec import TOKEN_REQUIRED, TaggedBlueprint
 from app.calendars import invites
 from app.meetings import services as meeting_services
 from app.models.calendar import PartStat
@@ -44,20 +44,7 @@ blp.before_request(authenticate_request)
 blp.before_request(refuse_anonymous_writes)
 blp.after_request(no_store)
 
-_STATUSES = {"Unauthorized": 401, "Forbidden": 403, "NotFound": 404, "TooManyRequests": 429}
 CONFLICT = "The meeting is cancelled, or it has started or taken place: no invitations are sent for it"
-
-
-def _errors(*, conflict: bool):
-    def decorate(view):
-        for name, status in _STATUSES.items():
-            view = blp.alt_response(status, response=name)(view)
-        if conflict:
-            view = blp.alt_response(409, schema=ProblemSchema, content_type=PROBLEM_CONTENT_TYPE,
-                                    description=CONFLICT)(view)
-        return view
-
-    return decorate
 
 
 class RepliesSchema(Schema):
@@ -121,7 +108,7 @@ class Invitations(MethodView):
                          "see answers 404, one they may see but not manage 403.")
     @blp.arguments(LangQuerySchema, location="query")
     @blp.response(200, InvitationStatusSchema)
-    @_errors(conflict=False)
+    @_errors(*READ_ERRORS)
     @token_required
     def get(self, query, meeting_id):
         with api_locale(query):
@@ -140,7 +127,7 @@ class Invitations(MethodView):
                          "meeting or one that has started answers 409.")
     @blp.arguments(LangQuerySchema, location="query")
     @blp.response(200, InviteResultSchema)
-    @_errors(conflict=True)
+    @_errors(*READ_ERRORS, conflict=CONFLICT)
     @token_required
     def post(self, query, meeting_id):
         with api_locale(query):
