@@ -124,7 +124,7 @@ def ingest(raw: bytes, *, source: str = "ingest", envelope_recipients: Sequence[
         mail = db.session.get(InboundMail, mail_id)
     else:
         mail = InboundMail(
-            source=source if source in SOURCES else "ingest",
+            source=_source(source),
             sha256=digest,
             message_id=parsed.message_id[:500],
             sender=parsed.sender[:320],
@@ -170,6 +170,10 @@ def ingest(raw: bytes, *, source: str = "ingest", envelope_recipients: Sequence[
     return mail
 
 
+def _source(source: str) -> str:
+    return source if source in SOURCES else "ingest"
+
+
 def _claim_retry(first: InboundMail, source: str) -> bool:
     """A message whose handling failed (outcome "error": a crash, the database gone mid-way, a bug)
     is handled again when it comes in again, once RETRY_AFTER has passed since the last attempt
@@ -183,7 +187,7 @@ def _claim_retry(first: InboundMail, source: str) -> bool:
         .where(InboundMail.id == first.id, InboundMail.outcome == InboundOutcome.ERROR.value,
                InboundMail.received_at <= now - RETRY_AFTER)
         .values(received_at=now, detail=_detail("interrupted"),
-                source=source if source in SOURCES else "ingest")
+                source=_source(source))
         .execution_options(synchronize_session=False)).rowcount
     db.session.commit()
     if claimed:
@@ -193,7 +197,7 @@ def _claim_retry(first: InboundMail, source: str) -> bool:
 
 def _duplicate_of(first: InboundMail, digest: str, source: str) -> InboundMail:
     log.info("inbound mail: duplicate of #%s (%s), nothing done", first.id, source)
-    copy = InboundMail(source=source if source in SOURCES else "ingest", sha256=digest,
+    copy = InboundMail(source=_source(source), sha256=digest,
                        message_id=first.message_id, sender=first.sender, recipient=first.recipient,
                        subject=first.subject, size=first.size, raw=b"", truncated=False,
                        outcome=InboundOutcome.DUPLICATE.value,
@@ -299,31 +303,28 @@ def _explain(code: str, **params) -> str:  # noqa: C901 -- one sentence per outc
 
 
 def _handle(mail: InboundMail, parsed: parse.ParsedMail, envelope: list[str], raw: bytes = b"") -> _Result:
+    addresses = envelope + [a for a in parsed.recipients if a not in envelope]  # the envelope first
     ignored, rejected = InboundOutcome.IGNORED.value, InboundOutcome.REJECTED.value
     if parsed.problem == parse.TOO_LARGE:
         return _Result(rejected, _detail("too_large", size=mail.size), "too large")
     if parsed.auto_reply:
         return _Result(ignored, _detail("auto_reply", why=parsed.auto_reply),
                        "auto-reply: " + parsed.auto_reply)
-    if mail.message_id:
-        earlier = db.session.scalar(
-            select(InboundMail.id).where(InboundMail.message_id == mail.message_id, InboundMail.id != mail.id,
-                                         InboundMail.outcome == InboundOutcome.APPLIED.value)
-            .order_by(InboundMail.id).limit(1))
-        if earlier is not None:
-            return _Result(InboundOutcome.DUPLICATE.value, _detail("duplicate_id", number=earlier),
-                           f"same Message-ID as #{earlier}")
+    earlier = _earlier_with_message_id(mail, InboundMail.outcome == InboundOutcome.APPLIED.value)
+    if earlier is not None:
+        return _Result(InboundOutcome.DUPLICATE.value, _detail("duplicate_id", number=earlier),
+                       f"same Message-ID as #{earlier}")
     if parsed.problem:
         code = parsed.problem
         outcome = ignored if code in (parse.NO_CALENDAR, parse.NOT_REPLY) else rejected
         params = {"method": parsed.method or "?"} if code == parse.NOT_REPLY else {}
         if code == parse.NO_CALENDAR:
-            forwarded = _forward(mail, parsed, envelope, raw)
+            forwarded = _forward(mail, parsed, addresses, raw)
             if forwarded is not None:
                 return forwarded
         return _Result(outcome, _detail(code, **params), f"{code}: {parsed.problem_detail}")
 
-    found = _find_invite(parsed, envelope + [a for a in parsed.recipients if a not in envelope])
+    found = _find_invite(parsed, addresses)
     if isinstance(found, _Result):
         return found
     invite, attendee = found
@@ -339,6 +340,15 @@ def _handle(mail: InboundMail, parsed: parse.ParsedMail, envelope: list[str], ra
     if result.note and not parsed.auto_generated and not _tell(result.invite, result.note):
         result.code += "; the mail to them could not be written"
     return result
+
+
+def _earlier_with_message_id(mail: InboundMail, condition) -> int | None:
+    """The id of the first other message with this one's Message-ID that meets `condition`."""
+    if not mail.message_id:
+        return None
+    return db.session.scalar(
+        select(InboundMail.id).where(InboundMail.message_id == mail.message_id, InboundMail.id != mail.id,
+                                     condition).order_by(InboundMail.id).limit(1))
 
 
 def _find_invite(parsed: parse.ParsedMail, addresses: list[str]):
@@ -525,7 +535,7 @@ def _apply_guest(invite: MeetingInvite, partstat: str) -> _Result:
 # --- a plain reply, forwarded to the organizers ----------------------------------------------------
 
 
-def _forward(mail: InboundMail, parsed: parse.ParsedMail, envelope: list[str], raw: bytes) -> _Result | None:
+def _forward(mail: InboundMail, parsed: parse.ParsedMail, addresses: list[str], raw: bytes) -> _Result | None:
     """Forward a message without a calendar part to the group's organizers (see the module's doc, 6).
     None when it is not one to forward (the caller records it as "no calendar"); a _Result when it
     was forwarded or held back by the duplicate check or the daily limit."""
@@ -533,7 +543,6 @@ def _forward(mail: InboundMail, parsed: parse.ParsedMail, envelope: list[str], r
         return None  # never answered, never passed on: mail loops
     if not current_app.config.get("CALENDAR_REPLY_TOKENS", True):
         return None
-    addresses = envelope + [a for a in parsed.recipients if a not in envelope]
     ids = {reply_address.invite_id_for(a) for a in addresses if reply_address.token_in(a)}
     if len(ids) != 1 or None in ids:
         return None  # no token, a bad one, or several invitations: nobody to tell
@@ -544,13 +553,10 @@ def _forward(mail: InboundMail, parsed: parse.ParsedMail, envelope: list[str], r
     if not text:
         return None
     ignored = InboundOutcome.IGNORED.value
-    if mail.message_id:
-        earlier = db.session.scalar(
-            select(InboundMail.id).where(InboundMail.message_id == mail.message_id, InboundMail.id != mail.id,
-                                         InboundMail.partstat == FORWARDED).order_by(InboundMail.id).limit(1))
-        if earlier is not None:
-            return _Result(ignored, _detail("forwarded_before", number=earlier),
-                           f"not forwarded: same Message-ID as #{earlier}", invite)
+    earlier = _earlier_with_message_id(mail, InboundMail.partstat == FORWARDED)
+    if earlier is not None:
+        return _Result(ignored, _detail("forwarded_before", number=earlier),
+                       f"not forwarded: same Message-ID as #{earlier}", invite)
     # One forward at a time per invitation (PostgreSQL; SQLite writes one at a time anyway), so two
     # messages arriving together cannot both slip under the limit.
     db.session.execute(select(MeetingInvite.id).where(MeetingInvite.id == invite.id).with_for_update())
