@@ -32,15 +32,14 @@ from pathlib import Path
 import icalendar
 import pytest
 from flask_babel import force_locale, ngettext
-from flask_babel import gettext as _
 from playwright.sync_api import expect
 
-from app.auth.tokens import issue_login_link
 from app.calendars.feeds import meeting_uid
 from app.extensions import db
-from app.models import Meeting, Member, Rsvp
+from app.models import Meeting, Rsvp
 from tests import factories
 from tests.e2e.conftest import LiveServer, new_page, serve
+from tests.e2e.helpers import assert_clean, assert_fits, log_in, translated
 
 pytestmark = pytest.mark.e2e
 
@@ -60,34 +59,9 @@ def mail_server(tmp_path, smtp_server) -> Iterator[LiveServer]:
         yield server
 
 
-def translated(server, msgid: str, **values) -> str:
-    with server.app.test_request_context("/"), force_locale("da"):
-        return _(msgid, **values)
-
-
 def translated_plural(server, singular: str, plural: str, num: int) -> str:
     with server.app.test_request_context("/"), force_locale("da"):
         return ngettext(singular, plural, num)
-
-
-def log_in(server, page, member_id: int) -> None:
-    with server.app_context():
-        link = issue_login_link(db.session.get(Member, member_id))
-        db.session.commit()
-    page.goto(link)
-    with page.expect_navigation():
-        page.click("form[action*='/login/'] button[type=submit]")
-    assert "/login" not in page.url
-
-
-def assert_fits(page) -> None:
-    """Nothing scrolls sideways (at 390 px a wide table or button row would)."""
-    assert page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth + 1")
-
-
-def assert_clean(page) -> None:
-    page.wait_for_load_state("networkidle")
-    assert page.errors == [], page.errors
 
 
 def ics_attachment(message: EmailMessage) -> bytes:

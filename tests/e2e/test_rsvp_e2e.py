@@ -17,18 +17,16 @@ from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
-from flask_babel import force_locale
-from flask_babel import gettext as _
 from playwright.sync_api import expect
 
-from app.auth.tokens import issue_login_link
 from app.extensions import db
 from app.mail.outbox import send_pending
-from app.models import Meeting, Member
+from app.models import Meeting
 from app.rsvp import links
 from app.rsvp import services as svc
 from tests import factories
 from tests.e2e.conftest import LiveServer, new_page, serve
+from tests.e2e.helpers import assert_clean, assert_fits, log_in, translated
 
 pytestmark = pytest.mark.e2e
 
@@ -41,31 +39,6 @@ def mail_server(tmp_path, smtp_server) -> Iterator[LiveServer]:
     """The app on a free port (CSRF on), its outbox delivered to the test SMTP server."""
     with serve(tmp_path, MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port) as server:
         yield server
-
-
-def translated(server, msgid: str, **values) -> str:
-    with server.app.test_request_context("/"), force_locale("da"):
-        return _(msgid, **values)
-
-
-def log_in(server, page, member_id: int) -> None:
-    with server.app_context():
-        link = issue_login_link(db.session.get(Member, member_id))
-        db.session.commit()
-    page.goto(link)
-    with page.expect_navigation():
-        page.click("form[action*='/login/'] button[type=submit]")
-    assert "/login" not in page.url
-
-
-def assert_fits(page) -> None:
-    """Nothing scrolls sideways (at 390 px a wide panel would)."""
-    assert page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth + 1")
-
-
-def assert_clean(page) -> None:
-    page.wait_for_load_state("networkidle")
-    assert page.errors == [], page.errors
 
 
 @pytest.mark.parametrize("size", list(SIZES), ids=list(SIZES))
