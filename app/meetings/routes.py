@@ -17,7 +17,6 @@ from wtforms.fields.choices import SelectChoice
 
 from app.auth.permissions import is_member_of
 from app.errors import ValidationFailed
-from app.extensions import db
 from app.meetings import calendar_view
 from app.meetings import services as svc
 from app.meetings.forms import (
@@ -230,11 +229,10 @@ def _editable_meeting(meeting_id: int, *, correcting: bool = False):
     return meeting
 
 
-def _tell_about_calendar_mail(meeting_id: int) -> None:
+def _tell_about_calendar_mail(meeting: Meeting) -> None:
     """After an edit or a cancellation: what the invited will get in their calendars (the
     calendar package collected an update, or sent the cancellations, in the same transaction)."""
-    meeting = db.session.get(Meeting, meeting_id)
-    if meeting is None or meeting.invitations_sent_at is None:
+    if meeting.invitations_sent_at is None:
         return
     if meeting.is_cancelled:
         flash(_("Everyone with a calendar invitation gets a cancellation that takes the meeting out of "
@@ -268,7 +266,7 @@ def edit(meeting_id: int):
                     current_user, meeting.id, _meeting_input(form), record_past=_record_past(form)
                 )
                 flash(_("The meeting was updated."), "success")
-                _tell_about_calendar_mail(meeting.id)
+                _tell_about_calendar_mail(meeting)
         except ValidationFailed as error:
             _attach_errors(form, error)
         else:
@@ -298,7 +296,7 @@ def cancel(meeting_id: int):
             else:
                 svc.cancel_meeting(current_user, meeting.id, form.reason.data)
                 flash(_("The meeting was cancelled."), "success")
-                _tell_about_calendar_mail(meeting.id)
+                _tell_about_calendar_mail(meeting)
         except ValidationFailed as error:
             _attach_errors(form, error)
         else:
