@@ -19,7 +19,8 @@ bp = Blueprint("calendars", __name__)
 _MAX_ID = 2**31 - 1  # larger ids cannot exist (and PostgreSQL would refuse to compare them)
 
 
-def _respond(file: feeds.CalendarFile, *, cache_control: str, attachment: bool) -> Response:
+def calendar_response(file: feeds.CalendarFile, *, cache_control: str, attachment: bool) -> Response:
+    """A calendar file as a response: its ETag, Last-Modified and headers, 304 to conditional requests."""
     response = Response(file.body, content_type="text/calendar; charset=utf-8")
     response.set_etag(file.etag)
     response.last_modified = file.last_modified
@@ -36,14 +37,14 @@ def meeting_ics(meeting_id: int):
         raise NotFound()
     file = feeds.meeting_ics(current_user, meeting_id)
     # What is in the file depends on who asks (the online link is for members): never shared caches.
-    return _respond(file, cache_control="private, no-cache", attachment=True)
+    return calendar_response(file, cache_control="private, no-cache", attachment=True)
 
 
 @bp.get("/groups/<slug>/calendar.ics")
 def group_feed(slug: str):
     file = feeds.group_feed(slug)
     # Public data; clients and proxies may keep it 15 minutes, then revalidate (304 by ETag).
-    return _respond(file, cache_control="public, max-age=900", attachment=False)
+    return calendar_response(file, cache_control="public, max-age=900", attachment=False)
 
 
 @bp.app_context_processor

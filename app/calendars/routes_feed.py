@@ -23,7 +23,7 @@ from flask_login import current_user, login_required
 from limits import parse
 
 from app.calendars import member_feed
-from app.calendars.routes import bp
+from app.calendars.routes import bp, calendar_response
 from app.errors import NotFound
 from app.extensions import limiter
 from app.members.forms import CalendarFeedForm, EmptyForm
@@ -71,14 +71,8 @@ def member_feed_ics(token: str):
         _count_failure()
         return _plain(404, _("There is no calendar at this address. If you made a new address on "
                              "your profile, subscribe to that one."))
-    response = Response(file.body, content_type="text/calendar; charset=utf-8")
-    response.set_etag(file.etag)
-    response.last_modified = file.last_modified
     # Personal: never in a shared cache; clients keep it and ask again with If-None-Match.
-    response.headers["Cache-Control"] = "private, no-cache"
-    response.headers["Content-Disposition"] = f'inline; filename="{file.filename}"'
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response.make_conditional(request)
+    return calendar_response(file, cache_control="private, no-cache", attachment=False)
 
 
 def _no_referrer(response: Response) -> Response:
