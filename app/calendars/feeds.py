@@ -125,10 +125,14 @@ def google_calendar_url(meeting: Meeting) -> str:
     return "https://calendar.google.com/calendar/render?" + urlencode(query)
 
 
+def subscribe_urls(url: str) -> tuple[str, str]:
+    """(webcal://..., https://...) of a feed's address: the first opens the calendar app."""
+    return "webcal://" + url.split("://", 1)[1], url
+
+
 def group_feed_urls(group: Group) -> tuple[str, str]:
     """(webcal://..., https://...) subscribe links of a public group's feed."""
-    url = external_url("calendars.group_feed", slug=group.slug)
-    return "webcal://" + url.split("://", 1)[1], url
+    return subscribe_urls(external_url("calendars.group_feed", slug=group.slug))
 
 
 # --- building with a per-version cache -----------------------------------------------------------
@@ -165,6 +169,12 @@ def clear_cache() -> None:
 def _file(body: bytes, last_modified: datetime, filename: str) -> CalendarFile:
     return CalendarFile(body=body, etag=hashlib.sha256(body).hexdigest()[:32],
                         last_modified=last_modified, filename=filename)
+
+
+def window_start(now: datetime) -> datetime:
+    """The first moment a feed shows (about FEED_PAST back): the start of a day (UTC), so the
+    window moves once a day and the key (and the file) stays the same all day."""
+    return datetime.combine((now - FEED_PAST).date(), datetime.min.time(), tzinfo=UTC)
 
 
 def _app_key(language: str | None = None) -> tuple:
@@ -208,8 +218,7 @@ def group_feed(slug: str, *, now: datetime | None = None) -> CalendarFile:
     NotFound for an unknown or members-only group."""
     group = _public_group(slug)
     now = now or datetime.now(UTC)
-    # The window moves once a day, so the key (and the file) stays the same all day.
-    since = datetime.combine((now - FEED_PAST).date(), datetime.min.time(), tzinfo=UTC)
+    since = window_start(now)
     window = (Meeting.group_id == group.id, Meeting.starts_at >= since)
     count, newest, sequences = db.session.execute(
         select(func.count(Meeting.id), func.max(Meeting.updated_at), func.sum(Meeting.sequence))

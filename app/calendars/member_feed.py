@@ -125,8 +125,7 @@ def _feed_row(member: Member) -> CalendarFeed:
 
 
 def _urls(member_id: int, nonce: str) -> tuple[str, str]:
-    url = external_url("calendars.member_feed", token=_token(member_id, nonce))
-    return "webcal://" + url.split("://", 1)[1], url
+    return feeds.subscribe_urls(external_url("calendars.member_feed", token=_token(member_id, nonce)))
 
 
 def feed_urls(member) -> tuple[str, str]:
@@ -183,11 +182,6 @@ class _Version:
     positions: tuple[tuple[int, int], ...]  # (meeting id, place on the waitlist)
     newest: datetime  # the newest change the data carries a time for
     key: tuple
-
-
-def _since(now: datetime) -> datetime:
-    # The window moves once a day, so the key (and the file) stays the same all day.
-    return datetime.combine((now - FEED_PAST).date(), datetime.min.time(), tzinfo=UTC)
 
 
 def _status_sums():
@@ -260,7 +254,7 @@ def _version(token: str, now: datetime) -> _Version:
     when the member waits somewhere)."""
     statements = _poll_statements()
     feed, member, network = _lookup(token)
-    since = _since(now)
+    since = feeds.window_start(now)
     today = since + FEED_PAST  # the same day boundary: both move once a day
     groups = tuple(db.session.execute(statements.groups, {"member_id": member.id}).tuples().all())
     params = {"member_id": member.id, "group_ids": [g[0] for g in groups], "since": since}
@@ -274,10 +268,9 @@ def _version(token: str, now: datetime) -> _Version:
             positions = {meeting_id: int(place) for meeting_id, place
                          in db.session.execute(statements.positions, params).tuples().all()}
     positions_key = tuple(sorted(positions.items()))
-    config = current_app.config
-    key = ("member", feed.id, member.id, member.language, feed.show_declined, network, groups, since, today,
+    key = ("member", feed.id, member.id, feed.show_declined, network, groups, since, today,
            tuple(_plain(v) for v in meetings), tuple(_plain(v) for v in answers), positions_key,
-           config["BASE_URL"], config.get("MAIL_DOMAIN"))
+           feeds._app_key(member.language))
     stamps = [feeds._aware(meetings[1]), feeds._aware(answers[0]) if answers else None,
               feeds._aware(feed.created_at), feeds._aware(feed.rotated_at)]
     newest = max(s for s in stamps if s is not None)
