@@ -29,7 +29,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from app.cli_loop import stop_on_signals
+from app.cli_loop import run_every, stop_on_signals
 from app.extensions import db
 
 log = logging.getLogger("app.inbound")
@@ -225,19 +225,19 @@ def _fetch_command(loop: bool, interval: float) -> None:
             raise click.ClickException(f"IMAP failed: {exc}") from exc
         click.echo(_count_line(counts))
         return
-    stop = threading.Event()
-    with stop_on_signals(stop):
-        click.echo(f"Fetching mail every {interval:g} s; Ctrl-C to stop.")
-        while not stop.is_set():
-            try:
-                counts = fetch_once()
-                if counts:
-                    click.echo(_count_line(counts))
-            except (FetchError, imaplib.IMAP4.error, OSError) as exc:
-                click.echo(f"IMAP failed: {exc}", err=True)
-            db.session.remove()
-            stop.wait(interval)
-    click.echo("Mail fetcher stopped.")
+    run_every(interval, threading.Event(), _fetch_step,
+              started=f"Fetching mail every {interval:g} s; Ctrl-C to stop.", stopped="Mail fetcher stopped.")
+
+
+def _fetch_step() -> None:
+    """One run of `flask mail fetch --loop`: a failure is reported and the next run tries again."""
+    try:
+        counts = fetch_once()
+        if counts:
+            click.echo(_count_line(counts))
+    except (FetchError, imaplib.IMAP4.error, OSError) as exc:
+        click.echo(f"IMAP failed: {exc}", err=True)
+    db.session.remove()
 
 
 def _count_line(counts: dict[str, int]) -> str:
