@@ -38,17 +38,14 @@ class InboundView:
 
 
 def inbound_mail(user, mail_id: int) -> InboundView:
-    permissions.require(permissions.is_admin(user))
-    mail = db.session.get(InboundMail, mail_id)
-    if mail is None:
-        raise NotFound()
-    raw = bytes(mail.raw or b"")
+    mail, raw = raw_of(user, mail_id)
     headers = parse_message(raw[:SHOW_RAW_CHARS], max_bytes=0).headers
     text = raw[:SHOW_RAW_CHARS].decode("utf-8", "replace").replace("\x00", "\ufffd")
     return InboundView(mail, headers, text, len(raw) > SHOW_RAW_CHARS)
 
 
 def raw_of(user, mail_id: int) -> tuple[InboundMail, bytes]:
+    """The message and its kept bytes (admins only)."""
     permissions.require(permissions.is_admin(user))
     mail = db.session.get(InboundMail, mail_id)
     if mail is None:
