@@ -90,8 +90,14 @@ def sent_when(sent_at: datetime, tz: str) -> str:
 
 
 def invitation_status(meeting: Meeting) -> invites.InvitePreview | None:
-    """For the meeting page: the invitations' numbers if the viewer may send them, else None."""
+    """For the meeting page: the invitations' numbers if the viewer may send them, else None.
+    None without asking too when the page would show nothing of them: the button is only for a
+    meeting still open to invitations, the status line only once some went out (and a copy exists
+    only once `invitations_sent_at` is set), so an organizer's view of a past or cancelled meeting
+    without invitations costs no counting queries."""
     if not getattr(current_user, "is_authenticated", False):
+        return None
+    if meeting.invitations_sent_at is None and not invites.invitations_open(meeting):
         return None
     try:
         return invites.invite_preview(current_user, meeting.id)
