@@ -293,12 +293,5 @@ def _header(name: str, display: str, email: str) -> str:
     return _header_line(out.getvalue(), name)
 
 
-_FOLDED = re.compile(r"\r\n[ \t]")
-
-
-def unfold(header_block: str) -> str:
-    return _FOLDED.sub(" ", header_block)
-
-
 __all__ = ["ATTACHMENT_NAMES", "CANCEL", "REQUEST", "CalendarMail", "MailTemplate", "Personal",
            "address_header", "build_message"]

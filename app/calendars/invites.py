@@ -881,11 +881,6 @@ def on_meeting_cancelled(meeting: Meeting, reason: str = "", **_extra) -> None:
     _resend(meeting, invites, partstats={i.id: None for i in invites}, kind=KIND_CANCEL)
 
 
-def _note(language: str, message: str, **values) -> str:
-    with force_locale(language):
-        return _(message, **values)
-
-
 def _member_note(meeting: Meeting, wanted: str | None, invite: MeetingInvite, via: str,
                  language: str) -> tuple[str, str]:
     """(note, occasion) for a member's or guest's changed copy, in their language."""
