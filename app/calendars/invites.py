@@ -45,6 +45,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import and_, bindparam, exists, func, insert, or_, select, text, update
+from sqlalchemy.orm import selectinload
 
 from app import events
 from app.auth import permissions
@@ -840,8 +841,11 @@ def send_due(now: datetime | None = None) -> dict[str, int]:
 
 
 def _active_invites(meeting: Meeting) -> list[MeetingInvite]:
+    # The guests' hosts with them: `_copy_of` names each guest's host (else three queries a guest).
     return list(db.session.scalars(select(MeetingInvite).where(MeetingInvite.meeting_id == meeting.id,
                                                                MeetingInvite.state == ACTIVE)
+                                   .options(selectinload(MeetingInvite.guest).selectinload(MeetingGuest.rsvp)
+                                            .selectinload(Rsvp.member))
                                    .order_by(MeetingInvite.id)).all())
 
 
@@ -978,9 +982,10 @@ def on_member_left(member: Member, group_ids=(), **_extra) -> None:
                Meeting.group_id.in_(list(group_ids)), Meeting.starts_at > now,
                Meeting.status == "scheduled")
         .order_by(MeetingInvite.meeting_id)).all()
+    languages = _languages(invites)  # one query (they are all this member's)
     for invite in invites:
         meeting = invite.meeting
-        note, _occasion = _member_note(meeting, None, invite, "system", _languages([invite])[invite.id])
+        note, _occasion = _member_note(meeting, None, invite, "system", languages[invite.id])
         _resend(meeting, [invite], partstats={invite.id: None}, kind=KIND_CANCEL, note=note, now=now)
 
 
