@@ -321,26 +321,35 @@ _PERSONAL_KEYS = ("yes_url", "no_url", "cancel_url", "host")
 _TOKEN_MARK = "KKTOKENMARK"  # noqa: S105 (a placeholder, not a secret)
 
 
-class _Links:
-    """A meeting's one-click links, each made from one URL built per meeting and the person's signed
-    token (`external_url` builds a request context per call: too slow for 500 people)."""
+class OneClickLinks:
+    """A meeting's one-click links (`links.answer_url`, `links.guest_url`), each made from one URL
+    built per meeting and the person's signed token (`external_url` builds a request context per
+    call, about 1 ms: too slow for 500 people). Also the reminders' afbud links."""
 
     def __init__(self, meeting: Meeting):
         self.meeting_id = meeting.id
         sample = links.answer_token(meeting.id, 0)
-        self.answer = {reply: links.answer_url(meeting.id, 0, reply).replace(sample, _TOKEN_MARK)
-                       for reply in ("yes", "no")}
-        self.guest = links.guest_url(0).replace(links.guest_token(0), _TOKEN_MARK)
+        self._answer = {reply: links.answer_url(meeting.id, 0, reply).replace(sample, _TOKEN_MARK)
+                        for reply in ("yes", "no")}
+        self._guest = links.guest_url(0).replace(links.guest_token(0), _TOKEN_MARK)
+
+    def answer(self, member_id: int, reply: str, token: str | None = None) -> str:
+        """`links.answer_url(meeting id, member_id, reply)` (`token`: that member's, if made already)."""
+        token = token or links.answer_token(self.meeting_id, member_id)
+        return self._answer[reply].replace(_TOKEN_MARK, token)
+
+    def guest(self, guest_id: int) -> str:
+        """`links.guest_url(guest_id)`."""
+        return self._guest.replace(_TOKEN_MARK, links.guest_token(guest_id))
 
     def values(self, copy: _Copy, method: str) -> dict[str, str]:
         if method == imip.CANCEL:
             return {}
         if copy.is_guest:
-            return {"cancel_url": self.guest.replace(_TOKEN_MARK, links.guest_token(copy.guest_id)),
-                    "host": copy.host}
+            return {"cancel_url": self.guest(copy.guest_id), "host": copy.host}
         token = links.answer_token(self.meeting_id, copy.member_id)
-        return {"yes_url": self.answer["yes"].replace(_TOKEN_MARK, token),
-                "no_url": self.answer["no"].replace(_TOKEN_MARK, token)}
+        return {"yes_url": self.answer(copy.member_id, "yes", token),
+                "no_url": self.answer(copy.member_id, "no", token)}
 
 
 def _write(meeting: Meeting, copies: Sequence[_Copy], *, method: str, kind: str, template: str | None = None,
@@ -360,7 +369,7 @@ def _write(meeting: Meeting, copies: Sequence[_Copy], *, method: str, kind: str,
         key = (copy.language, copy.partstat, copy.is_guest, copy.substitute, copy.sequence)
         groups.setdefault(key, []).append(copy)
     rows = []
-    one_click = _Links(meeting)
+    one_click = OneClickLinks(meeting)
     organizers = _ReplyAddresses()
     parties: dict[str, PartyLines] = {}
     for (language, partstat, is_guest, substitute, sequence), members in groups.items():
@@ -404,7 +413,7 @@ class _ReplyAddresses:
         return self.sample.replace(self.token, make_token(invite_id), 1)
 
 
-def _personal(copy: _Copy, shared: _Shared, one_click: _Links, organizer: str, parties: PartyLines,
+def _personal(copy: _Copy, shared: _Shared, one_click: OneClickLinks, organizer: str, parties: PartyLines,
               method: str) -> imip.Personal:
     lines = parties(organizer, copy.name, copy.email)
     values = {"name": copy.name, "first_name": first_name(copy.name), "host": copy.host,
@@ -640,8 +649,8 @@ def send_invitations(user, meeting_id: int) -> InviteResult:
 
 
 __all__ = [
-    "InvitePreview", "InviteResult", "connect_receivers", "invite_preview", "refresh_copy", "send_due",
-    "send_invitations",
+    "InvitePreview", "InviteResult", "OneClickLinks", "connect_receivers", "invite_preview", "refresh_copy",
+    "send_due", "send_invitations",
 ]
 
 

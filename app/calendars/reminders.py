@@ -41,6 +41,7 @@ from flask_babel import gettext as _
 from sqlalchemy import or_, select, update
 
 from app.auth.tokens import external_url
+from app.calendars.invites import OneClickLinks
 from app.db_locks import begin_write, locked
 from app.extensions import db
 from app.mail.batch import BatchRecipient, enqueue_mail_batch
@@ -56,7 +57,6 @@ from app.models import (
     utcnow,
 )
 from app.models.group import Group
-from app.rsvp import links
 from app.rsvp.services import expected_member_ids, is_expected_mode
 
 TEMPLATE = "meeting_reminder"
@@ -222,6 +222,7 @@ def _going(meeting: Meeting) -> _Going:
 def write_reminders(meeting: Meeting) -> int:
     """Write the reminder of `meeting` to everyone going (not committed); returns how many."""
     going = _going(meeting)
+    one_click = OneClickLinks(meeting)  # the afbud links without a request context per person
     default_language = NetworkSettings.get().default_language
     context = dict(meeting=meeting, group=meeting.group, tz=meeting.group.timezone,
                    meeting_url=external_url("meetings.show", meeting_id=meeting.id))
@@ -231,12 +232,12 @@ def write_reminders(meeting: Meeting) -> int:
             return coming_line(*going.coming.others_for(**reader))
 
     members = [BatchRecipient(member_id=m.id, name=m.name, email=m.email, language=m.language,
-                              values={"afbud_url": links.answer_url(meeting.id, m.id, "no"),
+                              values={"afbud_url": one_click.answer(m.id, "no"),
                                       "coming": coming_in(m.language or default_language, member_id=m.id,
                                                           member_shares=m.share_attendance)})
                for m in going.members]
     guests = [BatchRecipient(member_id=None, name=g.name, email=g.email, language=default_language,
-                             values={"afbud_url": links.guest_url(g.id),
+                             values={"afbud_url": one_click.guest(g.id),
                                      "coming": coming_in(default_language, member_id=None,
                                                          member_shares=False)})
               for g in going.guests]
