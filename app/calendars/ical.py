@@ -367,15 +367,17 @@ class PartyLines:
         self.partstat = partstat
         self.rsvp = rsvp
         self._template = _party_template(organizer_name, partstat, rsvp)
-        self._quick = self._template is not None
+
+    @property
+    def _quick(self) -> bool:
+        """Whether the template had the expected shape (else every call takes `party_lines`)."""
+        return self._template is not None
 
     def __call__(self, organizer_email: str, name: str, email: str) -> bytes:
         """The ORGANIZER and ATTENDEE lines for one copy, as `party_lines` writes them."""
-        if self._quick:
-            lines = self._lines(organizer_email, name, email)
-            if lines is not None:
-                return lines
-        return self._slow(organizer_email, name, email)
+        # None without a template, or for values the quick lines leave to icalendar
+        lines = self._lines(organizer_email, name, email)
+        return lines if lines is not None else self._slow(organizer_email, name, email)
 
     def _slow(self, organizer_email: str, name: str, email: str) -> bytes:
         return party_lines(organizer_email, self.organizer_name,
