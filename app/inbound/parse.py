@@ -17,6 +17,9 @@ there is no usable REPLY ("" when there is one). What it reads:
 A REPLY names one event (UID; all its VEVENTs share it), the attendees with their PARTSTAT, the
 SEQUENCE, an optional COMMENT (or Google's X-RESPONSE-COMMENT parameter) and an optional
 RECURRENCE-ID (the caller decides what an occurrence of a single event means).
+
+`message_text(raw)` is the text of a message without a calendar part (a plain Reply), without the
+message it quotes: what is forwarded to the organizers.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import email
 import email.header
 import email.policy
 import email.utils
+import html as html_lib
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -338,6 +342,94 @@ def _is_calendar_part(part) -> bool:
     return False
 
 
+# --- the text of a plain reply (forwarded to the organizers) ----------------------------------------
+
+FORWARD_TEXT_LIMIT = 4000  # characters of the text forwarded
+LINE_LIMIT = 200  # characters in one line of the text (UTF-8: well under SMTP's 998 bytes)
+_BLOCK_END = re.compile(r"<\s*(br|/p|/div|/li|/tr|/h[1-6]|/blockquote|p|div|li|tr)\b[^>]*>", re.IGNORECASE)
+_HIDDEN = re.compile(r"<\s*(script|style|head|title)\b.*?<\s*/\s*\1\s*>", re.IGNORECASE | re.DOTALL)
+_QUOTE_BLOCK = re.compile(r"<\s*blockquote\b.*?<\s*/\s*blockquote\s*>", re.IGNORECASE | re.DOTALL)
+# Where the quoted message starts in a reply ("On ... wrote:", "Den ... skrev ...:", Outlook's header
+# block or separator): what follows is our own invitation again, with the member's answer links.
+_QUOTE_START = re.compile(
+    r"^[ \t]*(?:(?:on|den|le|am)\b[^\n]{0,300}(?:\n[^\n]{0,300})?\b(?:wrote|skrev|a écrit|schrieb)\b"
+    r"[^\n]{0,300}:[ \t]*$"
+    r"|-{3,}[ \t]*(?:original message|oprindelig meddelelse|forwarded message|videresendt "
+    r"meddelelse)[^\n]*|_{10,}"
+    r"|(?:from|fra|von|de)[ \t]*:[^\n]*\n[ \t]*(?:sent|sendt|date|dato|to|til|gesendet)[ \t]*:)",
+    re.IGNORECASE | re.MULTILINE)
+
+
+def _without_quote(text: str) -> str:
+    """The reply without the message it quotes: lines starting with ">" and everything from the
+    quote's header on ("On ... wrote:", Outlook's "From:/Sent:" block) are left out."""
+    match = _QUOTE_START.search(text)
+    if match:
+        text = text[: match.start()]
+    return "\n".join(line for line in text.split("\n") if not line.lstrip().startswith(">"))
+
+
+def _html_to_text(markup: str) -> str:
+    """HTML read as text, crudely: hidden blocks and quoted messages (blockquote) dropped, block
+    ends as line breaks, tags removed."""
+    markup = _HIDDEN.sub(" ", markup[:500_000])
+    markup = _QUOTE_BLOCK.sub(" ", markup)
+    markup = re.sub(r"<!--.*?-->", " ", markup, flags=re.DOTALL)
+    markup = _BLOCK_END.sub("\n", markup)
+    markup = re.sub(r"<[^>]*>", "", markup)
+    return html_lib.unescape(markup)
+
+
+def _short_lines(line: str, width: int = LINE_LIMIT) -> list[str]:
+    """One line as lines of at most `width` characters, broken at a space where there is one (a
+    mail's line may not be over 998 bytes; the outbox's mail mangles a longer one)."""
+    out = []
+    while len(line) > width:
+        cut = line.rfind(" ", width // 2, width)
+        cut = cut if cut > 0 else width
+        out.append(line[:cut].rstrip())
+        line = line[cut:].lstrip(" ")
+    out.append(line)
+    return out
+
+
+def message_text(raw: bytes, limit: int = FORWARD_TEXT_LIMIT) -> str:
+    """The message's own text for the organizers: its first text/plain part (the text of its first
+    text/html part when there is none) without the message it quotes (our invitation again, with
+    the member's own answer links), not the attachments nor an attached message, cleaned of
+    control characters, with runs of blank lines and trailing spaces trimmed, at most `limit`
+    characters (an ellipsis marks the cut). "" when there is none or it cannot be read."""
+    try:
+        message = email.message_from_bytes(raw or b"", policy=email.policy.default)
+        parts = list(message_parts(message))
+    except Exception:  # noqa: BLE001 -- hostile input: nothing to forward
+        return ""
+    found: dict[str, str] = {}
+    for part in parts:
+        try:
+            content_type = part.get_content_type()
+            if content_type not in ("text/plain", "text/html") or content_type in found:
+                continue
+            if part.get_content_disposition() == "attachment" or part.get_filename():
+                continue
+            payload = part.get_payload(decode=True)
+            charset = part.get_content_charset()
+        except Exception:  # noqa: BLE001, S112 -- a part that cannot be read is passed over
+            continue
+        if isinstance(payload, bytes) and payload.strip():
+            found[content_type] = decode_payload(payload[:200_000], charset)
+    text = found.get("text/plain", "")
+    if not text.strip():
+        text = _html_to_text(found.get("text/html", ""))
+    text = clean_text(text, 50_000).replace("\r\n", "\n").replace("\r", "\n")
+    text = _without_quote(text)
+    text = "\n".join(chunk for line in text.split("\n") for chunk in _short_lines(line.rstrip()))
+    text = re.sub(r"\n{3,}", "\n\n", text).strip()
+    if len(text) > limit:
+        text = text[: limit - 1].rstrip() + "…"
+    return text
+
+
 # --- the calendar ----------------------------------------------------------------------------------
 
 
@@ -450,4 +542,4 @@ def _recurrence_id(event) -> datetime | date | str | None:
     return clean_text(value, 100)
 
 
-__all__ = ["Attendee", "ParsedMail", "clean_text", "parse_message"]
+__all__ = ["Attendee", "ParsedMail", "clean_text", "message_text", "parse_message"]

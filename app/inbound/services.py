@@ -33,7 +33,7 @@ done and why), logs the outcome, commits, and never raises for bad input:
    token (the member pressed plain "Reply" and wrote "I'll be 10 minutes late") is forwarded to the
    group's active organizers (`_forward`): one outbox mail each, in their language, naming who the
    invitation went to (not the unverified From), the meeting and the message's text (at most
-   FORWARD_TEXT_LIMIT characters, never the attachments). The row keeps outcome "ignored", its
+   parse.FORWARD_TEXT_LIMIT characters, never the attachments). The row keeps outcome "ignored", its
    detail says so, and its `partstat` is FORWARDED (the marker the limit counts). Never forwarded:
    automatic replies and auto-generated mail, a Message-ID forwarded before, a From that is one of
    our own addresses (loop guard), an empty text, and more than FORWARDS_PER_DAY per invitation
@@ -45,10 +45,7 @@ only when the occurrence is the meeting itself (its start); any other is ignored
 
 from __future__ import annotations
 
-import email
-import email.policy
 import hashlib
-import html as html_lib
 import logging
 import re
 from collections.abc import Sequence
@@ -66,6 +63,7 @@ from app.calendars.feeds import meeting_uid
 from app.errors import Conflict, DomainError, NotFound, PermissionDenied
 from app.extensions import db
 from app.inbound import parse
+from app.inbound.parse import message_text
 from app.models import GuestStatus, Meeting, NetworkSettings, RsvpStatus, utcnow
 from app.models.calendar import InboundMail, InboundOutcome, InviteState, MeetingInvite, PartStat
 
@@ -78,8 +76,6 @@ MESSAGE_LIMIT = 1000  # the afbud message's limit in app.rsvp.services.LIMITS
 _UID = re.compile(r"^meeting-(\d{1,10})@")
 FORWARDED = "X-FORWARDED"  # InboundMail.partstat of a message forwarded to the organizers
 FORWARDS_PER_DAY = 3  # forwards per invitation in 24 hours (a mail loop or a chatty thread)
-FORWARD_TEXT_LIMIT = 4000  # characters of the message's text forwarded
-LINE_LIMIT = 200  # characters in one line of the forwarded text (UTF-8: well under SMTP's 998 bytes)
 _SYSTEM_LOCALS = ("mailer-daemon", "postmaster", "no-reply", "noreply", "do-not-reply", "donotreply")
 
 
@@ -606,92 +602,6 @@ def _from_ourselves(sender: str, invite: MeetingInvite) -> bool:
             reply_address.reply_address(invite.id).lower()}
     plain = f"{local.split('+', 1)[0]}@{domain}"
     return sender in ours or plain in ours or reply_address.invite_id_for(sender) is not None
-
-
-_BLOCK_END = re.compile(r"<\s*(br|/p|/div|/li|/tr|/h[1-6]|/blockquote|p|div|li|tr)\b[^>]*>", re.IGNORECASE)
-_HIDDEN = re.compile(r"<\s*(script|style|head|title)\b.*?<\s*/\s*\1\s*>", re.IGNORECASE | re.DOTALL)
-
-
-_QUOTE_BLOCK = re.compile(r"<\s*blockquote\b.*?<\s*/\s*blockquote\s*>", re.IGNORECASE | re.DOTALL)
-# Where the quoted message starts in a reply ("On ... wrote:", "Den ... skrev ...:", Outlook's header
-# block or separator): what follows is our own invitation again, with the member's answer links.
-_QUOTE_START = re.compile(
-    r"^[ \t]*(?:(?:on|den|le|am)\b[^\n]{0,300}(?:\n[^\n]{0,300})?\b(?:wrote|skrev|a écrit|schrieb)\b"
-    r"[^\n]{0,300}:[ \t]*$"
-    r"|-{3,}[ \t]*(?:original message|oprindelig meddelelse|forwarded message|videresendt "
-    r"meddelelse)[^\n]*|_{10,}"
-    r"|(?:from|fra|von|de)[ \t]*:[^\n]*\n[ \t]*(?:sent|sendt|date|dato|to|til|gesendet)[ \t]*:)",
-    re.IGNORECASE | re.MULTILINE)
-
-
-def _without_quote(text: str) -> str:
-    """The reply without the message it quotes: lines starting with ">" and everything from the
-    quote's header on ("On ... wrote:", Outlook's "From:/Sent:" block) are left out."""
-    match = _QUOTE_START.search(text)
-    if match:
-        text = text[: match.start()]
-    return "\n".join(line for line in text.split("\n") if not line.lstrip().startswith(">"))
-
-
-def _html_to_text(markup: str) -> str:
-    """HTML read as text, crudely: hidden blocks and quoted messages (blockquote) dropped, block
-    ends as line breaks, tags removed."""
-    markup = _HIDDEN.sub(" ", markup[:500_000])
-    markup = _QUOTE_BLOCK.sub(" ", markup)
-    markup = re.sub(r"<!--.*?-->", " ", markup, flags=re.DOTALL)
-    markup = _BLOCK_END.sub("\n", markup)
-    markup = re.sub(r"<[^>]*>", "", markup)
-    return html_lib.unescape(markup)
-
-
-def _short_lines(line: str, width: int = LINE_LIMIT) -> list[str]:
-    """One line as lines of at most `width` characters, broken at a space where there is one (a
-    mail's line may not be over 998 bytes; the outbox's mail mangles a longer one)."""
-    out = []
-    while len(line) > width:
-        cut = line.rfind(" ", width // 2, width)
-        cut = cut if cut > 0 else width
-        out.append(line[:cut].rstrip())
-        line = line[cut:].lstrip(" ")
-    out.append(line)
-    return out
-
-
-def message_text(raw: bytes, limit: int = FORWARD_TEXT_LIMIT) -> str:
-    """The message's own text for the organizers: its first text/plain part (the text of its first
-    text/html part when there is none) without the message it quotes (our invitation again, with
-    the member's own answer links), not the attachments nor an attached message, cleaned of
-    control characters, with runs of blank lines and trailing spaces trimmed, at most `limit`
-    characters (an ellipsis marks the cut). "" when there is none or it cannot be read."""
-    try:
-        message = email.message_from_bytes(raw or b"", policy=email.policy.default)
-        parts = list(parse.message_parts(message))
-    except Exception:  # noqa: BLE001 -- hostile input: nothing to forward
-        return ""
-    found: dict[str, str] = {}
-    for part in parts:
-        try:
-            content_type = part.get_content_type()
-            if content_type not in ("text/plain", "text/html") or content_type in found:
-                continue
-            if part.get_content_disposition() == "attachment" or part.get_filename():
-                continue
-            payload = part.get_payload(decode=True)
-            charset = part.get_content_charset()
-        except Exception:  # noqa: BLE001, S112 -- a part that cannot be read is passed over
-            continue
-        if isinstance(payload, bytes) and payload.strip():
-            found[content_type] = parse.decode_payload(payload[:200_000], charset)
-    text = found.get("text/plain", "")
-    if not text.strip():
-        text = _html_to_text(found.get("text/html", ""))
-    text = parse.clean_text(text, 50_000).replace("\r\n", "\n").replace("\r", "\n")
-    text = _without_quote(text)
-    text = "\n".join(chunk for line in text.split("\n") for chunk in _short_lines(line.rstrip()))
-    text = re.sub(r"\n{3,}", "\n\n", text).strip()
-    if len(text) > limit:
-        text = text[: limit - 1].rstrip() + "…"
-    return text
 
 
 def _language(invite: MeetingInvite) -> str:
