@@ -686,15 +686,16 @@ def _languages(invites: Sequence[MeetingInvite]) -> dict[int, str]:
 def _resend(meeting: Meeting, invites: Sequence[MeetingInvite], *,
             partstats: dict[int, str | None] | None = None, kind: str, template: str | None = None,
             note: str = "", occasion: str = "", changes: dict | None = None,
-            now: datetime | None = None) -> int:
+            now: datetime | None = None, languages: dict[int, str] | None = None) -> int:
     """Send each invite's holder a new version of their copy: a REQUEST with `partstats[invite.id]`
     (their current PARTSTAT when not given) or, when that is None or the meeting is cancelled, a
-    CANCEL; then record what was sent. Returns how many mails were written."""
+    CANCEL; then record what was sent. Returns how many mails were written. `languages`: the
+    callers' `_languages(invites)` when they looked them up already."""
     if not invites:
         return 0
     now = now or utcnow()
     shared = _Shared.load(now)
-    languages = _languages(invites)
+    languages = languages or _languages(invites)
     requests: list[_Copy] = []
     cancels: list[_Copy] = []
     for invite in invites:
@@ -957,10 +958,11 @@ def on_rsvp_changed(meeting: Meeting, member_id: int | None = None, guest_id: in
         # (the organizer's counts; the next copy we send says ACCEPTED).
         invite.partstat = wanted
         return None
-    language = _languages([invite])[invite.id]
-    note, occasion = _member_note(meeting, wanted, invite, via, language)
+    languages = _languages([invite])
+    note, occasion = _member_note(meeting, wanted, invite, via, languages[invite.id])
     _resend(meeting, [invite], partstats={invite.id: wanted},
-            kind=KIND_UPDATE if wanted is not None else KIND_CANCEL, note=note, occasion=occasion, now=now)
+            kind=KIND_UPDATE if wanted is not None else KIND_CANCEL, note=note, occasion=occasion, now=now,
+            languages=languages)
     return True
 
 
@@ -995,7 +997,8 @@ def on_member_left(member: Member, group_ids=(), **_extra) -> None:
     for invite in invites:
         meeting = invite.meeting
         note, _occasion = _member_note(meeting, None, invite, "system", languages[invite.id])
-        _resend(meeting, [invite], partstats={invite.id: None}, kind=KIND_CANCEL, note=note, now=now)
+        _resend(meeting, [invite], partstats={invite.id: None}, kind=KIND_CANCEL, note=note, now=now,
+                languages=languages)
 
 
 def connect_receivers() -> None:
