@@ -514,15 +514,21 @@ def _uninvited(meeting: Meeting, default_language: str) -> list[_Copy]:
     return copies
 
 
+def _member_wants_copy(meeting_id) -> tuple:
+    """SQL conditions on `Member`: holds no copy of the meeting and has not sent afbud for it
+    (`meeting_id`: a value, or `Meeting.id` in a query over meetings). With an active membership
+    of the group, that is who `_uninvited` invites."""
+    return (~exists().where(MeetingInvite.meeting_id == meeting_id, MeetingInvite.member_id == Member.id),
+            ~exists().where(Rsvp.meeting_id == meeting_id, Rsvp.member_id == Member.id,
+                            Rsvp.status == RsvpStatus.DECLINED.value))
+
+
 def _count_uninvited(meeting: Meeting) -> int:
     """How many `_uninvited` would return, counted in SQL (the meeting page shows it)."""
     members = db.session.scalar(
         select(func.count(Member.id))
         .join(Membership, and_(Membership.member_id == Member.id, Membership.group_id == meeting.group_id))
-        .where(Member.active.is_(True),
-               ~exists().where(MeetingInvite.meeting_id == meeting.id, MeetingInvite.member_id == Member.id),
-               ~exists().where(Rsvp.meeting_id == meeting.id, Rsvp.member_id == Member.id,
-                               Rsvp.status == RsvpStatus.DECLINED.value))) or 0
+        .where(Member.active.is_(True), *_member_wants_copy(meeting.id))) or 0
     guests = db.session.scalar(
         select(func.count(MeetingGuest.id))
         .where(MeetingGuest.meeting_id == meeting.id,
@@ -757,9 +763,7 @@ def _due_invitation_ids(now: datetime) -> list[int]:
 
     member_without_copy = exists().where(
         Membership.group_id == Meeting.group_id, Membership.member_id == Member.id, Member.active.is_(True),
-        ~exists().where(MeetingInvite.meeting_id == Meeting.id, MeetingInvite.member_id == Member.id),
-        ~exists().where(Rsvp.meeting_id == Meeting.id, Rsvp.member_id == Member.id,
-                        Rsvp.status == RsvpStatus.DECLINED.value))
+        *_member_wants_copy(Meeting.id))
     rows = db.session.execute(
         select(Meeting.id, Meeting.starts_at, Group.invite_days_before, Group.timezone)
         .join(Group, Group.id == Meeting.group_id)
