@@ -11,9 +11,7 @@ import email.encoders
 import email.message
 import email.policy
 import email.utils
-import re
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -24,79 +22,21 @@ from app.extensions import db
 from app.inbound.services import ingest
 from app.models import GuestStatus, MeetingGuest, OutboxMessage, Rsvp, RsvpStatus, utcnow
 from app.models.calendar import InboundMail, MeetingInvite
-from tests.factories import add_membership, create_admin, create_meeting, create_member
-from tests.web.inbound_helpers import invite_one_member
-
-REPLIES = Path(__file__).parent.parent / "data" / "replies"
-FIXTURE_REPLY_TO = "svar+i1.abcdefghijklmnop@kaffeklub.test"
-FIXTURE_UID = "meeting-1@kaffeklub.test"
-FIXTURE_ATTENDEE = "mads.member@example.test"
-
-
-def personalize(raw: bytes, replacements: dict[str, str]) -> bytes:
-    """The fixture with its placeholder address, UID and attendee replaced, in every header and
-    part (base64 and quoted-printable parts are decoded, changed and encoded again)."""
-    pairs = [(old.encode(), new.encode()) for old, new in replacements.items()]
-
-    def swap(data: bytes) -> bytes:
-        for old, new in pairs:
-            data = data.replace(old, new)
-        return data
-
-    message = email.message_from_bytes(raw, policy=email.policy.compat32)
-    for part in message.walk():
-        if part.is_multipart():
-            continue
-        encoding = (part.get("Content-Transfer-Encoding") or "").strip().lower()
-        if encoding not in ("base64", "quoted-printable"):
-            continue
-        payload = part.get_payload(decode=True)
-        changed = swap(payload)
-        if changed != payload:
-            del part["Content-Transfer-Encoding"]
-            part.set_payload(changed)
-            (email.encoders.encode_base64 if encoding == "base64" else email.encoders.encode_quopri)(part)
-    # CRLF throughout, as a message travels (smtplib sends bytes as they are).
-    return re.sub(rb"\r*\n", b"\r\n", swap(message.as_bytes()))
+from tests.factories import create_admin, create_meeting
+from tests.web.inbound_helpers import (  # noqa: F401 -- FIXTURE_*, REPLIES, personalize: test_calendar_snapshots
+    FIXTURE_ATTENDEE,
+    FIXTURE_REPLY_TO,
+    FIXTURE_UID,
+    REPLIES,
+    invite_one_member,
+    invite_two_members,
+    personalize,
+)
 
 
 @pytest.fixture
 def setup(app, english):
-    app.config.update(MAIL_DOMAIN="kaffeklub.test", CALENDAR_REPLY_TOKENS=True,
-                      CALENDAR_REPLY_ADDRESS="svar@kaffeklub.test")
-    member = create_member(name="Mads Member", email="mads@example.test", language="en")
-    other = create_member(name="Olga Other", email="olga@example.test", language="en")
-    meeting = create_meeting(title="Breakfast in March", capacity=10)
-    add_membership(member, meeting.group)
-    add_membership(other, meeting.group)
-    invite, other_invite = (MeetingInvite(meeting_id=meeting.id, member_id=person.id, email=person.email,
-                                          name=person.name) for person in (member, other))
-    db.session.add_all([invite, other_invite])
-    db.session.commit()
-    return _Setup(meeting, member, other, invite, other_invite)
-
-
-class _Setup:
-    def __init__(self, meeting, member, other, invite, other_invite):
-        self.meeting, self.member, self.other = meeting, member, other
-        self.invite, self.other_invite = invite, other_invite
-
-    def reply(self, fixture="outlook_accepted.eml", *, invite=None, to=None, uid=None, attendee=None,
-              partstat=None, method=None, extra=None) -> bytes:
-        invite = invite or self.invite
-        replacements = {
-            FIXTURE_REPLY_TO: to or reply_address(invite.id),
-            FIXTURE_UID: uid or meeting_uid(invite.meeting),
-            FIXTURE_ATTENDEE: attendee or invite.email,
-        }
-        if partstat:
-            replacements.update({f"PARTSTAT={old}": f"PARTSTAT={partstat}"
-                                 for old in ("ACCEPTED", "DECLINED", "TENTATIVE")})
-        if method:
-            replacements.update({"METHOD:REPLY": f"METHOD:{method}", "method=REPLY": f"method={method}"})
-        replacements.update(extra or {})
-        return personalize((REPLIES / fixture).read_bytes(), replacements)
-
+    return invite_two_members(app)
 
 def rsvp_of(member, meeting) -> Rsvp | None:
     db.session.expire_all()

@@ -25,11 +25,16 @@ from app.models import Rsvp
 from app.models.calendar import InboundMail
 from tests.smtp import free_port
 from tests.waiting import wait_for
-from tests.web.test_inbound import setup  # noqa: F401 -- the fixture (an invited member and meeting)
+from tests.web.inbound_helpers import invite_two_members
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 DOVECOT = shutil.which("dovecot") or ("/usr/sbin/dovecot" if os.path.exists("/usr/sbin/dovecot") else None)
+
+
+@pytest.fixture
+def setup(app, english):
+    return invite_two_members(app)
 
 
 def stored() -> list[InboundMail]:
@@ -37,7 +42,7 @@ def stored() -> list[InboundMail]:
     return list(db.session.scalars(select(InboundMail).order_by(InboundMail.id)).all())
 
 
-def going(setup) -> str | None:  # noqa: F811
+def going(setup) -> str | None:
     db.session.expire_all()
     rsvp = db.session.scalar(select(Rsvp).where(Rsvp.member_id == setup.member.id))
     return rsvp.status if rsvp else None
@@ -46,7 +51,7 @@ def going(setup) -> str | None:  # noqa: F811
 # --- ingest ---------------------------------------------------------------------------------------
 
 
-def test_ingest_from_a_file(setup, runner, tmp_path):  # noqa: F811
+def test_ingest_from_a_file(setup, runner, tmp_path):
     path = tmp_path / "reply.eml"
     path.write_bytes(setup.reply())
     result = runner.invoke(args=["mail", "ingest", str(path)])
@@ -56,7 +61,7 @@ def test_ingest_from_a_file(setup, runner, tmp_path):  # noqa: F811
     assert stored()[0].source == "ingest"
 
 
-def test_ingest_from_stdin_and_a_rejected_reply_still_exits_0(setup, runner):  # noqa: F811
+def test_ingest_from_stdin_and_a_rejected_reply_still_exits_0(setup, runner):
     result = runner.invoke(args=["mail", "ingest", "-"], input=setup.reply(to="svar@kaffeklub.test"))
     assert result.exit_code == 0, result.output  # an MTA pipe must not bounce it
     assert "rejected" in result.output
@@ -66,7 +71,7 @@ def test_ingest_from_stdin_and_a_rejected_reply_still_exits_0(setup, runner):  #
     assert len(stored()) == 2
 
 
-def test_ingest_takes_the_envelope_recipient(setup, runner, monkeypatch):  # noqa: F811
+def test_ingest_takes_the_envelope_recipient(setup, runner, monkeypatch):
     """The MTA's recipient (--recipient, or $ORIGINAL_RECIPIENT from Postfix) carries the token
     when the headers do not."""
     from app.calendars.reply_address import reply_address
@@ -125,7 +130,7 @@ def _port_open(port: int) -> bool:
         return False
 
 
-def test_receive_by_smtp_applies_with_the_envelope_recipient(setup, app):  # noqa: F811
+def test_receive_by_smtp_applies_with_the_envelope_recipient(setup, app):
     from app.calendars.reply_address import reply_address
 
     raw = setup.reply(to="svar@kaffeklub.test")  # the token is only in the envelope
@@ -139,7 +144,7 @@ def test_receive_by_smtp_applies_with_the_envelope_recipient(setup, app):  # noq
     assert going(setup) == "going"
 
 
-def test_receive_refuses_an_oversize_message_with_552(setup, app):  # noqa: F811
+def test_receive_refuses_an_oversize_message_with_552(setup, app):
     app.config["INBOUND_MAX_BYTES"] = 5000
     with Receiver(app) as receiver, smtplib.SMTP("127.0.0.1", receiver.port, timeout=30) as smtp:
         with pytest.raises((smtplib.SMTPDataError, smtplib.SMTPSenderRefused)) as refused:
@@ -148,7 +153,7 @@ def test_receive_refuses_an_oversize_message_with_552(setup, app):  # noqa: F811
     assert stored() == []
 
 
-def test_receive_by_lmtp_answers_per_recipient(setup, app):  # noqa: F811
+def test_receive_by_lmtp_answers_per_recipient(setup, app):
     from app.calendars.reply_address import reply_address
 
     with Receiver(app, lmtp=True) as receiver:
@@ -327,7 +332,7 @@ def mailbox(dovecot, app):
     return dovecot
 
 
-def test_fetch_ingests_unseen_messages_and_flags_them_seen(setup, runner, mailbox):  # noqa: F811
+def test_fetch_ingests_unseen_messages_and_flags_them_seen(setup, runner, mailbox):
     mailbox.append(setup.reply(), b"Subject: spam\r\n\r\nbuy now\r\n", b"\x00\xff garbage")
     result = runner.invoke(args=["mail", "fetch"])
     assert result.exit_code == 0, result.output
@@ -343,7 +348,7 @@ def test_fetch_ingests_unseen_messages_and_flags_them_seen(setup, runner, mailbo
     assert len(stored()) == 3
 
 
-def test_fetch_goes_on_after_a_message_that_fails(setup, runner, mailbox, monkeypatch):  # noqa: F811
+def test_fetch_goes_on_after_a_message_that_fails(setup, runner, mailbox, monkeypatch):
     real = inbound_cli._ingest
 
     def flaky(raw, **kwargs):
@@ -362,7 +367,7 @@ def test_fetch_goes_on_after_a_message_that_fails(setup, runner, mailbox, monkey
     assert [m.outcome for m in stored()] == ["applied"]
 
 
-def test_fetch_reads_only_the_start_of_an_oversize_message(setup, runner, mailbox, app):  # noqa: F811
+def test_fetch_reads_only_the_start_of_an_oversize_message(setup, runner, mailbox, app):
     app.config.update(INBOUND_MAX_BYTES=5000, INBOUND_KEEP_BYTES=1000)
     big = setup.reply() + b"x" * 20_000
     mailbox.append(big)
