@@ -52,7 +52,7 @@ from app.auth import permissions
 from app.calendars import imip
 from app.calendars.feeds import meeting_location, meeting_page_url, meeting_uid
 from app.calendars.ical import EventData, PartyLines, build_calendar
-from app.calendars.reply_address import make_token, reply_address
+from app.calendars.reply_address import reply_addresses
 from app.db_locks import begin_write, lock_for_update, locked
 from app.errors import Conflict, NotFound, PermissionDenied
 from app.extensions import db
@@ -370,7 +370,7 @@ def _write(meeting: Meeting, copies: Sequence[_Copy], *, method: str, kind: str,
         groups.setdefault(key, []).append(copy)
     rows = []
     one_click = OneClickLinks(meeting)
-    organizers = _ReplyAddresses()
+    organizers = reply_addresses()
     parties: dict[str, PartyLines] = {}
     for (language, partstat, is_guest, substitute, sequence), members in groups.items():
         if partstat not in parties:
@@ -397,20 +397,6 @@ def _write(meeting: Meeting, copies: Sequence[_Copy], *, method: str, kind: str,
                          "member_id": copy.member_id})
     insert_outbox_rows(rows)
     return len(rows)
-
-
-class _ReplyAddresses:
-    """Each invitation's reply address (`reply_address`), the base address looked up once: the
-    address made for invitation 0 with that token swapped for each invitation's own."""
-
-    def __init__(self):
-        self.sample = reply_address(0)
-        self.token = make_token(0)
-
-    def __call__(self, invite_id: int) -> str:
-        if self.token not in self.sample:  # CALENDAR_REPLY_TOKENS off: the plain base address
-            return self.sample
-        return self.sample.replace(self.token, make_token(invite_id), 1)
 
 
 def _personal(copy: _Copy, shared: _Shared, one_click: OneClickLinks, organizer: str, parties: PartyLines,

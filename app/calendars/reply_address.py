@@ -18,6 +18,7 @@ import base64
 import hashlib
 import hmac
 import re
+from collections.abc import Callable
 from email.utils import parseaddr
 
 from flask import current_app
@@ -78,12 +79,18 @@ def base_address() -> str:
 
 def reply_address(invite_id: int) -> str:
     """The ORGANIZER / From address of one invitation's calendar mail."""
+    return reply_addresses()(invite_id)
+
+
+def reply_addresses() -> Callable[[int], str]:
+    """`reply_address` for many invitations (a mail to each of 500 people), the base address and
+    the settings looked up once."""
     base = base_address()
     if not current_app.config.get("CALENDAR_REPLY_TOKENS", True) or "@" not in base:
-        return base
+        return lambda _invite_id: base
     local, domain = base.rsplit("@", 1)
     local = local.split("+", 1)[0]
-    return f"{local}+{make_token(invite_id)}@{domain}"
+    return lambda invite_id: f"{local}+{make_token(invite_id)}@{domain}"
 
 
 def token_in(address: str) -> str | None:
@@ -101,4 +108,5 @@ def invite_id_for(address: str) -> int | None:
     return read_token(token) if token else None
 
 
-__all__ = ["base_address", "invite_id_for", "make_token", "read_token", "reply_address", "token_in"]
+__all__ = ["base_address", "invite_id_for", "make_token", "read_token", "reply_address", "reply_addresses",
+           "token_in"]
