@@ -315,16 +315,13 @@ def _claim(store: _Store, limit: int, after_id: int, now: datetime) -> list[_Cla
     due = (_TABLE.c.status == OutboxStatus.PENDING.value, _TABLE.c.next_attempt_at <= now)
     candidates = (select(_TABLE.c.id).where(*due, _TABLE.c.id > after_id)
                   .order_by(_TABLE.c.id).limit(limit))
-    if store.dialect == "postgresql":
-        # The candidates in a CTE (run once; as `IN (subquery)` the planner may rescan it inside
-        # a join, and concurrent workers then came away with nothing).
-        chosen = candidates.with_for_update(skip_locked=True).cte("claimable")
-        picked = _TABLE.c.id == chosen.c.id
-    else:
-        picked = _TABLE.c.id.in_(candidates)
+    # The candidates in a CTE (run once; as `IN (subquery)` PostgreSQL's planner may rescan it
+    # inside a join, and concurrent workers then came away with nothing). SQLite leaves out the
+    # FOR UPDATE (its one writer holds the database lock) and runs the same UPDATE ... FROM.
+    chosen = candidates.with_for_update(skip_locked=True).cte("claimable")
     rows = store.durable(
         update(_TABLE)
-        .where(picked, *due)
+        .where(_TABLE.c.id == chosen.c.id, *due)
         .values(next_attempt_at=lease_end, attempts=_TABLE.c.attempts + 1)
         .returning(_TABLE.c.id, _TABLE.c.sender, _TABLE.c.recipients, _TABLE.c.raw,
                    _TABLE.c.attempts, _TABLE.c.failing_since)
