@@ -42,6 +42,7 @@ from sqlalchemy import delete, select
 
 from app import create_app
 from app.extensions import db
+from tests.smtp import free_port
 
 MEMBERS = 500
 AIM = 2.0
@@ -86,7 +87,7 @@ class SMTPServer:
     client that does more Python work between messages (ours) would be slowed down twice."""
 
     def __init__(self, *, in_process: bool = False) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.in_process = in_process
         context = multiprocessing.get_context("spawn")
         self.handler = CountingHandler(context.Value("i", 0))
@@ -111,14 +112,6 @@ class SMTPServer:
             return
         self._stop.set()
         self._process.join(30)
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _app(tmp_path: Path, port: int, database_url: str | None):
