@@ -114,6 +114,7 @@ def ingest(raw: bytes, *, source: str = "ingest", envelope_recipients: Sequence[
         parsed.problem, parsed.problem_detail = parse.TOO_LARGE, f"{size} bytes"
     envelope = [parse.clean_text(a, 320).strip().strip("<>").lower() for a in envelope_recipients or ()]
     envelope = [a for a in envelope if "@" in a]
+    addresses = envelope + [a for a in parsed.recipients if a not in envelope]  # the envelope first
     keep = max(0, int(config.get("INBOUND_KEEP_BYTES") or 0))
     if first is not None:  # a retry of one whose handling failed: the same row, handled again
         mail_id = first.id
@@ -124,7 +125,7 @@ def ingest(raw: bytes, *, source: str = "ingest", envelope_recipients: Sequence[
             sha256=digest,
             message_id=parsed.message_id[:500],
             sender=parsed.sender[:320],
-            recipient=_reply_recipient(envelope + parsed.recipients)[:320],
+            recipient=_reply_recipient(addresses)[:320],
             subject=parsed.subject[:500],
             size=size,
             raw=raw[:keep],
@@ -145,7 +146,7 @@ def ingest(raw: bytes, *, source: str = "ingest", envelope_recipients: Sequence[
         mail_id = mail.id
 
     try:
-        result = _handle(mail, parsed, envelope, raw)
+        result = _handle(mail, parsed, addresses, raw)
     except Exception:  # noqa: BLE001 -- our failure: logged, and the message stays for the admin
         log.exception("inbound mail #%s: error while handling", mail_id)
         db.session.rollback()
@@ -298,8 +299,8 @@ def _explain(code: str, **params) -> str:  # noqa: C901 -- one sentence per outc
 # --- handling -------------------------------------------------------------------------------------
 
 
-def _handle(mail: InboundMail, parsed: parse.ParsedMail, envelope: list[str], raw: bytes = b"") -> _Result:
-    addresses = envelope + [a for a in parsed.recipients if a not in envelope]  # the envelope first
+def _handle(mail: InboundMail, parsed: parse.ParsedMail, addresses: list[str], raw: bytes = b"") -> _Result:
+    """`addresses`: the envelope recipients, then the headers' (parse.ParsedMail.recipients)."""
     ignored, rejected = InboundOutcome.IGNORED.value, InboundOutcome.REJECTED.value
     if parsed.problem == parse.TOO_LARGE:
         return _Result(rejected, _detail("too_large", size=mail.size), "too large")
