@@ -318,29 +318,10 @@ _TEMPLATES = {imip.REQUEST: "calendar_invite", imip.CANCEL: "calendar_cancel"}
 _PERSONAL_KEYS = ("yes_url", "no_url", "cancel_url", "host")
 
 
-_TOKEN_MARK = "KKTOKENMARK"  # noqa: S105 (a placeholder, not a secret)
 
 
-class OneClickLinks:
-    """A meeting's one-click links (`links.answer_url`, `links.guest_url`), each made from one URL
-    built per meeting and the person's signed token (`external_url` builds a request context per
-    call, about 1 ms: too slow for 500 people). Also the reminders' afbud links."""
-
-    def __init__(self, meeting: Meeting):
-        self.meeting_id = meeting.id
-        sample = links.answer_token(meeting.id, 0)
-        self._answer = {reply: links.answer_url(meeting.id, 0, reply).replace(sample, _TOKEN_MARK)
-                        for reply in ("yes", "no")}
-        self._guest = links.guest_url(0).replace(links.guest_token(0), _TOKEN_MARK)
-
-    def answer(self, member_id: int, reply: str, token: str | None = None) -> str:
-        """`links.answer_url(meeting id, member_id, reply)` (`token`: that member's, if made already)."""
-        token = token or links.answer_token(self.meeting_id, member_id)
-        return self._answer[reply].replace(_TOKEN_MARK, token)
-
-    def guest(self, guest_id: int) -> str:
-        """`links.guest_url(guest_id)`."""
-        return self._guest.replace(_TOKEN_MARK, links.guest_token(guest_id))
+class OneClickLinks(links.MeetingLinks):
+    """A meeting's one-click links (`links.MeetingLinks`) as the personal values of a copy."""
 
     def values(self, copy: _Copy, method: str) -> dict[str, str]:
         if method == imip.CANCEL:
@@ -369,7 +350,7 @@ def _write(meeting: Meeting, copies: Sequence[_Copy], *, method: str, kind: str,
         key = (copy.language, copy.partstat, copy.is_guest, copy.substitute, copy.sequence)
         groups.setdefault(key, []).append(copy)
     rows = []
-    one_click = OneClickLinks(meeting)
+    one_click = OneClickLinks(meeting.id)
     organizers = reply_addresses()
     parties: dict[str, PartyLines] = {}
     for (language, partstat, is_guest, substitute, sequence), members in groups.items():
@@ -641,7 +622,7 @@ def send_invitations(user, meeting_id: int) -> InviteResult:
 
 
 __all__ = [
-    "InvitePreview", "InviteResult", "OneClickLinks", "connect_receivers", "invite_preview", "refresh_copy",
+    "InvitePreview", "InviteResult", "connect_receivers", "invite_preview", "refresh_copy",
     "send_due", "send_invitations",
 ]
 

@@ -41,7 +41,6 @@ from flask_babel import gettext as _
 from sqlalchemy import or_, select, update
 
 from app.auth.tokens import external_url
-from app.calendars.invites import OneClickLinks
 from app.db_locks import begin_write, locked
 from app.extensions import db
 from app.mail.batch import BatchRecipient, enqueue_mail_batch
@@ -57,6 +56,7 @@ from app.models import (
     utcnow,
 )
 from app.models.group import Group
+from app.rsvp import links
 from app.rsvp.services import expected_member_ids, is_expected_mode
 
 TEMPLATE = "meeting_reminder"
@@ -222,7 +222,7 @@ def _going(meeting: Meeting) -> _Going:
 def write_reminders(meeting: Meeting) -> int:
     """Write the reminder of `meeting` to everyone going (not committed); returns how many."""
     going = _going(meeting)
-    one_click = OneClickLinks(meeting)  # the afbud links without a request context per person
+    one_click = links.MeetingLinks(meeting.id)  # the afbud links without a request context per person
     default_language = NetworkSettings.get().default_language
     context = dict(meeting=meeting, group=meeting.group, tz=meeting.group.timezone,
                    meeting_url=external_url("meetings.show", meeting_id=meeting.id))
