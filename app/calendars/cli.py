@@ -18,6 +18,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from app.calendars import invites, reminders
 from app.cli_loop import run_every
 from app.extensions import db
 from app.models import utcnow
@@ -26,8 +27,6 @@ from app.models import utcnow
 def send_due(now: datetime | None = None) -> dict[str, int]:
     """Invitations, updates and reminders that are due at `now` (default: the current time), written
     to the outbox and committed; the counts by kind."""
-    from app.calendars import invites, reminders  # reminders is written beside this; imported lazily
-
     now = now or utcnow()
     counts = dict(invites.send_due(now))
     counts["reminders"] = reminders.send_due_reminders(now)
