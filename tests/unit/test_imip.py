@@ -11,14 +11,9 @@ review the diff in git.
 from __future__ import annotations
 
 import base64
-import difflib
-import os
 import re
 from datetime import UTC, datetime, timedelta
-from email import policy
-from email.parser import BytesParser
 from email.utils import parseaddr
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -28,9 +23,9 @@ from icalendar import Calendar
 
 from app.calendars.ical import Attendee, EventData, build_calendar, party_lines, with_parties
 from app.calendars.imip import CalendarMail, MailTemplate, Personal, build_message
-from tests.unit.test_ical import read_all
+from tests.calendar_readers import read_all
+from tests.mime_snapshots import assert_snapshot, parse, parts
 
-SNAPSHOTS = Path(__file__).parents[1] / "data" / "snapshots"
 CPH = ZoneInfo("Europe/Copenhagen")
 STAMP = datetime(2030, 11, 30, 8, 0, tzinfo=UTC)
 ORGANIZER = "svar+i1.abcdefghijklmnop@kaffeklub.example"
@@ -56,13 +51,8 @@ def mail(method="REQUEST", **changes) -> CalendarMail:
     return CalendarMail(**values)
 
 
-def parse(raw: str):
-    return BytesParser(policy=policy.default).parsebytes(raw.encode("utf-8"))
 
 
-def parts(message) -> list[tuple[str, list[str]]]:
-    return [(p.get_content_type(), [c.get_content_type() for c in p.iter_parts()])
-            for p in message.walk() if p.is_multipart()]
 
 
 def calendar_part(message):
@@ -239,20 +229,7 @@ def _normalise(raw: str) -> str:
     return raw.replace("\r\n", "\n")
 
 
-def assert_snapshot(name: str, text: str) -> None:
-    path = SNAPSHOTS / name
-    if os.environ.get("UPDATE_SNAPSHOTS"):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-        return
-    if not path.exists():
-        pytest.fail(f"no snapshot {path}; write it with UPDATE_SNAPSHOTS=1 and review it")
-    expected = path.read_text(encoding="utf-8")
-    if text != expected:
-        diff = "".join(difflib.unified_diff(expected.splitlines(True), text.splitlines(True),
-                                            f"{name} (snapshot)", f"{name} (now)"))
-        pytest.fail(f"{name} differs from its snapshot (UPDATE_SNAPSHOTS=1 rewrites it):\n{diff}",
-                    pytrace=False)
+
 
 
 @pytest.fixture

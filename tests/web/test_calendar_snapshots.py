@@ -32,8 +32,8 @@ from app.models import Rsvp
 from app.models.calendar import MeetingInvite
 from app.rsvp import services as rsvp
 from tests.factories import create_group, create_meeting, create_member, create_organizer
-from tests.unit.test_imip import assert_snapshot, parse, parts
-from tests.web.test_inbound import FIXTURE_ATTENDEE, FIXTURE_REPLY_TO, FIXTURE_UID, REPLIES, personalize
+from tests.mime_snapshots import assert_snapshot, parse, parts
+from tests.web.inbound_helpers import FIXTURE_ATTENDEE, FIXTURE_REPLY_TO, FIXTURE_UID, REPLIES, personalize
 
 # Wednesday 18 June 2031, 08:30-10:00 in Copenhagen (CEST, UTC+2).
 START = datetime(2031, 6, 18, 6, 30, tzinfo=UTC)

@@ -29,8 +29,8 @@ from app.meetings import services as meetings
 from app.models import MeetingInvite, OutboxMessage, Rsvp
 from app.rsvp import links
 from app.rsvp import services as rsvp
+from tests.calendar_readers import read_all
 from tests.factories import create_group, create_meeting, create_member, create_organizer
-from tests.unit.test_ical import read_all
 
 # 08:30 Copenhagen a few days before and after the 2031 spring change (30 March): UTC+1 / UTC+2.
 WINTER = datetime(2031, 3, 26, 7, 30, tzinfo=UTC)
