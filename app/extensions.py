@@ -56,5 +56,16 @@ login_manager = LoginManager()
 babel = Babel()
 bootstrap = Bootstrap5()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
-talisman = Talisman()
+
+
+class AppTalisman(Talisman):
+    """Talisman with the Referrer-Policy settable per view, like its other per-view options:
+    `@talisman(referrer_policy="no-referrer")` on a view whose URL carries a secret (a private feed)."""
+
+    def _set_referrer_policy_headers(self, headers):
+        headers["Referrer-Policy"] = (self._get_local_options().get("referrer_policy")
+                                      or self.referrer_policy)
+
+
+talisman = AppTalisman()
 api = Api()

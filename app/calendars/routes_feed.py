@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 
-from flask import Response, current_app, flash, redirect, request, url_for
+from flask import Response, current_app, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
@@ -25,7 +25,7 @@ from limits import parse
 from app.calendars import member_feed
 from app.calendars.routes import bp, calendar_response
 from app.errors import NotFound
-from app.extensions import limiter
+from app.extensions import limiter, talisman
 from app.members.forms import CalendarFeedForm, EmptyForm
 
 DEFAULT_FAILURE_LIMIT = "30 per 10 minutes"
@@ -59,6 +59,7 @@ def _plain(status: int, text: str) -> Response:
 
 
 @bp.get("/calendar/<token>.ics", endpoint="member_feed")
+@talisman(referrer_policy="no-referrer")  # the token is in the URL: never in a Referer
 def member_feed_ics(token: str):
     retry = _retry_after()
     if retry is not None:
@@ -73,20 +74,6 @@ def member_feed_ics(token: str):
                              "your profile, subscribe to that one."))
     # Personal: never in a shared cache; clients keep it and ask again with If-None-Match.
     return calendar_response(file, cache_control="private, no-cache", attachment=False)
-
-
-def _no_referrer(response: Response) -> Response:
-    """The feed (and its 404/429) answers `Referrer-Policy: no-referrer`. Talisman writes its
-    app-wide policy in an after_request of its own; this one is put first in the app's list, so
-    it runs after Talisman's (Flask runs them in reverse order) and has the last word."""
-    if request.endpoint == "calendars.member_feed":
-        response.headers["Referrer-Policy"] = "no-referrer"
-    return response
-
-
-@bp.record_once
-def _install_no_referrer(state) -> None:
-    state.app.after_request_funcs.setdefault(None, []).insert(0, _no_referrer)
 
 
 def _back() -> Response:
