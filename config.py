@@ -95,6 +95,17 @@ class Config:
     IMAP_PASSWORD: str | None = None
     IMAP_MAILBOX = "INBOX"
 
+    # Who met whom (app.checkin, app.seating, app.connections).
+    # A meeting that ended this many hours ago is closed by `flask meetings send-due` if no organizer
+    # closed it: no-shows are marked and encounters recorded.
+    MEETING_AUTO_CLOSE_HOURS = 12
+    # Self check-in by the meeting's QR code works from this many minutes before the meeting starts
+    # (or its doors open) until this many minutes after it ends.
+    SELF_CHECKIN_MINUTES_BEFORE = 90
+    SELF_CHECKIN_MINUTES_AFTER = 60
+    # How long the seating planner may search when an organizer presses "Plan the tables".
+    SEATING_SECONDS = 3.0
+
     # Login.
     LOGIN_LINK_MINUTES = 15
     WELCOME_LINK_DAYS = 7
@@ -224,6 +235,10 @@ ENV_SETTINGS: dict[str, tuple[tuple[str, ...], Callable[[str], Any]]] = {
     "IMAP_USERNAME": (("IMAP_USERNAME",), _optional),
     "IMAP_PASSWORD": (("IMAP_PASSWORD",), _optional),
     "IMAP_MAILBOX": (("IMAP_MAILBOX",), str),
+    "MEETING_AUTO_CLOSE_HOURS": (("MEETING_AUTO_CLOSE_HOURS",), int),
+    "SELF_CHECKIN_MINUTES_BEFORE": (("SELF_CHECKIN_MINUTES_BEFORE",), int),
+    "SELF_CHECKIN_MINUTES_AFTER": (("SELF_CHECKIN_MINUTES_AFTER",), int),
+    "SEATING_SECONDS": (("SEATING_SECONDS",), float),
     "REMEMBER_COOKIE_DURATION_DAYS": (("REMEMBER_COOKIE_DURATION_DAYS",), int),
     "SESSION_IDLE_HOURS": (("SESSION_IDLE_HOURS",), int),
     "FRESH_LOGIN_MINUTES": (("FRESH_LOGIN_MINUTES",), int),

@@ -157,6 +157,13 @@ def register_blueprints(app: Flask) -> None:
     from app.inbound import init_app as init_inbound
 
     init_inbound(app)
+    from app.checkin import init_app as init_checkin
+    from app.connections import init_app as init_connections
+    from app.seating import init_app as init_seating
+
+    init_checkin(app)
+    init_seating(app)
+    init_connections(app)
     if app.config.get("DEV_MAIL_PAGE"):
         from app.mail.routes import bp as devmail_bp
 

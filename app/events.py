@@ -46,6 +46,16 @@ Signals:
   package then leaves out its own mail to that person about it (rsvp_promoted, the guest's
   confirmation or cancellation), so nobody gets two mails for one change.
 
+- `meeting_closed(meeting, actor)`: the meeting is closed after it took place (an organizer pressed
+  "Close the meeting", or `flask meetings send-due` closed it automatically; `actor` is then None).
+  Sent by `app.checkin.services` after the no-shows are marked; `app.connections` records who sat
+  with whom. It may be sent again for a meeting already closed (attendance corrected afterwards):
+  receivers must be idempotent (replace what they recorded for the meeting).
+- `periodic_work(now)`: sent by `flask meetings send-due` (cron, every 5 minutes) with the current
+  time; sender None. A receiver does the work that is due (and commits it itself, as a service
+  does) and returns {kind: count} for the command's summary line; it must be safe when two runs
+  overlap. Unlike the signals above it runs outside any request and transaction.
+
 Connect with `meeting_changed.connect(receiver)` (a strong reference; the receiver is a module-level
 function) and disconnect in tests with `meeting_changed.connected_to(receiver)`.
 """
@@ -79,6 +89,12 @@ rsvp_changed = signals.signal(
     doc="A member's or guest's sign-up status changed. Sender: the meeting; member_id, guest_id, old, new,"
     " via.",
 )
+meeting_closed = signals.signal(
+    "meeting-closed", doc="A meeting was closed after it took place. Sender: the meeting; actor."
+)
+periodic_work = signals.signal(
+    "periodic-work", doc="Due work at `now` (flask meetings send-due). Sender: None; returns {kind: count}."
+)
 
 __all__ = [
     "SCOPE_FOLLOWING",
@@ -87,8 +103,10 @@ __all__ = [
     "group_changed",
     "meeting_cancelled",
     "meeting_changed",
+    "meeting_closed",
     "meeting_created",
     "member_left",
+    "periodic_work",
     "rsvp_changed",
     "seat_freed",
     "signals",

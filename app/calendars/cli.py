@@ -18,6 +18,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from app import events
 from app.calendars import invites, reminders
 from app.cli_loop import run_every
 from app.extensions import db
@@ -30,12 +31,22 @@ def send_due(now: datetime | None = None) -> dict[str, int]:
     now = now or utcnow()
     counts = dict(invites.send_due(now))
     counts["reminders"] = reminders.send_due_reminders(now)
+    # Other packages' due work (closing meetings that took place, ...): app.events.periodic_work.
+    for _receiver, result in events.periodic_work.send(None, now=now):
+        for kind, count in (result or {}).items():
+            counts[kind] = counts.get(kind, 0) + count
     return counts
 
 
+CALENDAR_KINDS = ("invitations", "updates", "reminders")
+
+
 def summary(counts: dict[str, int]) -> str:
-    return (f"Invitations {counts.get('invitations', 0)}, updates {counts.get('updates', 0)}, "
-            f"reminders {counts.get('reminders', 0)}.")
+    line = (f"Invitations {counts.get('invitations', 0)}, updates {counts.get('updates', 0)}, "
+            f"reminders {counts.get('reminders', 0)}")
+    others = "".join(f", {kind.replace('_', ' ')} {count}" for kind, count in counts.items()
+                     if kind not in CALENDAR_KINDS)
+    return line + others + "."
 
 
 def _run_once(now: datetime | None) -> bool:

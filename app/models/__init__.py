@@ -1,5 +1,6 @@
 """Typed SQLAlchemy models, one module per aggregate."""
 
+from app.models.attendance import CheckIn, CheckInVia
 from app.models.auth import ApiToken, LoginAttempt, LoginSession, LoginToken
 from app.models.calendar import (
     CalendarFeed,
@@ -9,6 +10,7 @@ from app.models.calendar import (
     MeetingInvite,
     PartStat,
 )
+from app.models.connections import Encounter, OneToOne, OneToOneStatus
 from app.models.group import Group, Membership, Role
 from app.models.history import MemberEvent
 from app.models.invitation import GroupInvitation
@@ -30,10 +32,19 @@ from app.models.rsvp import (
     RsvpMode,
     RsvpStatus,
 )
+from app.models.seating import SeatingPlan, SeatingRule, SeatingRuleKind
 from app.models.settings import NetworkSettings
 from app.models.types import utcnow
 
 __all__ = [
+    "CheckIn",
+    "CheckInVia",
+    "Encounter",
+    "OneToOne",
+    "OneToOneStatus",
+    "SeatingPlan",
+    "SeatingRule",
+    "SeatingRuleKind",
     "PartStat",
     "MeetingInvite",
     "InviteState",

@@ -167,10 +167,16 @@ class Meeting(db.Model):
     calendar_update_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None, index=True)
     calendar_changes: Mapped[dict | None] = mapped_column(JSON, default=None)
     reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # Closed after it took place (by an organizer, or automatically by `flask meetings send-due`):
+    # no-shows are marked and who sat with whom is recorded as encounters (app.checkin.services).
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    closed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL"), default=None
+    )
 
     group: Mapped[Group] = relationship(lazy="joined")
     series: Mapped[MeetingSeries | None] = relationship(back_populates="meetings")
-    host: Mapped[Member | None] = relationship()
+    host: Mapped[Member | None] = relationship(foreign_keys=[host_member_id])
     changes: Mapped[list[MeetingChange]] = relationship(
         back_populates="meeting", cascade="all, delete-orphan", order_by="MeetingChange.id"
     )
@@ -186,6 +192,10 @@ class Meeting(db.Model):
     @property
     def timezone(self) -> str:
         return self.group.timezone
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
 
     def __repr__(self) -> str:
         return f"<Meeting {self.id} {self.starts_at:%Y-%m-%d %H:%M}Z>"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import DDL, Boolean, Column, ForeignKey, Index, String, Table, Text, event, true
+from sqlalchemy import DDL, Boolean, Column, ForeignKey, Index, String, Table, Text, event, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from app.extensions import db
@@ -79,6 +79,8 @@ class Member(UserMixin, db.Model):
     # Whether the member's name is shown to the others coming to a meeting (the reminder's "who else
     # is coming" and the "Hvem kommer" list); organizers always see everyone.
     share_attendance: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # Hide whom I have met from other members ("Mit netværk" stays mine; organizers see only totals).
+    hide_network: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Lower-cased name, company, title and industry (search_text_of), kept up to date on every
     # assignment of those fields; what the directory and admin searches compare with.
     search_text: Mapped[str] = mapped_column(String(1000), default=_search_text_default,

@@ -72,6 +72,8 @@ class Rsvp(db.Model):
     message: Mapped[str] = mapped_column(Text, default="")  # the afbud message
     late: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     via: Mapped[str] = mapped_column(String(20), default="web", server_default="web")
+    # Was going but did not check in (set when the meeting is closed; organizers can correct it).
+    no_show: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     answered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     answered_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("members.id", ondelete="SET NULL"), default=None
@@ -116,6 +118,7 @@ class MeetingGuest(db.Model):
     forced: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    no_show: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     rsvp: Mapped[Rsvp] = relationship(back_populates="guests")
     meeting: Mapped[Meeting] = relationship()

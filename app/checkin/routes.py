@@ -1,0 +1,3 @@
+"""Routes (being built)."""
+
+from app.checkin import bp  # noqa: F401

@@ -1,0 +1,3 @@
+"""Routes (being built)."""
+
+from app.connections import bp  # noqa: F401

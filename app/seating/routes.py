@@ -1,0 +1,3 @@
+"""Routes (being built)."""
+
+from app.seating import bp  # noqa: F401
