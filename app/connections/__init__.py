@@ -3,8 +3,9 @@
 - `strength`: pure: the one documented function of two members' ties.
 - `history`: the ties between members, read from encounters, 1-to-1s and check-ins.
 - `encounters`: records who sat with whom when a meeting is closed (`events.meeting_closed`).
-- `services`, `routes`: "Mit netværk", suggestions, 1-to-1s; the organizers' network picture and
-  numbers.
+- `services`, `routes`: "Mit netværk", suggestions, 1-to-1s.
+- `graph`, `stats`, `routes_graph`: the organizers' network picture (SVG drawn on the server) and
+  numbers over time.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ bp = Blueprint("connections", __name__)
 
 def init_app(app: Flask) -> None:
     """Register the blueprint and the receivers."""
-    from app.connections import routes  # noqa: F401  (routes on bp)
+    from app.connections import routes, routes_graph  # noqa: F401  (routes on bp)
 
     app.register_blueprint(bp)
     connect = getattr(routes, "connect_receivers", None)

@@ -1,0 +1,3 @@
+"""The organizers' network picture and numbers (being built)."""
+
+from app.connections import bp  # noqa: F401
