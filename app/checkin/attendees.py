@@ -14,7 +14,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.models import CheckIn, GuestKind, GuestStatus, Meeting, MeetingGuest, Member, Rsvp, RsvpStatus
+from app.models import (
+    CheckIn,
+    GuestKind,
+    GuestStatus,
+    Meeting,
+    MeetingGuest,
+    Member,
+    Rsvp,
+    RsvpMode,
+    RsvpStatus,
+)
 
 MEMBER = "member"
 GUEST = "guest"
@@ -35,6 +45,7 @@ class Attendee:
     brought_by_id: int | None  # the member who brought a guest, substitute or visitor
     going: bool  # signed up and holding a seat (a walk-in is not)
     no_show: bool
+    expected: bool = False  # "alle forventes": a member who has not answered counts as going
 
     @property
     def checked_in(self) -> bool:
@@ -55,7 +66,9 @@ def parse_key(key: str) -> tuple[str, int] | None:
 
 
 def attendees(meeting: Meeting) -> list[Attendee]:
-    """Everyone going to the meeting or checked in at it (walk-ins included), ordered by name."""
+    """Everyone going to the meeting or checked in at it (walk-ins included), ordered by name.
+
+    In "alle forventes" groups the active members who have not answered are going too (`expected`)."""
     checkins = db.session.scalars(select(CheckIn).where(CheckIn.meeting_id == meeting.id)).all()
     by_member = {c.member_id: c for c in checkins if c.member_id}
     by_guest = {c.guest_id: c for c in checkins if c.guest_id}
@@ -71,6 +84,17 @@ def attendees(meeting: Meeting) -> list[Attendee]:
         people.append(Attendee(member_key(member.id), MEMBER, member.name, member.company, member.industry,
                                member.id, None, checkin.id if checkin else None, None, True,
                                rsvp.no_show))
+    if meeting.group.rsvp_mode == RsvpMode.EXPECTED.value:
+        from app.rsvp.services import expected_member_ids  # the sign-up rule of who is expected
+
+        expected = expected_member_ids(meeting) - seen_members
+        if expected:
+            for member in db.session.scalars(select(Member).where(Member.id.in_(expected))):
+                seen_members.add(member.id)
+                checkin = by_member.get(member.id)
+                people.append(Attendee(member_key(member.id), MEMBER, member.name, member.company,
+                                       member.industry, member.id, None, checkin.id if checkin else None,
+                                       None, True, False, expected=True))
     walk_in_members = [c.member_id for c in checkins if c.member_id and c.member_id not in seen_members]
     if walk_in_members:
         for member in db.session.scalars(select(Member).where(Member.id.in_(walk_in_members))):
@@ -81,21 +105,24 @@ def attendees(meeting: Meeting) -> list[Attendee]:
         select(MeetingGuest).where(MeetingGuest.meeting_id == meeting.id,
                                    MeetingGuest.status == GuestStatus.GOING.value)
         .options(selectinload(MeetingGuest.rsvp))).all()
+    going_guests = {g.id for g in guests}
     for guest in guests:
         checkin = by_guest.get(guest.id)
         kind = SUBSTITUTE if guest.kind == GuestKind.SUBSTITUTE.value else GUEST
         people.append(Attendee(f"g{guest.id}", kind, guest.name, guest.company, "", None, guest.id,
                                checkin.id if checkin else None, guest.rsvp.member_id, True, guest.no_show))
+    # A guest whose seat was given up (or who waited) but came anyway.
+    late_guests = [c.guest_id for c in checkins if c.guest_id and c.guest_id not in going_guests]
+    if late_guests:
+        for guest in db.session.scalars(select(MeetingGuest).where(MeetingGuest.id.in_(late_guests))
+                                        .options(selectinload(MeetingGuest.rsvp))):
+            kind = SUBSTITUTE if guest.kind == GuestKind.SUBSTITUTE.value else GUEST
+            people.append(Attendee(f"g{guest.id}", kind, guest.name, guest.company, "", None, guest.id,
+                                   by_guest[guest.id].id, guest.rsvp.member_id, False, False))
     for checkin in checkins:
         if checkin.member_id is None and checkin.guest_id is None:
             people.append(Attendee(f"v{checkin.id}", VISITOR, checkin.name, checkin.company, "", None, None,
                                    checkin.id, checkin.brought_by_id, False, False))
-        elif checkin.guest_id and checkin.guest_id not in {g.id for g in guests}:
-            # A guest whose seat was given up (or who waited) but came anyway.
-            guest = db.session.get(MeetingGuest, checkin.guest_id)
-            kind = SUBSTITUTE if guest.kind == GuestKind.SUBSTITUTE.value else GUEST
-            people.append(Attendee(f"g{guest.id}", kind, guest.name, guest.company, "", None, guest.id,
-                                   checkin.id, guest.rsvp.member_id, False, False))
     people.sort(key=lambda a: (a.name.casefold(), a.key))
     return people
 

@@ -1,0 +1,71 @@
+// The door's check-in page (templates/checkin/door.html): filter the list as you type, and send a
+// tap (check in, undo) with fetch so the row changes in place without a reload. Without this
+// script the page works as plain forms: a GET search and one POST per tap.
+(function () {
+  "use strict";
+  var list = document.querySelector("[data-checkin-list]");
+  if (!list) { return; }
+  var search = document.querySelector("[data-checkin-search]");
+  var empty = document.querySelector("[data-checkin-empty]");
+  var counts = document.querySelector("[data-checkin-counts]");
+
+  function normalize(text) { return (text || "").toLowerCase().trim(); }
+
+  function filter() {
+    var words = normalize(search.value).split(/\s+/).filter(Boolean);
+    var shown = 0;
+    list.querySelectorAll("[data-person]").forEach(function (row) {
+      var haystack = row.getAttribute("data-search") || "";
+      var match = words.every(function (word) { return haystack.indexOf(word) !== -1; });
+      row.hidden = !match;
+      if (match) { shown += 1; }
+    });
+    if (empty) { empty.hidden = shown !== 0; }
+  }
+
+  if (search) {
+    search.addEventListener("input", filter);
+    // The server filtered the list by ?q=; typing filters what is on the page.
+  }
+
+  function setState(row, here) {
+    row.setAttribute("data-checked-in", here ? "1" : "0");
+    row.classList.toggle("checkin-here", here);
+    var formIn = row.querySelector('[data-checkin-form="in"]');
+    var formUndo = row.querySelector('[data-checkin-form="undo"]');
+    if (formIn) { formIn.hidden = here; }
+    if (formUndo) { formUndo.hidden = !here; }
+  }
+
+  list.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-checkin-form") || !window.fetch) { return; }
+    event.preventDefault();
+    var row = form.closest("[data-person]");
+    var button = form.querySelector("button");
+    if (button.disabled) { return; }
+    button.disabled = true;
+    fetch(form.action, {
+      method: "POST", body: new FormData(form), credentials: "same-origin",
+      headers: {"X-Checkin": "fetch", "Accept": "application/json"}
+    }).then(function (response) {
+      return response.json().then(function (data) { return {ok: response.ok, data: data}; });
+    }).then(function (result) {
+      button.disabled = false;
+      if (!result.ok || !result.data.ok) {
+        window.alert(result.data.message || "Error");
+        return;
+      }
+      if (result.data.key === null && form.getAttribute("data-checkin-form") === "undo") {
+        row.remove();  // a walk-in visitor's check-in undone: they were only on the list as here
+      } else {
+        setState(row, result.data.checked_in);
+      }
+      if (counts && result.data.counts) { counts.textContent = result.data.counts.text; }
+      if (search && search.value) { search.focus(); search.select(); }
+    }).catch(function () {
+      button.disabled = false;
+      form.submit();  // the network failed: send it the plain way
+    });
+  });
+})();
