@@ -44,7 +44,7 @@ def group_network(slug: str):
     isolated_chart = Markup(line_chart_svg(  # noqa: S704
         [(format_date(p.month, "MMM yy"), p.isolated) for p in network.months],
         title=_("Members who have met no one, month by month")))
-    return render_template("connections/group_network.html", group=network.group, network=network,
+    return render_template("connections/group_network.html", group=network.group, numbers=network,
                            picture=picture, share_chart=share_chart, new_chart=new_chart,
                            isolated_chart=isolated_chart)
 

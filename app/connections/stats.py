@@ -16,9 +16,10 @@ Definitions (the documentation for organizers says the same in words):
   how many members they had met after their 1st, 2nd and 3rd meeting of the group (meetings they
   checked in at or sat at a table at), and the days from joining until they had met 5 and 10.
 
-Privacy: a member who hides their network (`hidden` below) is counted in every total and average,
-but never named: they are left out of the picture and the named lists, and the ties to them are not
-drawn or counted for anyone named (see `graph_for`).
+Privacy: a member whose network the viewer may not see in full (`privacy.network_visibility`: an
+organizer or admin sees only aggregates of a member who hides their network; `hidden` below) is
+counted in every total and average, but never named: they are left out of the picture and the
+named lists, and the ties to them are not drawn or counted for anyone named.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from sqlalchemy import select
 
 from app.connections.graph import Edge, Measures, Node, measure
 from app.connections.history import pair_ties
+from app.connections.privacy import FULL, network_visibility
 from app.connections.strength import MET_KINDS, strength
 from app.extensions import db
 from app.models import CheckIn, Encounter, Group, Meeting, MeetingStatus, Member, Membership, utcnow
@@ -130,9 +132,14 @@ def current_members(group: Group) -> list[Member]:
     return list(db.session.scalars(query).all())
 
 
-def hides_network(member: Member) -> bool:
-    """Whether organizers see only aggregates of this member's relationships."""
-    return bool(member.hide_network)
+def named_for(viewer, group: Group, member: Member) -> bool:
+    """Whether `viewer` (an organizer of `group` or an admin) may see whom `member` has met, by the
+    one privacy rule (`privacy.network_visibility`); without a viewer: unless the member hides it."""
+    if viewer is None:
+        return not member.hide_network
+    membership = viewer.membership_in(group) if getattr(viewer, "is_authenticated", False) else None
+    roles = [membership.role] if membership is not None else []
+    return network_visibility(viewer, member, roles) == FULL
 
 
 def first_met(ties: dict[Pair, list]) -> dict[Pair, date]:
@@ -194,8 +201,8 @@ def _months_back(today: date, count: int) -> list[date]:
     return months[::-1]
 
 
-def group_network(group: Group, *, today: date | None = None,
-                  newcomer_months: int = NEWCOMER_MONTHS) -> GroupNetwork:
+def group_network(group: Group, *, today: date | None = None, newcomer_months: int = NEWCOMER_MONTHS,
+                  viewer=None) -> GroupNetwork:
     """All the numbers of the organizers' network page for `group`."""
     tz = ZoneInfo(group.timezone)
     today = today or local_today(group)
@@ -213,7 +220,7 @@ def group_network(group: Group, *, today: date | None = None,
     joined = _joined_dates(group, tz)
     since = _shift_months(today, -newcomer_months)
     newcomers = {m for m in ids if joined.get(m, date.min) > since}
-    hidden = {m.id for m in members if hides_network(m)}
+    hidden = {m.id for m in members if not named_for(viewer, group, m)}
 
     def edges_among(people: set[int]) -> list[Edge]:
         return [Edge(a, b, round(strength(ties[(a, b)], today), 4))
@@ -325,4 +332,4 @@ def group_network_for(user, slug: str, *, today: date | None = None) -> GroupNet
     hidden from the user, PermissionDenied for everyone else)."""
     from app.meetings.access import get_group_to_manage
 
-    return group_network(get_group_to_manage(user, slug), today=today)
+    return group_network(get_group_to_manage(user, slug), today=today, viewer=user)
