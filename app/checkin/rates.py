@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import case, exists, func, select
+from sqlalchemy.orm import aliased
 
 from app.auth import permissions
 from app.extensions import db
@@ -78,7 +79,9 @@ class GroupRate:
 
 
 def _used(meeting_id_column):
-    return exists().where(CheckIn.meeting_id == meeting_id_column)
+    """Somebody checked in at the meeting (an alias: the outer query may read check_ins itself)."""
+    other = aliased(CheckIn)
+    return exists().where(other.meeting_id == meeting_id_column)
 
 
 def member_groups_visible(user, member: Member) -> set[int] | None:
@@ -119,7 +122,8 @@ def meeting_rates(meetings: list[Meeting]) -> list[MeetingRate]:
     if not ids:
         return []
     here_member = exists().where(CheckIn.meeting_id == Rsvp.meeting_id, CheckIn.member_id == Rsvp.member_id)
-    here_guest = exists().where(CheckIn.meeting_id == MeetingGuest.meeting_id, CheckIn.guest_id == MeetingGuest.id)
+    here_guest = exists().where(CheckIn.meeting_id == MeetingGuest.meeting_id,
+                                CheckIn.guest_id == MeetingGuest.id)
     members = {row[0]: row[1:] for row in db.session.execute(
         select(Rsvp.meeting_id, func.count(Rsvp.id), func.sum(case((here_member, 1), else_=0)),
                func.sum(case((Rsvp.no_show.is_(True), 1), else_=0)))
@@ -131,7 +135,7 @@ def meeting_rates(meetings: list[Meeting]) -> list[MeetingRate]:
         .group_by(MeetingGuest.meeting_id))}
     walk_ins = dict(db.session.execute(
         select(CheckIn.meeting_id, func.count(CheckIn.id))
-        .where(CheckIn.meeting_id.in_(ids), CheckIn.walk_in.is_(True)).group_by(CheckIn.meeting_id)).tuples())
+        .where(CheckIn.meeting_id.in_(ids), CheckIn.walk_in.is_(True)).group_by(CheckIn.meeting_id)).tuples().all())
     result = []
     for meeting in meetings:
         m = members.get(meeting.id, (0, 0, 0))
