@@ -35,7 +35,7 @@ def test_two_rounds_give_exactly_the_table_pairs(app):
     assert {row.met_on for row in rows} == {date(2026, 3, 12)}
     assert {row.group_id for row in rows} == {group.id}
     b_d = {b.id, d.id}
-    assert {(row.round, row.table_no) for row in rows if {row.member_a_id, row.member_b_id} == b_d} == {(2, 2)}
+    assert {(r.round, r.table_no) for r in rows if {r.member_a_id, r.member_b_id} == b_d} == {(2, 2)}
 
 
 def test_only_checked_in_members_when_there_are_check_ins(app):
