@@ -58,9 +58,9 @@ def member_network_hook(member):
 @bp.get("/network")
 @login_required
 def my_network():
-    network = services.my_network(current_user)
+    mine = services.my_network(current_user)
     privacy_form = HideNetworkForm(formdata=None, hide_network=current_user.hide_network)
-    return render_template("connections/my_network.html", network=network, privacy_form=privacy_form,
+    return render_template("connections/my_network.html", net=mine, privacy_form=privacy_form,
                            action_form=ActionForm(formdata=None))
 
 
@@ -80,10 +80,10 @@ def privacy_setting():
 @bp.get("/members/<int:member_id>/network")
 @login_required
 def member_network(member_id: int):
-    network = services.member_network(current_user, member_id)
-    if network.is_self:
+    theirs = services.member_network(current_user, member_id)
+    if theirs.is_self:
         return redirect(url_for("connections.my_network"))
-    return render_template("connections/member_network.html", network=network, privacy=privacy)
+    return render_template("connections/member_network.html", net=theirs, privacy=privacy)
 
 
 # --- 1-to-1s ---------------------------------------------------------------------------------------------

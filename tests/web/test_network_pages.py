@@ -1,0 +1,200 @@
+"""Mit netværk, another member's network and the profile hook: what each viewer sees."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from app.connections.privacy import AGGREGATE, FULL, NONE, network_visibility
+from app.extensions import db
+from app.models import Member, Role
+from tests.factories import add_membership, create_admin, create_group, create_member, create_organizer
+from tests.web.connections_helpers import check_in, encounters, one_to_one, past_meeting
+
+ZONE = ZoneInfo("Europe/Copenhagen")
+
+
+def _today() -> date:
+    return datetime.now(UTC).astimezone(ZONE).date()
+
+
+@dataclass
+class Net:
+    target: Member  # whose network is looked at (in groups A and B)
+    xena: Member  # met the target, in group A
+    yann: Member  # met the target, in group B only
+    zoe: Member  # in group A, never met the target
+    member: Member  # a member of group A
+    organizer: Member  # organizer of group A
+    admin: Member
+    stranger: Member  # in group C only
+
+    def person(self, role: str) -> Member:
+        return getattr(self, role)
+
+
+@pytest.fixture
+def net(app):
+    a, b, c = create_group(name="A"), create_group(name="B"), create_group(name="C")
+    target = create_member(groups=[a, b], name="Tina Target", industry="Byggeri", title="Tømrermester")
+    xena = create_member(groups=[a], name="Xena X", industry="Arkitektur", title="Arkitekt")
+    yann = create_member(groups=[b], name="Yann Y")
+    zoe = create_member(groups=[a], name="Zoe Z", industry="Ejendomshandel", title="Ejendomsmægler")
+    member = create_member(groups=[a], name="Mads Member")
+    organizer = create_organizer(a, name="Olga Organizer")
+    admin = create_admin(name="Anna Admin")
+    stranger = create_member(groups=[c], name="Sam Stranger")
+    last_month = _today() - timedelta(days=30)
+    meeting = past_meeting(a, last_month)
+    check_in(meeting, target, xena, zoe)
+    encounters(meeting, [[[target, xena]]])
+    other = past_meeting(b, last_month - timedelta(days=7))
+    check_in(other, target, yann)
+    encounters(other, [[[target, yann]], [[target, yann]]])
+    return Net(target, xena, yann, zoe, member, organizer, admin, stranger)
+
+
+def _hide(member: Member, hide: bool = True) -> None:
+    member.hide_network = hide
+    db.session.commit()
+
+
+# --- the rule ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class P:
+    id: int
+    is_admin: bool = False
+    hide_network: bool = False
+    active: bool = True
+    is_authenticated: bool = True
+
+
+@pytest.mark.parametrize("viewer,roles,hidden,expected", [
+    (P(1), set(), False, FULL), (P(1), set(), True, FULL),  # oneself
+    (P(2), {"member"}, False, FULL), (P(2), {"member"}, True, NONE),
+    (P(2), {"organizer"}, False, FULL), (P(2), {"organizer"}, True, AGGREGATE),
+    (P(2), {"member", "organizer"}, True, AGGREGATE),
+    (P(2, is_admin=True), set(), False, FULL), (P(2, is_admin=True), set(), True, AGGREGATE),
+    (P(2), set(), False, NONE), (P(2), set(), True, NONE),  # no shared group
+    (None, set(), False, NONE), (P(2, is_authenticated=False), {"member"}, False, NONE),
+])
+def test_network_visibility(viewer, roles, hidden, expected):
+    assert network_visibility(viewer, P(1, hide_network=hidden), roles) == expected
+
+
+def test_an_inactive_member_is_seen_only_by_those_who_oversee_them():
+    gone = P(1, active=False)
+    assert network_visibility(P(2), gone, {"member"}) == NONE
+    assert network_visibility(P(2), gone, {"organizer"}) == FULL
+
+
+# --- the pages --------------------------------------------------------------------------------------------
+
+
+MATRIX = [  # role, hidden -> what /members/<target>/network shows
+    ("member", False, "full"), ("member", True, "none"),
+    ("organizer", False, "full"), ("organizer", True, "aggregate"),
+    ("admin", False, "full"), ("admin", True, "aggregate"),
+    ("stranger", False, 404), ("stranger", True, 404),
+]
+
+
+@pytest.mark.parametrize("role,hidden,expected", MATRIX)
+def test_member_network_page(net, client, login, role, hidden, expected):
+    _hide(net.target, hidden)
+    login(net.person(role))
+    response = client.get(f"/members/{net.target.id}/network")
+    if expected == 404:
+        assert response.status_code == 404
+        assert client.get(f"/members/{net.target.id}").status_code == 404
+        return
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    names_shown = f'data-met="{net.xena.id}"' in page
+    assert names_shown == (expected == "full")
+    assert ("data-counts" in page) == (expected in ("full", "aggregate"))
+    assert ("data-hidden" in page) == (expected != "full")
+    if expected == "full":
+        # members of a group the viewer is not in stay hidden (admins see everyone)
+        assert (f'data-met="{net.yann.id}"' in page) == (role == "admin")
+        assert ("data-not-shown" in page) == (role != "admin")
+    profile = client.get(f"/members/{net.target.id}").get_data(as_text=True)
+    assert f'data-member-network="{expected}"' in profile
+
+
+def test_own_network_page_redirects_and_the_viewer_sees_their_tie(net, client, login):
+    login(net.target)
+    assert client.get(f"/members/{net.target.id}/network").status_code == 302
+    _hide(net.target)
+    login(net.xena)
+    page = client.get(f"/members/{net.target.id}").get_data(as_text=True)
+    assert "data-tie" in page and 'data-member-network="none"' in page  # hidden, but their own tie shows
+    assert client.get("/members/99999999/network").status_code == 404
+    assert client.get("/members/0/network").status_code == 404
+
+
+def test_anonymous_goes_to_login(net, client):
+    assert client.get("/network").status_code == 302
+    assert client.get(f"/members/{net.target.id}/network").status_code == 302
+
+
+def test_my_network_page(net, client, login):
+    login(net.target)
+    page = client.get("/network").get_data(as_text=True)
+    assert f'data-met="{net.xena.id}"' in page and f'data-met="{net.yann.id}"' in page
+    # Zoe (group A) was at the same meeting but never at the table: "mød dem næste gang"
+    assert f'data-never-met="{net.zoe.id}"' in page
+    assert f'data-never-met="{net.member.id}"' in page and f'data-never-met="{net.organizer.id}"' in page
+    assert f'data-never-met="{net.stranger.id}"' not in page
+    # Zoe is an estate agent and Tina a carpenter: a complementary suggestion with a 1-to-1 button
+    assert f'data-suggestion="{net.zoe.id}" data-reason="complementary"' in page
+    assert f'/one-to-ones/new?with={net.zoe.id}' in page
+    assert 'name="hide_network"' in page
+
+
+def test_fading_ties_are_suggested(net, client, login):
+    long_ago = _today() - timedelta(days=400)
+    group = net.target.memberships[0].group
+    old = past_meeting(group, long_ago)
+    check_in(old, net.target, net.member)
+    encounters(old, [[[net.target, net.member]], [[net.target, net.member]]])
+    one_to_one(net.target, net.member, long_ago + timedelta(days=3))
+    login(net.target)
+    page = client.get("/network").get_data(as_text=True)
+    assert f'data-suggestion="{net.member.id}" data-reason="fading"' in page
+
+
+def test_a_pending_one_to_one_is_not_suggested_again(net, client, login):
+    one_to_one(net.target, net.zoe, _today() + timedelta(days=3), status="proposed")
+    login(net.target)
+    page = client.get("/network").get_data(as_text=True)
+    assert f'data-suggestion="{net.zoe.id}"' not in page
+    login(net.zoe)
+    page = client.get("/network").get_data(as_text=True)
+    assert 'id="waiting"' in page  # Zoe answers from her network page
+
+
+def test_hide_network_setting(net, client, login):
+    login(net.target)
+    response = client.post("/network/privacy", data={"hide_network": "y"})
+    assert response.status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Member, net.target.id).hide_network is True
+    client.post("/network/privacy", data={})
+    db.session.expire_all()
+    assert db.session.get(Member, net.target.id).hide_network is False
+    assert client.post("/network/privacy", data={"hide_network": "a\x00b"}).status_code in (303, 422)
+
+
+def test_a_second_group_role_counts(net, client, login):
+    # an organizer of group B (where Tina is too) but only a member in A sees aggregates when hidden
+    add_membership(net.member, net.target.memberships[1].group, Role.ORGANIZER.value)
+    _hide(net.target)
+    login(net.member)
+    page = client.get(f"/members/{net.target.id}/network").get_data(as_text=True)
+    assert "data-counts" in page and f'data-met="{net.xena.id}"' not in page
