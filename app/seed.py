@@ -1,5 +1,8 @@
 """`flask seed-demo`: a demo network with two groups, about 40 members and a year of meetings per
-group (some already past), on first start only.
+group (some already past), on first start only. The past meetings have a history: who came (checked
+in), afbud and a few no-shows, a seating plan of two or three rounds, and who sat with whom
+(the meetings are closed, which records the encounters); a few 1-to-1s; some members joined lately
+(newcomers) and one hides their network.
 
 Deterministic apart from "today": the meeting year runs from about four months before today to
 eight months after it, so the demo always has past and coming meetings.
@@ -56,6 +59,11 @@ TRADES = [
 TOWNS = ["Herning", "Holstebro", "Ikast", "Silkeborg", "Viborg", "Aarhus", "Skive", "Struer"]
 
 DEMO_ADMIN_EMAIL = "admin@kaffeklub.example"
+# The demo member whose "Mit netværk" shows the history (a member of both groups).
+DEMO_MEMBER_EMAIL = "maja@aarhusadvokatfirma.example"
+# Members (by creation index) who joined lately, and the one who hides their network.
+NEWCOMERS = (30, 31, 36, 37)
+HIDES_NETWORK = 12
 
 # Each group's meeting series, entered the way an organizer would in the series form. Hosts take
 # turns: a few members of the group, each with their company as the venue at the address given.
@@ -132,6 +140,7 @@ def seed_demo(rng: random.Random | None = None, members: int = 40, today: date |
     db.session.add(admin)
     # Everyone joined before the demo's first meeting, so their past meetings count as theirs.
     joined = datetime.combine(_first_of_month(today or date.today(), -6), time(9), tzinfo=UTC)
+    newcomer_joined = datetime.combine((today or date.today()) - timedelta(days=75), time(9), tzinfo=UTC)
     db.session.add_all([Membership(member=admin, group=vest, role=Role.ORGANIZER.value, joined_at=joined),
                         Membership(member=admin, group=oest, role=Role.ORGANIZER.value, joined_at=joined)])
 
@@ -169,12 +178,16 @@ def seed_demo(rng: random.Random | None = None, members: int = 40, today: date |
         if i % 7 == 0:
             groups = [vest, oest]  # a few belong to both
         role = Role.ORGANIZER.value if i in (1, 2) else Role.MEMBER.value
+        # A few newcomers joined about ten weeks ago: they have been to the last meeting or two.
+        since = newcomer_joined if i in NEWCOMERS else joined
         for group in groups:
-            db.session.add(Membership(member=member, group=group, role=role, joined_at=joined))
+            db.session.add(Membership(member=member, group=group, role=role, joined_at=since))
+        member.hide_network = i == HIDES_NETWORK
     db.session.commit()
     for group in (vest, oest):
         seed_demo_meetings(admin, group, today=today)
     seed_demo_signups(vest, oest, rng)
+    seed_demo_history(admin, (vest, oest), rng, today=today)
     return True
 
 
@@ -354,6 +367,144 @@ def seed_demo_signups(vest: Group, oest: Group, rng: random.Random) -> int:
         count += 1
     db.session.commit()
     return count
+
+
+# How each group seats people: Vest two rounds at tables of four (from its second past meeting on:
+# the first was free seating), Øst one round at tables of five.
+DEMO_SEATING = {"kaffeklub-vest": {"layout": "table_size", "table_size": 4, "rounds": 2, "hosts": True},
+                "kaffeklub-oest": {"layout": "table_size", "table_size": 5, "rounds": 1, "hosts": True}}
+DEMO_SEATING_SECONDS = 0.3  # the demo plans quickly; a real plan gets SEATING_SECONDS
+
+
+def seed_demo_history(admin: Member, groups: tuple[Group, ...], rng: random.Random, *,
+                      today: date | None = None) -> int:
+    """Who came to the demo's past meetings and who sat with whom. For each past meeting, oldest
+    first: answers (Vest: a few afbud; Øst: most sign up), check-ins at the door (a few who were
+    going do not come: no-shows; in Øst one member comes without signing up), a seating plan made
+    by the planner from the history so far, published, and the meeting closed as the admin, which
+    marks the no-shows and records the encounters. Then a few confirmed 1-to-1s and one waiting for
+    the demo member to confirm. Returns how many meetings were closed."""
+    from zoneinfo import ZoneInfo
+
+    from flask import current_app
+
+    from app.models import Meeting, MeetingStatus, utcnow
+
+    cutoff = utcnow()
+    if today is not None:
+        cutoff = min(cutoff, datetime.combine(today, time(), tzinfo=ZoneInfo("Europe/Copenhagen")))
+    closed = 0
+    seconds = current_app.config.get("SEATING_SECONDS")
+    current_app.config["SEATING_SECONDS"] = DEMO_SEATING_SECONDS
+    try:
+        for group in groups:
+            memberships = {m.member_id: m for m in db.session.scalars(
+                select(Membership).where(Membership.group_id == group.id))}
+            people = [*_members_of(group), admin]
+            meetings = db.session.scalars(
+                select(Meeting).where(Meeting.group_id == group.id, Meeting.ends_at <= cutoff,
+                                      Meeting.status == MeetingStatus.SCHEDULED.value)
+                .order_by(Meeting.starts_at)).all()
+            for number, meeting in enumerate(meetings):
+                members = [m for m in people if memberships[m.id].joined_at <= meeting.starts_at]
+                planned = number > 0 or group.rsvp_mode != RsvpMode.EXPECTED.value
+                if _seed_past_meeting(admin, meeting, members, rng, seed=1000 * group.id + number,
+                                      planned=planned):
+                    closed += 1
+                _not_expected_before_joining(meeting, memberships)
+    finally:
+        current_app.config["SEATING_SECONDS"] = seconds
+    _seed_one_to_ones(groups, rng, cutoff)
+    return closed
+
+
+def _seed_past_meeting(admin: Member, meeting, members: list[Member], rng: random.Random, *,
+                       seed: int, planned: bool = True) -> bool:
+    """Answers, check-ins, a published seating plan, and the close, for one past demo meeting."""
+    from app.checkin.services import close_meeting
+    from app.models import CheckIn, CheckInVia, Rsvp, RsvpStatus
+    from app.seating import services as seating
+
+    expected = meeting.group.rsvp_mode == RsvpMode.EXPECTED.value
+    answers = {r.member_id: r for r in db.session.scalars(select(Rsvp).where(Rsvp.meeting_id == meeting.id))}
+    deadline = meeting.rsvp_deadline or meeting.starts_at - timedelta(days=1)
+    if not answers:  # the last past meeting already has its answers (seed_demo_signups)
+        for seq, member in enumerate(members, start=1):
+            roll = rng.random()
+            if roll < (0.12 if expected else 0.2):
+                status, message = RsvpStatus.DECLINED.value, rng.choice(AFBUD_MESSAGES[:3])
+            elif expected or roll < 0.35:
+                continue  # expected and coming, or (sign up to come) did not answer
+            else:
+                status, message = RsvpStatus.GOING.value, ""
+            queue_seq = seq if status == RsvpStatus.GOING.value else 0
+            answers[member.id] = Rsvp(meeting_id=meeting.id, member_id=member.id, status=status,
+                                      message=message, queue_seq=queue_seq, via="link",
+                                      answered_at=deadline - timedelta(days=2, minutes=11 * seq))
+            db.session.add(answers[member.id])
+    going = [m for m in members if (answers[m.id].status == RsvpStatus.GOING.value if m.id in answers
+                                    else expected)]
+    no_shows = set(rng.sample([m.id for m in going if not m.is_admin], k=min(2, len(going) // 8)))
+    walk_ins = [] if expected else [m for m in members if m.id not in answers][:1]
+    here = [m for m in going if m.id not in no_shows] + walk_ins
+    doors = meeting.doors_open_at or meeting.starts_at - timedelta(minutes=30)
+    for seq, member in enumerate(here):
+        db.session.add(CheckIn(meeting_id=meeting.id, member_id=member.id, walk_in=member in walk_ins,
+                               via=CheckInVia.DOOR.value, checked_in_at=doors + timedelta(minutes=2 + seq),
+                               checked_in_by_id=admin.id))
+    db.session.commit()
+    if planned and len(here) >= 4:
+        outcome = seating.generate(admin, meeting.id, DEMO_SEATING[meeting.group.slug], seed=seed)
+        seating.publish(admin, meeting.id, True, version=outcome.plan.version)
+    return close_meeting(admin, meeting.id, now=meeting.ends_at + timedelta(hours=1))
+
+
+def _not_expected_before_joining(meeting, memberships) -> None:
+    """Closing a meeting of an "expected" group writes a going row for every member who had not
+    answered; a member who joined after the meeting was not expected: remove theirs."""
+    from sqlalchemy import delete
+
+    from app.models import Rsvp
+
+    later = [member_id for member_id, m in memberships.items() if m.joined_at > meeting.starts_at]
+    if later:
+        db.session.execute(delete(Rsvp).where(Rsvp.meeting_id == meeting.id, Rsvp.member_id.in_(later),
+                                              Rsvp.via == "system"))
+        db.session.commit()
+
+
+def _seed_one_to_ones(groups: tuple[Group, ...], rng: random.Random, cutoff: datetime) -> None:
+    """Confirmed 1-to-1s between members of a group in the last months, and one proposed to the
+    demo member (waiting for her to confirm)."""
+    from app.models import OneToOne, OneToOneStatus
+
+    day = cutoff.date()
+    maja = db.session.scalar(select(Member).where(Member.email == DEMO_MEMBER_EMAIL))
+    for group in groups:
+        people = _members_of(group)
+        if len(people) < 4:
+            continue
+        pairs = set()
+        if maja is not None and maja in people:
+            others = [m for m in people if m.id != maja.id]
+            pairs |= {(maja, others[3]), (others[7 % len(others)], maja)}
+        while len(pairs) < 6:
+            a, b = rng.sample(people, 2)
+            pairs.add((a, b))
+        for index, (a, b) in enumerate(sorted(pairs, key=lambda p: (p[0].id, p[1].id))):
+            met_on = day - timedelta(days=9 + 13 * index)
+            db.session.add(OneToOne(proposer_id=a.id, partner_id=b.id, met_on=met_on,
+                                    status=OneToOneStatus.CONFIRMED.value, place=a.company,
+                                    note="Kaffe og en snak om, hvem vi kan henvise til hinanden.",
+                                    responded_at=datetime.combine(met_on - timedelta(days=5), time(10),
+                                                                  tzinfo=UTC)))
+        if maja is not None and maja in people and group is groups[-1]:
+            proposer = [m for m in people if m.id != maja.id][-1]
+            db.session.add(OneToOne(proposer_id=proposer.id, partner_id=maja.id,
+                                    met_on=day + timedelta(days=6), status=OneToOneStatus.PROPOSED.value,
+                                    place=proposer.company,
+                                    note="Skal vi tage en kop kaffe og høre mere om hinandens kunder?"))
+    db.session.commit()
 
 
 def register(app: Flask) -> None:

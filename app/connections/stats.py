@@ -239,7 +239,13 @@ def group_network(group: Group, *, today: date | None = None, newcomer_months: i
 
     # Over time: current members' pairs, with the ties up to each month's end.
     current_pairs = sorted(((a, b), day) for (a, b), day in met_on.items() if a in id_set and b in id_set)
+    # From the month of the group's first closed meeting (or first tie), at most MONTHS_SHOWN back.
+    starts = [meeting.starts_at.astimezone(tz).date() for meeting in meetings[:1]]
+    starts += [min(day for _pair, day in current_pairs)] if current_pairs else []
+    first_month = min(starts, default=today).replace(day=1)
     for month in _months_back(today, MONTHS_SHOWN):
+        if month < first_month:
+            continue
         end = min(_month_end(month), today)
         met = [pair for pair, day in current_pairs if day <= end]
         connected = {m for pair in met for m in pair}

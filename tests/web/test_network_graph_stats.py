@@ -49,12 +49,20 @@ def test_new_acquaintances_per_meeting(app):
 def test_share_over_time_by_month(app):
     w = build_graph_world()
     months = {p.month: p for p in stats.group_network(w.group, today=TODAY).months}
-    assert len(months) == stats.MONTHS_SHOWN
-    assert (months[date(2025, 12, 1)].met_pairs, months[date(2025, 12, 1)].isolated) == (0, 7)
+    # From the month of the first closed meeting (January) to this month.
+    assert list(months) == [date(2026, 1, 1), date(2026, 2, 1), date(2026, 3, 1)]
     # End of January: the six pairs of the first meeting; Olga and Finn have met no one.
     assert (months[date(2026, 1, 1)].met_pairs, months[date(2026, 1, 1)].isolated) == (6, 2)
     assert (months[date(2026, 2, 1)].met_pairs, months[date(2026, 2, 1)].isolated) == (9, 1)
     assert months[date(2026, 3, 1)].met_pairs == 9 and months[date(2026, 3, 1)].pairs == 21
+
+
+def test_months_reach_back_at_most_a_year(app):
+    w = build_graph_world()
+    later = date(2027, 6, 15)
+    months = [p.month for p in stats.group_network(w.group, today=later).months]
+    assert len(months) == stats.MONTHS_SHOWN and months[-1] == date(2027, 6, 1)
+    assert months[0] == date(2026, 7, 1)
 
 
 def test_how_fast_newcomers_get_connected(app, monkeypatch):

@@ -156,3 +156,55 @@ def test_seed_demo_signups_show_both_ways_of_answering(app, client, login):
     total = db.session.scalar(select(func.count()).select_from(Rsvp))
     assert not seed_demo()
     assert db.session.scalar(select(func.count()).select_from(Rsvp)) == total
+
+
+def test_seed_demo_has_a_living_network(app, client, login):
+    """The past meetings have check-ins, no-shows, published seating plans of two rounds (Vest) or
+    one (Øst), and are closed, so who sat with whom is recorded; there are 1-to-1s, newcomers and a
+    member who hides their network. The organizer's network page and the demo member's "Mit
+    netværk" show it. Seeding again adds nothing."""
+    from app.connections import stats
+    from app.models import CheckIn, Encounter, OneToOne, Rsvp, SeatingPlan
+    from app.seed import DEMO_MEMBER_EMAIL
+
+    def count(model, *where) -> int:
+        return db.session.scalar(select(func.count()).select_from(model).where(*where))
+
+    assert seed_demo()
+    now = utcnow()
+    vest, oest = (db.session.scalar(select(Group).where(Group.slug == slug))
+                  for slug in ("kaffeklub-vest", "kaffeklub-oest"))
+    for group, rounds in ((vest, 2), (oest, 1)):
+        past = db.session.scalars(select(Meeting).where(Meeting.group_id == group.id, Meeting.ends_at <= now)
+                                  .order_by(Meeting.starts_at)).all()
+        assert past and all(m.is_closed for m in past), group.slug
+        coming = db.session.scalars(select(Meeting).where(Meeting.group_id == group.id,
+                                                          Meeting.starts_at > now)).all()
+        assert coming and not any(m.is_closed for m in coming)
+        plans = db.session.scalars(select(SeatingPlan).join(Meeting)
+                                   .where(Meeting.group_id == group.id)).all()
+        assert plans and {p.round_count for p in plans} == {rounds} and all(p.published_at for p in plans)
+        last = past[-1]
+        assert count(CheckIn, CheckIn.meeting_id == last.id) >= 8
+        assert count(Encounter, Encounter.meeting_id == last.id) >= 10
+        network = stats.group_network(group)
+        assert 0.2 < network.all_measures.share_met < 0.95
+        assert network.last_meeting.new_pairs > 0 and network.newcomer_rows
+    assert count(Rsvp, Rsvp.no_show.is_(True)) >= 4
+    assert count(OneToOne, OneToOne.status == "confirmed") >= 6
+    assert count(Member, Member.hide_network.is_(True)) == 1
+
+    gitte = db.session.scalar(select(Member).where(Member.email == DEMO_ORGANIZER))
+    login(gitte)
+    page = client.get("/groups/kaffeklub-vest/network")
+    assert page.status_code == 200 and 'data-hidden-count="1"' in page.get_data(as_text=True)
+    assert "data-network-summary" in client.get("/groups/kaffeklub-vest").get_data(as_text=True)
+    maja = db.session.scalar(select(Member).where(Member.email == DEMO_MEMBER_EMAIL))
+    assert maja is not None
+    assert count(Encounter, (Encounter.member_a_id == maja.id) | (Encounter.member_b_id == maja.id)) >= 5
+    login(maja)
+    assert client.get("/network").status_code == 200
+
+    counts = [count(model) for model in (Encounter, CheckIn, SeatingPlan, OneToOne)]
+    assert not seed_demo()
+    assert [count(model) for model in (Encounter, CheckIn, SeatingPlan, OneToOne)] == counts
