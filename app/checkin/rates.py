@@ -135,7 +135,8 @@ def meeting_rates(meetings: list[Meeting]) -> list[MeetingRate]:
         .group_by(MeetingGuest.meeting_id))}
     walk_ins = dict(db.session.execute(
         select(CheckIn.meeting_id, func.count(CheckIn.id))
-        .where(CheckIn.meeting_id.in_(ids), CheckIn.walk_in.is_(True)).group_by(CheckIn.meeting_id)).tuples().all())
+        .where(CheckIn.meeting_id.in_(ids), CheckIn.walk_in.is_(True))
+        .group_by(CheckIn.meeting_id)).tuples().all())
     result = []
     for meeting in meetings:
         m = members.get(meeting.id, (0, 0, 0))

@@ -14,6 +14,7 @@ from flask import Response, flash, jsonify, make_response, redirect, render_temp
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
 
 from app.auth import permissions
 from app.checkin import bp, links, rates, services
@@ -47,8 +48,9 @@ def _back(meeting_id: int, query: str | None = None, anchor: str | None = None):
     return redirect(url_for("checkin.door", meeting_id=meeting_id, q=query or None, _anchor=anchor), code=303)
 
 
-def _choices(members, empty: str):
-    return [("", empty)] + [(str(m.id), f"{m.name} ({m.company})" if m.company else m.name) for m in members]
+def _choices(members, empty: str) -> list[SelectChoice]:
+    return [SelectChoice("", empty)] + [
+        SelectChoice(str(m.id), f"{m.name} ({m.company})" if m.company else m.name) for m in members]
 
 
 # --- the door ------------------------------------------------------------------------------------
@@ -254,7 +256,8 @@ def close(meeting_id: int):
     elif form.is_submitted():
         error = _("The form had expired. Please try again.")
     meeting, _everyone, counts = services.attendance_view(current_user, meeting_id)
-    return render_template("checkin/close.html", meeting=meeting, group=meeting.group, counts=counts, form=form,
+    return render_template("checkin/close.html", meeting=meeting, group=meeting.group, counts=counts,
+                           form=form,
                            error=error, started=utcnow() >= meeting.starts_at), 409 if error else 200
 
 
@@ -267,7 +270,8 @@ def attendance(meeting_id: int):
     missing = [a for a in everyone if a.going and not a.checked_in]
     rate = rates.meeting_rates([meeting])[0] if meeting.is_closed else None
     return render_template("checkin/attendance.html", meeting=meeting, group=meeting.group, counts=counts,
-                           came=came, walk_ins=walk_ins, missing=missing, rate=rate, tap=PersonForm(formdata=None),
+                           came=came, walk_ins=walk_ins, missing=missing, rate=rate,
+                           tap=PersonForm(formdata=None),
                            counts_text=counts_text(counts))
 
 

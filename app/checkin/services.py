@@ -212,10 +212,11 @@ def _insert(checkin: CheckIn) -> bool:
 
 def _clear_no_show(meeting: Meeting, attendee: people.Attendee) -> None:
     if attendee.member_id:
-        db.session.execute(update(Rsvp).where(Rsvp.meeting_id == meeting.id, Rsvp.member_id == attendee.member_id)
-                           .values(no_show=False))
+        db.session.execute(update(Rsvp).where(Rsvp.meeting_id == meeting.id,
+                                              Rsvp.member_id == attendee.member_id).values(no_show=False))
     elif attendee.guest_id:
-        db.session.execute(update(MeetingGuest).where(MeetingGuest.id == attendee.guest_id).values(no_show=False))
+        db.session.execute(update(MeetingGuest).where(MeetingGuest.id == attendee.guest_id)
+                           .values(no_show=False))
 
 
 def _person_for_key(meeting: Meeting, key) -> people.Attendee:
@@ -407,7 +408,8 @@ def _self_state(user, meeting: Meeting, now: datetime) -> str:
         return "cancelled"
     if not permissions.is_member_of(user, meeting.group) or not user.active:
         return "not_member"
-    if db.session.scalar(select(exists().where(CheckIn.meeting_id == meeting.id, CheckIn.member_id == user.id))):
+    here = exists().where(CheckIn.meeting_id == meeting.id, CheckIn.member_id == user.id)
+    if db.session.scalar(select(here)):
         return "here"
     if meeting.is_closed:
         return "closed"
@@ -457,8 +459,8 @@ def self_check_in(user, token: str, *, now: datetime | None = None) -> bool:
     if state != "ok":
         raise SELF_REFUSALS[state]()
     attendee = _find(meeting, people.member_key(user.id)) or people.Attendee(
-        people.member_key(user.id), people.MEMBER, user.name, user.company, user.industry, user.id, None, None,
-        None, False, False)
+        people.member_key(user.id), people.MEMBER, user.name, user.company, user.industry, user.id,
+        None, None, None, False, False)
     created = _check_in_locked(user, meeting, attendee, CheckInVia.SELF.value)
     db.session.commit()
     return created
