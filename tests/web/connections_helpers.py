@@ -3,12 +3,18 @@ and 1-to-1s, written straight into the database (no services), so each test stat
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from itertools import combinations
+from zoneinfo import ZoneInfo
 
 from app.extensions import db
-from app.models import CheckIn, Encounter, Meeting, OneToOne, OneToOneStatus, SeatingPlan
-from tests.factories import create_meeting
+from app.models import CheckIn, Encounter, Meeting, Member, OneToOne, OneToOneStatus, SeatingPlan
+from tests.factories import create_admin, create_group, create_meeting, create_member, create_organizer
+
+
+def local_today() -> date:
+    return datetime.now(UTC).astimezone(ZoneInfo("Europe/Copenhagen")).date()
 
 
 def past_meeting(group, day: date, *, closed: bool = True, title: str | None = None) -> Meeting:
@@ -63,3 +69,41 @@ def stored_encounters(meeting_id: int) -> set[tuple[int, int, int]]:
     """{(round, a, b)} recorded for the meeting."""
     rows = db.session.query(Encounter).filter_by(meeting_id=meeting_id).all()
     return {(row.round, row.member_a_id, row.member_b_id) for row in rows}
+
+
+@dataclass
+class Net:
+    target: Member  # whose network is looked at (in groups A and B)
+    xena: Member  # met the target, in group A
+    yann: Member  # met the target, in group B only
+    zoe: Member  # in group A, never met the target
+    member: Member  # a member of group A
+    organizer: Member  # organizer of group A
+    admin: Member
+    stranger: Member  # in group C only
+
+    def person(self, role: str) -> Member:
+        return getattr(self, role)
+
+
+def build_net() -> Net:
+    """Groups A, B, C: Tina (A and B) sat with Xena (A) last month and with Yann (B) twice the week
+    before; Zoe (A) was at Tina's meeting without sharing a table; a member and an organizer of A,
+    an admin and a stranger (C)."""
+    a, b, c = create_group(name="A"), create_group(name="B"), create_group(name="C")
+    target = create_member(groups=[a, b], name="Tina Target", industry="Byggeri", title="Tømrermester")
+    xena = create_member(groups=[a], name="Xena X", industry="Arkitektur", title="Arkitekt")
+    yann = create_member(groups=[b], name="Yann Y")
+    zoe = create_member(groups=[a], name="Zoe Z", industry="Ejendomshandel", title="Ejendomsmægler")
+    member = create_member(groups=[a], name="Mads Member")
+    organizer = create_organizer(a, name="Olga Organizer")
+    admin = create_admin(name="Anna Admin")
+    stranger = create_member(groups=[c], name="Sam Stranger")
+    last_month = local_today() - timedelta(days=30)
+    meeting = past_meeting(a, last_month)
+    check_in(meeting, target, xena, zoe)
+    encounters(meeting, [[[target, xena]]])
+    other = past_meeting(b, last_month - timedelta(days=7))
+    check_in(other, target, yann)
+    encounters(other, [[[target, yann]], [[target, yann]]])
+    return Net(target, xena, yann, zoe, member, organizer, admin, stranger)

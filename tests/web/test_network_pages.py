@@ -11,8 +11,8 @@ import pytest
 from app.connections.privacy import AGGREGATE, FULL, NONE, network_visibility
 from app.extensions import db
 from app.models import Member, Role
-from tests.factories import add_membership, create_admin, create_group, create_member, create_organizer
-from tests.web.connections_helpers import check_in, encounters, one_to_one, past_meeting
+from tests.factories import add_membership
+from tests.web.connections_helpers import build_net, check_in, encounters, one_to_one, past_meeting
 
 ZONE = ZoneInfo("Europe/Copenhagen")
 
@@ -21,40 +21,9 @@ def _today() -> date:
     return datetime.now(UTC).astimezone(ZONE).date()
 
 
-@dataclass
-class Net:
-    target: Member  # whose network is looked at (in groups A and B)
-    xena: Member  # met the target, in group A
-    yann: Member  # met the target, in group B only
-    zoe: Member  # in group A, never met the target
-    member: Member  # a member of group A
-    organizer: Member  # organizer of group A
-    admin: Member
-    stranger: Member  # in group C only
-
-    def person(self, role: str) -> Member:
-        return getattr(self, role)
-
-
 @pytest.fixture
 def net(app):
-    a, b, c = create_group(name="A"), create_group(name="B"), create_group(name="C")
-    target = create_member(groups=[a, b], name="Tina Target", industry="Byggeri", title="Tømrermester")
-    xena = create_member(groups=[a], name="Xena X", industry="Arkitektur", title="Arkitekt")
-    yann = create_member(groups=[b], name="Yann Y")
-    zoe = create_member(groups=[a], name="Zoe Z", industry="Ejendomshandel", title="Ejendomsmægler")
-    member = create_member(groups=[a], name="Mads Member")
-    organizer = create_organizer(a, name="Olga Organizer")
-    admin = create_admin(name="Anna Admin")
-    stranger = create_member(groups=[c], name="Sam Stranger")
-    last_month = _today() - timedelta(days=30)
-    meeting = past_meeting(a, last_month)
-    check_in(meeting, target, xena, zoe)
-    encounters(meeting, [[[target, xena]]])
-    other = past_meeting(b, last_month - timedelta(days=7))
-    check_in(other, target, yann)
-    encounters(other, [[[target, yann]], [[target, yann]]])
-    return Net(target, xena, yann, zoe, member, organizer, admin, stranger)
+    return build_net()
 
 
 def _hide(member: Member, hide: bool = True) -> None:
