@@ -2,6 +2,7 @@
 them, what they show, and the privacy rule for members who hide their network."""
 
 import re
+from html.parser import HTMLParser
 from xml.dom import minidom
 
 import pytest
@@ -127,3 +128,33 @@ def test_hostile_slug_is_not_a_500(app, login, client):
     login(w.organizer)
     for slug in ("%00", "x" * 5000, "%ED%A0%80"):
         assert client.get(f"/groups/{slug}/network").status_code in (400, 404)
+
+
+class _Audit(HTMLParser):
+    """Ids, <h1>s and what the Content-Security-Policy would block (the accessibility test's rules)."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.ids, self.h1, self.blocked = [], 0, []
+
+    def handle_starttag(self, tag, attrs):
+        names = dict(attrs)
+        if "id" in names:
+            self.ids.append(names["id"])
+        self.h1 += tag == "h1"
+        self.blocked += [f"{tag} {name}" for name in names if name == "style" or name.startswith("on")]
+        if tag in ("style",) or (tag == "script" and "src" not in names):
+            self.blocked.append(tag)
+
+
+def test_the_page_is_one_h1_unique_ids_and_nothing_the_csp_blocks(app, login, client):
+    w = build_graph_world()
+    w["C"].hide_network = True
+    db.session.commit()
+    login(w.organizer)
+    response = client.get(_url(w))
+    audit = _Audit()
+    audit.feed(response.get_data(as_text=True))
+    assert audit.h1 == 1 and audit.blocked == []
+    assert len(audit.ids) == len(set(audit.ids))
+    assert "'unsafe-inline'" not in response.headers.get("Content-Security-Policy", "")
