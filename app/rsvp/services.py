@@ -354,10 +354,12 @@ class _Seats:
 
 
 def expected_member_ids(meeting: Meeting) -> set[int]:
-    """Active members of the group who have not answered this meeting (expected in "expected" mode)."""
+    """Active members of the group who have not answered this meeting (expected in "expected" mode).
+    Someone who joined the group after the meeting started was not expected at it."""
     answered = exists().where(and_(Rsvp.meeting_id == meeting.id, Rsvp.member_id == Membership.member_id))
     query = (select(Membership.member_id).join(Member, Member.id == Membership.member_id)
-             .where(Membership.group_id == meeting.group_id, Member.active.is_(True), ~answered))
+             .where(Membership.group_id == meeting.group_id, Member.active.is_(True), ~answered,
+                    Membership.joined_at <= meeting.starts_at))
     return set(db.session.scalars(query).all())
 
 
