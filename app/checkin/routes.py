@@ -307,10 +307,15 @@ def correct(meeting_id: int):
 @bp.app_template_global()
 def checkin_panel(meeting) -> dict:
     """What the meeting page's check-in box shows (templates/checkin/_meeting_panel.html)."""
-    manage = permissions.can_manage_group(current_user, meeting.group)
-    if not manage or meeting.is_cancelled:
+    if meeting.is_cancelled:
         return {"show": False}
     now = utcnow()
+    if not permissions.can_manage_group(current_user, meeting.group):
+        # Members: a hint while self check-in is open (the QR code at the venue proves they are there).
+        if (permissions.is_member_of(current_user, meeting.group) and not meeting.is_closed
+                and services.self_window(meeting).is_open(now)):
+            return {"show": False, "member": True, "here": services.is_checked_in(current_user, meeting)}
+        return {"show": False}
     return {"show": True, "door_open": services.door_window(meeting).is_open(now) and not meeting.is_closed,
             "started": now >= meeting.starts_at, "closed": meeting.is_closed}
 

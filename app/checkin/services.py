@@ -403,13 +403,17 @@ class SelfView:
     closes_at: datetime
 
 
+def is_checked_in(user, meeting: Meeting) -> bool:
+    here = exists().where(CheckIn.meeting_id == meeting.id, CheckIn.member_id == user.id)
+    return bool(db.session.scalar(select(here)))
+
+
 def _self_state(user, meeting: Meeting, now: datetime) -> str:
     if meeting.is_cancelled:
         return "cancelled"
     if not permissions.is_member_of(user, meeting.group) or not user.active:
         return "not_member"
-    here = exists().where(CheckIn.meeting_id == meeting.id, CheckIn.member_id == user.id)
-    if db.session.scalar(select(here)):
+    if is_checked_in(user, meeting):
         return "here"
     if meeting.is_closed:
         return "closed"

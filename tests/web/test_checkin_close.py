@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from app import events
-from app.checkin import rates, services
+from app.checkin import links, rates, services
 from app.extensions import db
 from app.models import CheckIn, CheckInVia, Meeting, MeetingGuest, Rsvp, utcnow
 from tests.factories import create_member
@@ -202,4 +202,10 @@ def test_meeting_panel_for_organizers_only(client, login, door):
     html = client.get(f"/meetings/{door.meeting.id}").get_data(as_text=True)
     assert "data-checkin-panel" in html and "data-checkin-door" in html and "data-checkin-close" in html
     login(door.member)
-    assert "data-checkin-panel" not in client.get(f"/meetings/{door.meeting.id}").get_data(as_text=True)
+    html = client.get(f"/meetings/{door.meeting.id}").get_data(as_text=True)
+    assert "data-checkin-panel" not in html
+    assert "Scan the QR code at the door" in html  # the meeting started 30 minutes ago
+    client.post("/checkin/" + links.checkin_token(door.meeting.id))
+    assert "You are checked in." in client.get(f"/meetings/{door.meeting.id}").get_data(as_text=True)
+    login(door.outsider)
+    assert client.get(f"/meetings/{door.meeting.id}").status_code == 404
