@@ -358,8 +358,12 @@ def _write(user, meeting_id: int, seen_version: int | None, rounds: Rounds, *, s
     return plan
 
 
-def _seconds() -> float:
-    return float(current_app.config.get("SEATING_SECONDS", 3.0))
+def _limits() -> dict[str, Any]:
+    """The planner's bounds: SEATING_SECONDS, and (tests, benchmarks) SEATING_MAX_ITERATIONS, which
+    makes a plan depend on the seed alone, not on how busy the machine is."""
+    iterations = current_app.config.get("SEATING_MAX_ITERATIONS")
+    return {"seconds": float(current_app.config.get("SEATING_SECONDS", 3.0)),
+            "max_iterations": int(iterations) if iterations else None}
 
 
 def _version_arg(version: Any) -> int | None:
@@ -369,6 +373,14 @@ def _version_arg(version: Any) -> int | None:
         raise ValidationFailed(_("The plan's version must be a whole number."),
                                fields={"version": [_("The plan's version must be a whole number.")]})
     return version
+
+
+def _required_version(version: Any) -> int:
+    seen = _version_arg(version)
+    if seen is None:
+        raise ValidationFailed(_("Please send the plan's version."),
+                               fields={"version": [_("Please send the plan's version.")]})
+    return seen
 
 
 @dataclass
@@ -392,7 +404,7 @@ def generate(user, meeting_id: int, raw_settings: Mapping[str, Any], *, version:
     if seed is None:
         seed = random.SystemRandom().randrange(2**31 - 1)
     problem = context.problem((sizes,) * settings.rounds, use_hosts=settings.hosts)
-    result = planner.plan_tables(problem, settings.rounds, seed=seed, seconds=_seconds())
+    result = planner.plan_tables(problem, settings.rounds, seed=seed, **_limits())
     rounds = [[list(table) for table in round_] for round_ in result.rounds]
     quality = _quality(context, rounds, settings, extra={"seconds": round(float(result.seconds), 2)})
     return Outcome(_write(user, meeting.id, seen, rounds, settings=settings, quality=quality, seed=seed))
@@ -401,7 +413,7 @@ def generate(user, meeting_id: int, raw_settings: Mapping[str, Any], *, version:
 def replan(user, meeting_id: int, *, version: Any) -> Outcome:
     """Plan again for the people seated now, starting from the saved plan: everyone keeps their table
     unless moving them helps a lot. Reports how many moved."""
-    seen = _version_arg(version)
+    seen = _required_version(version)
     meeting = _managed_meeting(user, meeting_id)
     _refuse_cancelled(meeting)
     plan = _load_plan(meeting.id)
@@ -416,7 +428,7 @@ def replan(user, meeting_id: int, *, version: Any) -> Outcome:
     previous = [[[k for k in table if k in here] for table in round_]
                 for round_ in plan.rounds][:settings.rounds]
     problem = context.problem((sizes,) * settings.rounds, use_hosts=settings.hosts, previous=previous)
-    result = planner.plan_tables(problem, settings.rounds, seed=plan.seed, seconds=_seconds())
+    result = planner.plan_tables(problem, settings.rounds, seed=plan.seed, **_limits())
     rounds = [[list(table) for table in round_] for round_ in result.rounds]
     quality = _quality(context, rounds, settings, previous=previous,
                        extra={"seconds": round(float(result.seconds), 2)})
@@ -426,10 +438,7 @@ def replan(user, meeting_id: int, *, version: Any) -> Outcome:
 
 def save(user, meeting_id: int, rounds: Any, *, version: Any) -> Outcome:
     """Save an edited plan (the API): checked against the people seated now, with its quality."""
-    seen = _version_arg(version)
-    if seen is None:
-        raise ValidationFailed(_("Please send the plan's version."),
-                               fields={"version": [_("Please send the plan's version.")]})
+    seen = _required_version(version)
     meeting = _managed_meeting(user, meeting_id)
     _refuse_cancelled(meeting)
     plan = _load_plan(meeting.id)
@@ -450,7 +459,7 @@ def _attendees_for(meeting: Meeting, keys: Sequence[str]) -> list[Attendee]:
 
 def move(user, meeting_id: int, round_number: Any, key: Any, table_number: Any, *, version: Any) -> Outcome:
     """Move one person to another table in one round (a manual move); the quality is computed again."""
-    seen = _version_arg(version)
+    seen = _required_version(version)
     meeting = _managed_meeting(user, meeting_id)
     _refuse_cancelled(meeting)
     plan = _load_plan(meeting.id)
