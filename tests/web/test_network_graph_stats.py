@@ -4,6 +4,7 @@
 from datetime import date
 
 from app.connections import stats
+from app.connections.history import pair_ties
 from app.extensions import db
 from tests.web.graph_helpers import TODAY, build_graph_world
 
@@ -41,6 +42,8 @@ def test_new_acquaintances_per_meeting(app):
         (date(2026, 2, 18), 5, 4, 2),
     ]
     assert network.last_meeting.new_pairs == 2
+    ids = {m.id for m in network.members}
+    assert stats.first_met_days(ids, today=TODAY) == stats.first_met(pair_ties(ids, today=TODAY))
     summary = stats.summary(w.group, today=TODAY)
     assert (summary.members, summary.last_new_pairs) == (7, 2)
     assert abs(summary.share - 9 / 21) < 1e-9
