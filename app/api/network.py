@@ -111,7 +111,7 @@ class MemberNetworkSchema(Schema):
         "description": "Members they have met in groups the caller is not in (not listed)"})
 
 
-class MemberRefSchema(Schema):
+class OneToOnePersonSchema(Schema):
     id = fields.Integer(required=True)
     name = fields.String(required=True)
 
@@ -121,8 +121,8 @@ class OneToOneSchema(Schema):
         ordered = True
 
     id = fields.Integer(required=True)
-    proposer = fields.Nested(MemberRefSchema, required=True)
-    partner = fields.Nested(MemberRefSchema, required=True)
+    proposer = fields.Nested(OneToOnePersonSchema, required=True)
+    partner = fields.Nested(OneToOnePersonSchema, required=True)
     met_on = fields.Date(required=True)
     starts_at = fields.DateTime(required=True, allow_none=True, metadata={
         "description": "With the network's UTC offset; null for a day without a time"})
