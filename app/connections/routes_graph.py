@@ -3,7 +3,7 @@ summary and button (template globals for `connections/_group_network.html` and `
 
 from __future__ import annotations
 
-from flask import render_template
+from flask import render_template, request
 from flask_babel import format_date, format_percent
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -33,7 +33,8 @@ def _svg_words(network: stats.GroupNetwork) -> SvgWords:
 @bp.get("/groups/<slug>/network")
 @login_required
 def group_network(slug: str):
-    network = stats.group_network_for(current_user, slug)
+    months = request.args.get("months", type=int)
+    network = stats.group_network_for(current_user, slug, newcomer_months=months)
     picture = Markup(network_svg(network.nodes, network.edges, words=_svg_words(network)))  # noqa: S704
     share_chart = Markup(line_chart_svg(  # noqa: S704
         [(format_date(p.month, "MMM yy"), p.share) for p in network.months],

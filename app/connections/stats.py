@@ -51,6 +51,7 @@ from app.models import (
 )
 
 NEWCOMER_MONTHS = 6
+MAX_NEWCOMER_MONTHS = 36
 MONTHS_SHOWN = 12
 MEETINGS_SHOWN = 12
 FIRST_MEETINGS = 3  # "met after their 1st, 2nd, 3rd meeting"
@@ -371,9 +372,14 @@ def _shift_months(day: date, months: int) -> date:
     return date(year, month + 1, min(day.day, last))
 
 
-def group_network_for(user, slug: str, *, today: date | None = None) -> GroupNetwork:
+def group_network_for(user, slug: str, *, today: date | None = None,
+                      newcomer_months: int | None = None) -> GroupNetwork:
     """The network page of a group, for its organizers and admins (NotFound when the group is
-    hidden from the user, PermissionDenied for everyone else)."""
+    hidden from the user, PermissionDenied for everyone else). Newcomers are those who joined in the
+    last `newcomer_months` (1-36; anything else: NEWCOMER_MONTHS)."""
     from app.meetings.access import get_group_to_manage
 
-    return group_network(get_group_to_manage(user, slug), today=today, viewer=user)
+    group = get_group_to_manage(user, slug)
+    if not isinstance(newcomer_months, int) or not 1 <= newcomer_months <= MAX_NEWCOMER_MONTHS:
+        newcomer_months = NEWCOMER_MONTHS
+    return group_network(group, today=today, viewer=user, newcomer_months=newcomer_months)

@@ -130,6 +130,25 @@ def test_hostile_slug_is_not_a_500(app, login, client):
         assert client.get(f"/groups/{slug}/network").status_code in (400, 404)
 
 
+def test_newcomers_window_from_the_query_string(app, login, client):
+    w = build_graph_world()
+    login(w.organizer)
+
+    def newcomers(query):
+        response = client.get(_url(w) + query)
+        assert response.status_code in (200, 400), query
+        if response.status_code == 400:
+            return None
+        page = response.get_data(as_text=True)
+        return {m.id for m in w.people.values() if f'<tr data-member="{m.id}"><td data-label' in
+                page[page.index("data-newcomers"):]}
+
+    assert newcomers("?months=2") == {w["F"].id}
+    assert newcomers("") == {w["E"].id, w["F"].id}
+    for hostile in ("?months=0", "?months=-3", "?months=99999999999999999999", "?months=abc", "?months=%00"):
+        assert newcomers(hostile) in (None, {w["E"].id, w["F"].id}), hostile
+
+
 class _Audit(HTMLParser):
     """Ids, <h1>s and what the Content-Security-Policy would block (the accessibility test's rules)."""
 
