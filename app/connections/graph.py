@@ -182,6 +182,14 @@ def short_labels(nodes: Sequence[Node]) -> dict[int, str]:
         if firsts[label] > 1 and len(words) > 1:
             label = f"{label} {words[-1][0]}."
         labels[node.id] = label
+    # Still the same (Gitte Pedersen and Gitte Poulsen): the first and the last name in full.
+    seen: dict[str, int] = {}
+    for label in labels.values():
+        seen[label] = seen.get(label, 0) + 1
+    for node in nodes:
+        words = parts(node.name)
+        if seen[labels[node.id]] > 1 and len(words) > 1:
+            labels[node.id] = f"{words[0]} {words[-1]}"
     return labels
 
 
@@ -263,7 +271,7 @@ def _legend(words: SvgWords, top: float) -> str:
     for kind, text in items:
         parts.append(f'<circle cx="{x + 7}" cy="8" r="6" fill="{COLOURS[kind]}"/>'
                      f'<text x="{x + 18}" y="12">{escape(text)}</text>')
-        x += 26 + 7 * len(text)
+        x += 34 + 7.5 * len(text)
     parts.append(f'<line x1="1" y1="28" x2="25" y2="28" stroke="{EDGE_COLOUR}" stroke-width="2" '
                  f'stroke-opacity="0.6"/><text x="32" y="32">{escape(words.edge)}</text>')
     parts.append("</g>")

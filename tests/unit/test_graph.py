@@ -102,6 +102,8 @@ def test_names_are_escaped_and_a_hidden_member_is_simply_not_passed():
 def test_labels_first_names_or_initials():
     assert short_labels([Node(1, "Anne Jensen"), Node(2, "Bo Holm")]) == {1: "Anne", 2: "Bo"}
     assert short_labels([Node(1, "Anne Jensen"), Node(2, "Anne Holm")]) == {1: "Anne J.", 2: "Anne H."}
+    assert short_labels([Node(1, "Gitte Pedersen"), Node(2, "Gitte Poulsen"), Node(3, "Gitte Holm")]) == {
+        1: "Gitte Pedersen", 2: "Gitte Poulsen", 3: "Gitte H."}
     many = [Node(i, f"Anne Marie Jensen{i}") for i in range(50)]
     assert set(short_labels(many).values()) == {"AMJ"}
     assert short_labels([Node(1, "")]) == {1: "?"}
