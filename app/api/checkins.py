@@ -187,7 +187,7 @@ class Checkins(MethodView):
     @token_required
     def get(self, query, meeting_id):
         with api_locale(query):
-            view = services.door_view(g.api_user, meeting_id)
+            view = services.door_view(g.api_user, meeting_id, members=False)
             meeting = view.meeting
             return {"meeting_id": meeting.id, "open": view.is_open,
                     "closed_at": _local(meeting.closed_at, _zone(meeting)),
@@ -210,7 +210,7 @@ class Checkins(MethodView):
     @token_required
     def post(self, query, data, meeting_id):
         with api_locale(query):
-            services.door_view(g.api_user, meeting_id)  # 404 / 403 before the body is looked at
+            services.meeting_to_manage(g.api_user, meeting_id)  # 404 / 403 before the body is looked at
             via = CheckInVia.API.value
             try:
                 if data.get("visitor") is not None:

@@ -44,7 +44,7 @@ def _counts_json(counts: services.Counts) -> dict:
 
 
 def _back(meeting_id: int, query: str | None = None, anchor: str | None = None):
-    query = services._search_text(query or "")
+    query = services.search_text(query or "")
     return redirect(url_for("checkin.door", meeting_id=meeting_id, q=query or None, _anchor=anchor), code=303)
 
 
@@ -80,7 +80,7 @@ def door(meeting_id: int):
 
 def _tap(meeting_id: int, form, do, done_message):
     """One tap (check in, undo, walk-in): JSON for fetch, else flash and 303 back to the list."""
-    services.door_view(current_user, meeting_id)  # 404/403 before anything else
+    services.meeting_to_manage(current_user, meeting_id)  # 404/403 before anything else
     if not form.validate_on_submit():
         message = (_("The form had expired. Please try again.") if "csrf_token" in form.errors
                    else _("Please correct the marked fields."))
@@ -170,8 +170,6 @@ def walk_in_member(meeting_id: int):
 @login_required
 def visitor(meeting_id: int):
     form = VisitorForm(prefix="visitor")
-    view = services.door_view(current_user, meeting_id)
-    form.brought_by_id.choices = _choices(view.hosts, _("Nobody in particular"))
 
     def done(result):
         name = result.attendee.name if result.attendee else ""
@@ -278,7 +276,7 @@ def attendance(meeting_id: int):
 @bp.post("/meetings/<int:meeting_id>/attendance/correct")
 @login_required
 def correct(meeting_id: int):
-    services.attendance_view(current_user, meeting_id)  # 404/403 first
+    services.meeting_to_manage(current_user, meeting_id)  # 404/403 first
     form = PersonForm()
     if not form.validate_on_submit():
         flash(_("The form had expired. Please try again."), "danger")

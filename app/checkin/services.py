@@ -128,7 +128,7 @@ def _is_id(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 0 < value and int_in_range(value)
 
 
-def _manageable(user, meeting_id) -> Meeting:
+def meeting_to_manage(user, meeting_id) -> Meeting:
     """The meeting for reading, if the user runs its group (404 hidden, 403 not an organizer)."""
     if not _is_id(meeting_id):
         raise NotFound()
@@ -156,7 +156,7 @@ def _result(meeting: Meeting, key: str, created: bool) -> Result:
 # --- reading ---------------------------------------------------------------------------------------
 
 
-def _search_text(raw) -> str:
+def search_text(raw) -> str:
     if not isinstance(raw, str):
         return ""
     text = " ".join(raw.split())[:SEARCH_MAX]
@@ -168,19 +168,21 @@ def matches(attendee: people.Attendee, words: list[str]) -> bool:
     return all(word in haystack for word in words)
 
 
-def door_view(user, meeting_id: int, *, query: str = "", now: datetime | None = None) -> DoorView:
-    """The door page: the expected people (filtered by `query`), the counts, the walk-in choices."""
-    meeting = _manageable(user, meeting_id)
+def door_view(user, meeting_id: int, *, query: str = "", now: datetime | None = None,
+              members: bool = True) -> DoorView:
+    """The door page: the expected people (filtered by `query`), the counts, and (`members`) the
+    group's members for the walk-in choices."""
+    meeting = meeting_to_manage(user, meeting_id)
     now = now or utcnow()
     everyone = people.attendees(meeting)
-    query = _search_text(query)
+    query = search_text(query)
     words = query.casefold().split()
     shown = [a for a in everyone if matches(a, words)] if words else everyone
     on_list = {a.member_id for a in everyone if a.member_id}
     members = db.session.scalars(
         select(Member).join(Membership, Membership.member_id == Member.id)
         .where(Membership.group_id == meeting.group_id, Member.active.is_(True))
-        .order_by(Member.name, Member.id)).all()
+        .order_by(Member.name, Member.id)).all() if members else []
     door = door_window(meeting)
     return DoorView(meeting, shown, counts_of(everyone), query, door.is_open(now) and not meeting.is_cancelled
                     and not meeting.is_closed, door.opens_at,
@@ -189,7 +191,7 @@ def door_view(user, meeting_id: int, *, query: str = "", now: datetime | None = 
 
 def attendance_view(user, meeting_id: int) -> tuple[Meeting, list[people.Attendee], Counts]:
     """The organizers' attendance page after (or during) the meeting."""
-    meeting = _manageable(user, meeting_id)
+    meeting = meeting_to_manage(user, meeting_id)
     everyone = people.attendees(meeting)
     return meeting, everyone, counts_of(everyone)
 
@@ -472,7 +474,7 @@ def self_check_in(user, token: str, *, now: datetime | None = None) -> bool:
 
 def qr_url(user, meeting_id: int) -> tuple[Meeting, str]:
     """The meeting's self check-in address, for its organizers (the QR code encodes it)."""
-    meeting = _manageable(user, meeting_id)
+    meeting = meeting_to_manage(user, meeting_id)
     return meeting, links.checkin_url(meeting.id)
 
 

@@ -6,8 +6,10 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import select
+
 from app.extensions import db
-from app.models import GuestKind, GuestStatus, Meeting, MeetingGuest, Member, Rsvp, RsvpStatus
+from app.models import GuestKind, GuestStatus, Meeting, MeetingGuest, Member, Membership, Rsvp, RsvpStatus
 from tests.factories import create_admin, create_group, create_meeting, create_member, create_organizer
 
 
@@ -57,6 +59,11 @@ def build_door(*, starts_in: timedelta = timedelta(minutes=10), length: timedelt
     walker = create_member(groups=[group], name="Willy Walker", company="Walk A/S", language="en")
     outsider = create_member(groups=[other], name="Otto Outsider", language="en")
     admin = create_admin(name="Anna Admin", language="en")
+    # Everyone has been in the group for a while (a member who joined after the start was not expected).
+    query = select(Membership).where(Membership.group_id.in_([group.id, other.id]))
+    for membership in db.session.scalars(query):
+        membership.joined_at = start - timedelta(days=365)
+    db.session.commit()
     rsvp = going(meeting, member)
     going(meeting, second)
     guest = add_guest(rsvp, "Gitte Gæst", "gitte@example.test", "Gæstehuset")
