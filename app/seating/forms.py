@@ -17,9 +17,9 @@ class SettingsForm(AppForm):
     """How the tables are set: one layout and its number, the rounds, the hosts option."""
 
     layout = RadioField(_l("Tables"), choices=[
-        ("table_size", _l("Tables of N people")),
-        ("tables", _l("N tables")),
-        ("table_sizes", _l("A list of table sizes")),
+        SelectChoice("table_size", _l("Tables of N people")),
+        SelectChoice("tables", _l("N tables")),
+        SelectChoice("table_sizes", _l("A list of table sizes")),
     ], default="table_size", validate_choice=False)
     value = StringField(_l("N, or the sizes"),
                         description=_l('E.g. "5", or "6, 6, 5, 5" for a list of sizes.'),
@@ -63,7 +63,7 @@ class VersionForm(AppForm):
 class RuleForm(AppForm):
     member_a = SelectField(_l("Member"), choices=[], validate_choice=False)
     member_b = SelectField(_l("and member"), choices=[], validate_choice=False)
-    kind = RadioField(_l("Rule"), choices=[("apart", _l("Keep apart (e.g. competitors)")),
-                                           ("together", _l("Seat together in the first round"))],
+    kind = RadioField(_l("Rule"), choices=[SelectChoice("apart", _l("Keep apart (e.g. competitors)")),
+                                           SelectChoice("together", _l("Seat together in the first round"))],
                       default="apart", validate_choice=False)
     note = StringField(_l("Note"), render_kw=html_limits(max_length=MAX_NOTE))

@@ -87,7 +87,7 @@ def _version(value):
 @bp.post("/meetings/<int:meeting_id>/seating/generate")
 @login_required
 def generate(meeting_id: int):
-    services.plan_for(current_user, meeting_id)  # 404/403 before anything else
+    services.require_manage(current_user, meeting_id)  # 404/403 before anything else
     form = SettingsForm()
     if not form.validate_on_submit():
         return _page(meeting_id, status=422, form=form, error=_expired(form)
@@ -105,7 +105,7 @@ def generate(meeting_id: int):
 @bp.post("/meetings/<int:meeting_id>/seating/move")
 @login_required
 def move(meeting_id: int):
-    services.plan_for(current_user, meeting_id)
+    services.require_manage(current_user, meeting_id)
     form = MoveForm()
     if not form.validate_on_submit():
         return _page(meeting_id, status=422, error=_expired(form) or _("Please correct the marked fields."))
@@ -123,6 +123,7 @@ def move(meeting_id: int):
 @login_required
 def move_json(meeting_id: int):
     """The page's script: {round, key, table, version} -> the new plan and quality as HTML."""
+    services.require_manage(current_user, meeting_id)  # 404/403 as JSON below would hide them
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         return jsonify({"error": _("The request body is not valid JSON.")}), 400
@@ -148,7 +149,7 @@ def move_json(meeting_id: int):
 @bp.post("/meetings/<int:meeting_id>/seating/replan")
 @login_required
 def replan(meeting_id: int):
-    services.plan_for(current_user, meeting_id)
+    services.require_manage(current_user, meeting_id)
     form = VersionForm()
     if not form.validate_on_submit():
         return _page(meeting_id, status=422, error=_expired(form) or _("Please correct the marked fields."))
@@ -164,7 +165,7 @@ def replan(meeting_id: int):
 @bp.post("/meetings/<int:meeting_id>/seating/publish")
 @login_required
 def publish(meeting_id: int):
-    services.plan_for(current_user, meeting_id)
+    services.require_manage(current_user, meeting_id)
     form = VersionForm()
     if not form.validate_on_submit():
         return _page(meeting_id, status=422, error=_expired(form) or _("Please correct the marked fields."))

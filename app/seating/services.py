@@ -160,6 +160,11 @@ def _managed_meeting(user, meeting_id: int) -> Meeting:
     return meeting
 
 
+def require_manage(user, meeting_id: int) -> None:
+    """NotFound when the meeting is hidden from the user, PermissionDenied when they may not manage it."""
+    _managed_meeting(user, meeting_id)
+
+
 def plan_for(user, meeting_id: int) -> PlanView:
     """The whole plan, for the group's organizers and admins."""
     meeting = _managed_meeting(user, meeting_id)
