@@ -128,8 +128,9 @@ class SeatingRepeatSchema(Schema):
     a = fields.String(required=True)
     b = fields.String(required=True)
     times = fields.Integer(required=True, metadata={"description": "Rounds together in this plan"})
-    last_met = fields.Date(required=True, allow_none=True, metadata={
-        "description": "When the pair last sat together or held a 1-to-1 before this meeting"})
+    last_met = fields.String(required=True, allow_none=True, metadata={
+        "format": "date",
+        "description": "When the pair last sat together or held a 1-to-1 before this meeting (YYYY-MM-DD)"})
     met_count = fields.Integer(required=True, metadata={"description": "How often they met before"})
 
 
