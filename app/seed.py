@@ -411,7 +411,6 @@ def seed_demo_history(admin: Member, groups: tuple[Group, ...], rng: random.Rand
                 if _seed_past_meeting(admin, meeting, members, rng, seed=1000 * group.id + number,
                                       planned=planned):
                     closed += 1
-                _not_expected_before_joining(meeting, memberships)
     finally:
         current_app.config["SEATING_SECONDS"] = seconds
     _seed_one_to_ones(groups, rng, cutoff)
@@ -457,20 +456,6 @@ def _seed_past_meeting(admin: Member, meeting, members: list[Member], rng: rando
         outcome = seating.generate(admin, meeting.id, DEMO_SEATING[meeting.group.slug], seed=seed)
         seating.publish(admin, meeting.id, True, version=outcome.plan.version)
     return close_meeting(admin, meeting.id, now=meeting.ends_at + timedelta(hours=1))
-
-
-def _not_expected_before_joining(meeting, memberships) -> None:
-    """Closing a meeting of an "expected" group writes a going row for every member who had not
-    answered; a member who joined after the meeting was not expected: remove theirs."""
-    from sqlalchemy import delete
-
-    from app.models import Rsvp
-
-    later = [member_id for member_id, m in memberships.items() if m.joined_at > meeting.starts_at]
-    if later:
-        db.session.execute(delete(Rsvp).where(Rsvp.meeting_id == meeting.id, Rsvp.member_id.in_(later),
-                                              Rsvp.via == "system"))
-        db.session.commit()
 
 
 def _seed_one_to_ones(groups: tuple[Group, ...], rng: random.Random, cutoff: datetime) -> None:
