@@ -24,8 +24,16 @@
   }
 
   if (search) {
-    search.addEventListener("input", filter);
-    // The server filtered the list by ?q=; typing filters what is on the page.
+    // A list the server filtered (?q=) holds only the matches: emptying the box brings everyone back.
+    var serverFiltered = new URLSearchParams(window.location.search).has("q");
+    search.addEventListener("input", function () {
+      if (serverFiltered && !search.value.trim()) {
+        var form = search.form;
+        window.location.assign(form.getAttribute("action"));
+        return;
+      }
+      filter();
+    });
   }
 
   function setState(row, here) {
