@@ -167,6 +167,18 @@ def starts_and_ends(row: OneToOne) -> tuple[datetime, datetime] | None:
     return start, start + timedelta(minutes=row.duration_minutes or DEFAULT_MINUTES)
 
 
+def invited_by_calendar(row: OneToOne) -> bool:
+    """Whether the partner's invitation was a calendar one: the 1-to-1 lay ahead when it was logged."""
+    created = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)
+    return not is_past(row, created)
+
+
+def has_calendar_copy(row: OneToOne) -> bool:
+    """Whether the partner's calendar holds the 1-to-1 now (invited by calendar, not declined or
+    cancelled since)."""
+    return row.status in (PROPOSED, CONFIRMED) and invited_by_calendar(row)
+
+
 def is_past(row: OneToOne, now: datetime | None = None) -> bool:
     """Whether the 1-to-1 has taken place (its end has passed; a day without a time: after the day)."""
     now = now or utcnow()
@@ -287,10 +299,24 @@ def _answer(row: OneToOne, reply: str) -> OneToOne:
     wanted = CONFIRMED if reply == "confirm" else DECLINED
     if row.status == wanted:
         return row  # already so: nothing changes, nobody is mailed again
+    had_copy = has_calendar_copy(row)
     row.status = wanted
     row.responded_at = utcnow()
     if row.proposer.active:
         enqueue_mail(row.proposer, "one_to_one_answer", kind=KIND_ANSWER, **_mail_context(row, row.proposer))
+    # The partner's calendar follows their answer (as a meeting's copy follows an afbud): declined
+    # takes it out, confirmed after a decline puts it back. A first "confirm" needs no mail: their
+    # calendar holds the event and shows their own answer.
+    if not is_past(row) and row.partner.active:
+        if had_copy and wanted == DECLINED:
+            row.sequence = (row.sequence or 0) + 1
+            _calendar_mail(row, method=imip.CANCEL, template="one_to_one_cancel", kind=KIND_CANCEL,
+                           declined=True)
+        elif not had_copy and wanted == CONFIRMED and invited_by_calendar(row):
+            row.sequence = (row.sequence or 0) + 1
+            _calendar_mail(row, method=imip.REQUEST, template="one_to_one_invite", kind=KIND_INVITE,
+                           partstat="ACCEPTED", again=True, confirm_url="",
+                           decline_url=link_url(row, "decline"))
     db.session.commit()
     return row
 
@@ -302,11 +328,12 @@ def cancel(user, one_to_one_id) -> OneToOne:
         raise PermissionDenied(_("Only %(name)s can cancel this 1-to-1.", name=row.proposer.name))
     if row.status in (CANCELLED, DECLINED):
         return row
+    had_copy = has_calendar_copy(row)
     row.status = CANCELLED
     row.responded_at = utcnow()
     row.sequence = (row.sequence or 0) + 1
     if row.partner.active:
-        _mail_cancel(row)
+        _mail_cancel(row, calendar=had_copy and not is_past(row))
     db.session.commit()
     return row
 
@@ -379,24 +406,41 @@ def _sender_name(settings: NetworkSettings, proposer: Member) -> str:
     return f"{proposer.name} via {network}"
 
 
-def _calendar(row: OneToOne, *, method: str, language: str, summary: str, description: str) -> bytes:
+def _calendar(row: OneToOne, *, method: str, language: str, summary: str, description: str,
+              partstat: str = "NEEDS-ACTION") -> bytes:
     """The calendar of the partner's copy: ORGANIZER the proposer, ATTENDEE the partner."""
-    now = utcnow()
     status = "CANCELLED" if method == imip.CANCEL else "CONFIRMED"
-    times = starts_and_ends(row)
-    if times is not None:
-        body = build_calendar([EventData(
-            uid=uid(row), sequence=row.sequence or 0, summary=summary, start=times[0], end=times[1],
-            timezone=zone_name(), dtstamp=now, description=description, location=row.place,
-            url=page_url(row), status=status, created=row.created_at, last_modified=now)], method=method)
-    else:
-        body = _all_day_calendar(row, method=method, summary=summary, description=description, status=status,
-                                 now=now)
-    partstat = "NEEDS-ACTION"
+    body = _event_calendar(row, method=method, summary=summary, description=description, status=status)
     lines = party_lines(row.proposer.email, row.proposer.name,
                         [Attendee(row.partner.email, row.partner.name, partstat=partstat,
                                   rsvp=method == imip.REQUEST)])
     return with_parties(body, lines)
+
+
+def _event_calendar(row: OneToOne, *, method: str, summary: str, description: str, status: str) -> bytes:
+    """The 1-to-1 as a calendar of one event, without ORGANIZER and ATTENDEE."""
+    now = utcnow()
+    times = starts_and_ends(row)
+    if times is None:
+        return _all_day_calendar(row, method=method, summary=summary, description=description, status=status,
+                                 now=now)
+    return build_calendar([EventData(
+        uid=uid(row), sequence=row.sequence or 0, summary=summary, start=times[0], end=times[1],
+        timezone=zone_name(), dtstamp=now, description=description, location=row.place,
+        url=page_url(row), status=status, created=row.created_at, last_modified=now)], method=method)
+
+
+def calendar_file(user, one_to_one_id, language: str) -> tuple[OneToOne, bytes]:
+    """The 1-to-1 as an .ics file for either of the two (METHOD:PUBLISH, no attendees): the proposer
+    gets it into their own calendar this way; declined or cancelled ones say CANCELLED."""
+    row = get_for(user, one_to_one_id)
+    other = other_of(row, user)
+    with force_locale(language):
+        summary = _("1-to-1 with %(name)s", name=other.name)
+    status = "CONFIRMED" if row.status in (PROPOSED, CONFIRMED) else "CANCELLED"
+    description = "\n\n".join(part for part in (row.note, page_url(row)) if part)
+    calendar = _event_calendar(row, method="PUBLISH", summary=summary, description=description, status=status)
+    return row, calendar
 
 
 def _all_day_calendar(row: OneToOne, *, method: str, summary: str, description: str, status: str,
@@ -425,10 +469,12 @@ def _all_day_calendar(row: OneToOne, *, method: str, summary: str, description: 
     return cal.to_ical()
 
 
-def _description(row: OneToOne, language: str, *, cancelled: bool) -> str:
+def _description(row: OneToOne, language: str, *, cancelled: bool, declined: bool = False) -> str:
     with force_locale(language):
         parts = []
-        if cancelled:
+        if declined:
+            parts.append(_("You declined the 1-to-1, so it is removed from your calendar."))
+        elif cancelled:
             parts.append(_("%(name)s has cancelled the 1-to-1.", name=row.proposer.name))
         else:
             parts.append(_("A 1-to-1 with %(name)s, logged in %(network)s.", name=row.proposer.name,
@@ -444,7 +490,8 @@ def _summary(row: OneToOne, language: str) -> str:
         return _("1-to-1 with %(name)s", name=row.proposer.name)
 
 
-def _calendar_mail(row: OneToOne, *, method: str, template: str, kind: str, **context) -> None:
+def _calendar_mail(row: OneToOne, *, method: str, template: str, kind: str, partstat: str = "NEEDS-ACTION",
+                   **context) -> None:
     partner = row.partner
     language = partner.language
     settings = NetworkSettings.get()
@@ -453,7 +500,9 @@ def _calendar_mail(row: OneToOne, *, method: str, template: str, kind: str, **co
     subject, text, html = render_mail(template, language, member=partner, network=settings,
                                       calendar=True, **_mail_context(row, partner), **context)
     calendar = _calendar(row, method=method, language=language, summary=_summary(row, language),
-                         description=_description(row, language, cancelled=method == imip.CANCEL))
+                         description=_description(row, language, cancelled=method == imip.CANCEL,
+                                                  declined=bool(context.get("declined"))),
+                         partstat=partstat)
     message_id = make_msgid(domain=_message_domain(sender[1]))
     raw = imip.build_message(imip.CalendarMail(
         method=method, sender_name=_sender_name(settings, row.proposer), sender_email=sender[1],
@@ -484,9 +533,9 @@ def _mail_invite(row: OneToOne) -> None:
         _calendar_mail(row, method=imip.REQUEST, template="one_to_one_invite", kind=KIND_INVITE, **links)
 
 
-def _mail_cancel(row: OneToOne) -> None:
-    if is_past(row):
+def _mail_cancel(row: OneToOne, *, calendar: bool) -> None:
+    if calendar:
+        _calendar_mail(row, method=imip.CANCEL, template="one_to_one_cancel", kind=KIND_CANCEL)
+    else:
         enqueue_mail(row.partner, "one_to_one_cancel", kind=KIND_CANCEL, calendar=False,
                      **_mail_context(row, row.partner))
-    else:
-        _calendar_mail(row, method=imip.CANCEL, template="one_to_one_cancel", kind=KIND_CANCEL)

@@ -155,6 +155,17 @@ def one_to_one_action(one_to_one_id: int, action: str):
     return redirect(url_for("connections.one_to_one", one_to_one_id=row.id), code=303)
 
 
+@bp.get("/one-to-ones/<int:one_to_one_id>/calendar.ics")
+@login_required
+def one_to_one_ics(one_to_one_id: int):
+    _row, body = one_to_ones.calendar_file(current_user, one_to_one_id, _locale())
+    response = make_response(body)
+    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="one-to-one-{one_to_one_id}.ics"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def _no_store(response, status: int = 200):
     response = make_response(response, status)
     response.headers["Cache-Control"] = "no-store"

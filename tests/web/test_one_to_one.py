@@ -279,3 +279,66 @@ def test_the_form_is_prefilled_from_a_suggestion(app, client, login, pair):
     page = client.get(f"/one-to-ones/new?with={bo.id}").get_data(as_text=True)
     assert re.search(rf'<option selected value="{bo.id}">|<option value="{bo.id}" selected>', page)
     assert client.get("/one-to-ones/new?with=abc").status_code == 200
+
+
+def test_declining_removes_it_from_the_calendar_and_confirming_puts_it_back(app, client, login, pair):
+    anne, bo = pair
+    _propose(client, login, anne, bo)
+    row = db.session.scalar(select(OneToOne))
+    login(bo)
+    client.post(f"/one-to-ones/{row.id}/confirm")
+    assert [m.kind for m in _mails()] == ["one_to_one_invite", "one_to_one_answer"]  # no new calendar copy
+    client.post(f"/one-to-ones/{row.id}/decline")
+    (removed,) = _mails("one_to_one_cancel")
+    assert removed.recipients == "bo@example.test"
+    for reader, events in read_all(_calendar(_parsed(removed))).items():
+        (event,) = events
+        assert event["status"] == "CANCELLED" and event["sequence"] == 1, reader
+    assert "Removed from your calendar" in removed.subject
+    client.post(f"/one-to-ones/{row.id}/confirm")
+    invites = _mails("one_to_one_invite")
+    assert len(invites) == 2
+    again = _parsed(invites[1])
+    cal = Calendar.from_ical(_calendar(again))
+    (event,) = cal.walk("VEVENT")
+    assert str(cal["METHOD"]) == "REQUEST" and int(event["SEQUENCE"]) == 2
+    assert event["ATTENDEE"].params["PARTSTAT"] == "ACCEPTED"
+    assert "/confirm" not in _text(again) and "/decline" in _text(again)
+    assert len(_mails("one_to_one_answer")) == 3  # Anne heard of each change
+    # Anne cancels: the copy in Bo's calendar goes, one sequence higher
+    login(anne)
+    client.post(f"/one-to-ones/{row.id}/cancel")
+    cancels = _mails("one_to_one_cancel")
+    assert len(cancels) == 2
+    (event,) = Calendar.from_ical(_calendar(_parsed(cancels[1]))).walk("VEVENT")
+    assert int(event["SEQUENCE"]) == 3 and str(event["STATUS"]) == "CANCELLED"
+
+
+def test_cancel_after_a_decline_changes_nothing(app, client, login, pair):
+    anne, bo = pair
+    _propose(client, login, anne, bo)
+    row = db.session.scalar(select(OneToOne))
+    login(bo)
+    client.post(f"/one-to-ones/{row.id}/decline")
+    login(anne)
+    assert client.post(f"/one-to-ones/{row.id}/cancel").status_code == 303
+    db.session.expire_all()
+    assert db.session.get(OneToOne, row.id).status == "declined"
+    assert len(_mails("one_to_one_cancel")) == 1  # only Bo's own removal
+
+
+def test_both_can_download_the_calendar_file(app, client, login, pair):
+    anne, bo = pair
+    _propose(client, login, anne, bo)
+    row = db.session.scalar(select(OneToOne))
+    response = client.get(f"/one-to-ones/{row.id}/calendar.ics")
+    assert response.status_code == 200 and response.mimetype == "text/calendar"
+    for reader, events in read_all(response.data).items():
+        (event,) = events
+        assert "Bo Berg" in event["summary"], reader  # Anne's view: the other one
+        assert event["uid"].startswith(f"one-to-one-{row.id}@"), reader
+    assert "ATTENDEE" not in response.get_data(as_text=True)
+    login(bo)
+    assert "Anne Ågård" in client.get(f"/one-to-ones/{row.id}/calendar.ics").get_data(as_text=True)
+    login(create_member(groups=[create_group()], name="Carl"))
+    assert client.get(f"/one-to-ones/{row.id}/calendar.ics").status_code == 404
