@@ -109,3 +109,38 @@ def test_door_check_in_undo_walk_in_and_self_check_in(live_server, browser):
         assert set(by_member) == {ids["bente"], ids["dorte"]}
         assert by_member[ids["dorte"]].via == CheckInVia.SELF.value and by_member[ids["dorte"]].walk_in
         assert [r.name for r in rows if r.member_id is None] == ["Vera Visitor"]
+
+
+def test_the_door_works_without_javascript(live_server, browser):
+    server = live_server
+    with server.app_context():
+        group = factories.create_group(name="Kaffeklub Herning", slug="herning")
+        organizer = factories.create_organizer(group, name="Olga Organizer")
+        bente = factories.create_member(groups=[group], name="Bente Berg", company="Bjerget A/S")
+        carl = factories.create_member(groups=[group], name="Carl Cirkus", company="Manegen")
+        start = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=15)
+        meeting = factories.create_meeting(group=group, title="Morgenmøde", starts_at=start,
+                                           ends_at=start + timedelta(minutes=90))
+        for member in (bente, carl):
+            going(meeting, member)
+        ids = {"organizer": organizer.id, "bente": bente.id, "carl": carl.id, "meeting": meeting.id}
+
+    page = new_page(browser, viewport=PHONE, java_script_enabled=False)
+    log_in(server, page, ids["organizer"])
+    page.goto(f"{server.url}/meetings/{ids['meeting']}/checkin")
+    page.fill("[data-checkin-search]", "bente")
+    with page.expect_navigation():
+        page.press("[data-checkin-search]", "Enter")
+    expect(page.locator("[data-person]")).to_have_count(1)
+    with page.expect_navigation():
+        page.click(f'[data-person="m{ids["bente"]}"] [data-checkin-form="in"] button')
+    expect(page.locator(f'[data-person="m{ids["bente"]}"]')).to_have_attribute("data-checked-in", "1")
+    assert "q=bente" in page.url
+    page.go_back()  # Back and reload after the redirect send nothing again
+    page.reload()
+    page.go_forward()
+    with server.app_context():
+        rows = db.session.scalars(select(CheckIn)).all()
+        assert [(r.meeting_id, r.member_id) for r in rows] == [(ids["meeting"], ids["bente"])]
+    assert_fits(page)
+    page.context.close()
