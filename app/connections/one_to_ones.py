@@ -35,7 +35,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from icalendar import Calendar, Event
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.auth.tokens import external_url
@@ -61,6 +61,7 @@ LIMITS = {"place": 300, "note": 2000}
 MIN_MINUTES, MAX_MINUTES, DEFAULT_MINUTES = 15, 8 * 60, 60
 DAYS_BACK = 366  # a 1-to-1 may be logged up to a year after it took place
 DAYS_AHEAD = 366  # and planned up to a year ahead
+MAX_PER_DAY = 30  # 1-to-1s one member may log in 24 hours (each mails the partner)
 
 KIND_INVITE = "one_to_one_invite"
 KIND_ANSWER = "one_to_one_answer"
@@ -270,6 +271,7 @@ def propose(user, data: Mapping) -> OneToOne:
     if not _authenticated(user):
         raise PermissionDenied()
     values, partner = clean(user, data)
+    _refuse_repeats(user, values)
     starts_at = None
     if values.start_time is not None:
         starts_at = local_datetime(values.met_on, values.start_time, ZoneInfo(zone_name())).astimezone(UTC)
@@ -281,6 +283,24 @@ def propose(user, data: Mapping) -> OneToOne:
     _mail_invite(row)
     db.session.commit()
     return row
+
+
+def _refuse_repeats(user, values: OneToOneData) -> None:
+    """No second open 1-to-1 between the same two on the same day, and at most MAX_PER_DAY logged
+    by one member in 24 hours (each sends a mail: a member cannot flood another's inbox)."""
+    same = db.session.scalar(select(func.count(OneToOne.id)).where(
+        or_(and_(OneToOne.proposer_id == user.id, OneToOne.partner_id == values.partner_id),
+            and_(OneToOne.proposer_id == values.partner_id, OneToOne.partner_id == user.id)),
+        OneToOne.met_on == values.met_on, OneToOne.status.in_((PROPOSED, CONFIRMED))))
+    if same:
+        errors = FieldErrors()
+        errors.add("met_on", _("You already have a 1-to-1 with this member on that day."))
+        errors.raise_if_any()
+    recent = db.session.scalar(select(func.count(OneToOne.id)).where(
+        OneToOne.proposer_id == user.id, OneToOne.created_at >= utcnow() - timedelta(hours=24)))
+    if recent >= MAX_PER_DAY:
+        raise Conflict(_("You have logged %(num)d 1-to-1s in the last 24 hours. Please wait a little "
+                         "before logging more.", num=MAX_PER_DAY))
 
 
 def answer(user, one_to_one_id, reply: str) -> OneToOne:

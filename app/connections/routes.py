@@ -111,6 +111,8 @@ def new_one_to_one():
             row = one_to_ones.propose(current_user, form.to_data())
         except ValidationFailed as error:
             errors = apply_field_errors(form, error)
+        except DomainError as error:  # too many in a day
+            errors = [error.message]
         else:
             flash(_("The 1-to-1 is saved and %(name)s has been asked to confirm it.", name=row.partner.name),
                   "success")

@@ -342,3 +342,20 @@ def test_both_can_download_the_calendar_file(app, client, login, pair):
     assert "Anne Ågård" in client.get(f"/one-to-ones/{row.id}/calendar.ics").get_data(as_text=True)
     login(create_member(groups=[create_group()], name="Carl"))
     assert client.get(f"/one-to-ones/{row.id}/calendar.ics").status_code == 404
+
+
+def test_no_second_open_one_on_the_same_day_and_a_daily_limit(app, client, login, pair, monkeypatch):
+    anne, bo = pair
+    assert _propose(client, login, anne, bo).status_code == 303
+    again = _propose(client, login, anne, bo)
+    assert again.status_code == 422 and "already" in again.get_data(as_text=True)
+    login(bo)  # the other way round is the same pair
+    week = (_today() + timedelta(days=7)).isoformat()
+    response = client.post("/one-to-ones/new", data={"partner_id": str(anne.id), "met_on": week})
+    assert response.status_code == 422
+    monkeypatch.setattr(one_to_ones, "MAX_PER_DAY", 2)
+    day8 = (_today() + timedelta(days=8)).isoformat()
+    assert _propose(client, login, anne, bo, met_on=day8).status_code == 303
+    limited = _propose(client, login, anne, bo, met_on=(_today() + timedelta(days=9)).isoformat())
+    assert limited.status_code == 422 and "24" in limited.get_data(as_text=True)
+    assert len(_mails("one_to_one_invite")) == 2
