@@ -245,11 +245,12 @@ class OneToOnes(MethodView):
                          "until the partner confirms; only confirmed 1-to-1s count in the network. The "
                          "partner gets a mail in their language: for a 1-to-1 ahead a calendar "
                          "invitation (iMIP REQUEST, the caller as ORGANIZER; without `start_time` an "
-                         "all-day entry), for one that took place a request to confirm it.")
+                         "all-day entry), for one that took place a request to confirm it. A second open "
+                         "1-to-1 between the same two on the same day answers 422.")
     @blp.arguments(LangQuerySchema, location="query")
     @blp.arguments(OneToOneInputSchema)
     @blp.response(201, OneToOneSchema)
-    @_errors(*WRITE_ERRORS)
+    @_errors(*WRITE_ERRORS, conflict="The caller has logged 30 1-to-1s in the last 24 hours")
     @token_required
     def post(self, query, data):
         with api_locale(query):
