@@ -145,6 +145,8 @@ class SeatingQualitySchema(Schema):
     moved = fields.Integer(metadata={"description": "People at another table than before (re-plan)"})
     seconds = fields.Float()
     repeated = fields.List(fields.Nested(SeatingRepeatSchema))
+    hosts = fields.List(fields.String(), metadata={
+        "description": "With the hosts option: the well-connected members spread over the tables (keys)"})
 
 
 class SeatingSchema(Schema):

@@ -304,6 +304,8 @@ def _quality(context: Context, rounds: Rounds, settings: Settings, *, previous: 
         "violations": int(quality.violations),
         "moved": moved_count(previous, rounds) if previous is not None else 0,
         "repeated": repeated,
+        # The well-connected members the planner spread over the tables (the "hosts" option).
+        "hosts": sorted(context.hosts) if settings.hosts else [],
     }
     result.update(extra or {})
     return result

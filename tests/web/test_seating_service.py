@@ -113,6 +113,13 @@ def test_hosts_option_is_saved_and_planned(app):
     plan = services.generate(room.organizer, room.meeting.id, {"table_size": 3, "rounds": 1, "hosts": True},
                              seed=4).plan
     assert plan.settings["hosts"] is True and plan.quality["violations"] == 0
+    # Nine people: two hosts, the organizer (three ties) first; everyone else is new to the group.
+    hosts = plan.quality["hosts"]
+    assert len(hosts) == 2 and key(room.organizer) in hosts
+    assert next(h for h in hosts if h != key(room.organizer)) in {key(m) for m in room.others[:3]}
+    assert table_of(plan.rounds, 0, hosts[0]) != table_of(plan.rounds, 0, hosts[1])
+    without = services.generate(room.organizer, room.meeting.id, {"table_size": 3}, seed=4).plan
+    assert without.quality["hosts"] == []
 
 
 @pytest.mark.parametrize("edit, message", [
