@@ -360,13 +360,7 @@ def _greedy(arr: _Arrays, order_rng: np.random.Generator, groups: list[list[int]
         M = np.zeros((T, n), dtype=np.int64)  # cost of adding each person to each table
         hosts = np.zeros(T, dtype=np.int64)
         needs = np.zeros(T, dtype=np.int64)
-
-        def place(i: int, t: int) -> None:
-            tab[r, i] = t
-            free[t] -= 1
-            M[t] += Wr[i]
-            hosts[t] += arr.is_host[i]
-            needs[t] += arr.needs[i]
+        place = _Placer(r, tab, free, M, Wr, hosts, needs, arr)
 
         if start is not None:
             for i in range(n):
@@ -408,6 +402,33 @@ def _greedy(arr: _Arrays, order_rng: np.random.Generator, groups: list[list[int]
     return tab
 
 
+@dataclass
+class _Placer:
+    r: int
+    tab: np.ndarray
+    free: np.ndarray
+    M: np.ndarray
+    Wr: np.ndarray
+    hosts: np.ndarray
+    needs: np.ndarray
+    arr: _Arrays
+
+    def __call__(self, i: int, t: int) -> None:
+        self.tab[self.r, i] = t
+        self.free[t] -= 1
+        self.M[t] += self.Wr[i]
+        self.hosts[t] += self.arr.is_host[i]
+        self.needs[t] += self.arr.needs[i]
+
+
+def _random_start(arr: _Arrays, rng: np.random.Generator) -> np.ndarray:
+    tab = np.zeros((arr.R, arr.n), dtype=np.int64)
+    for r in range(arr.R):
+        seats = np.repeat(np.arange(arr.T[r]), arr.tsize[r, :arr.T[r]])
+        tab[r] = rng.permutation(seats)
+    return tab
+
+
 def _pick(values: np.ndarray, rng: np.random.Generator) -> int:
     best = np.flatnonzero(values == values.min())
     return int(best[rng.integers(len(best))]) if len(best) > 1 else int(best[0])
@@ -428,10 +449,16 @@ def _previous_start(problem: Problem, arr: _Arrays) -> np.ndarray:
 
 
 # Search parameters (tuned on the social golfer instances; see docs/seating-planner.md).
-TENURE_MIN = 4
-TENURE_SPAN = 10
-STALL = 2000
-PERTURB = 3
+TENURE_MIN = 1
+TENURE_SPAN = 3
+STALL = 500
+PERTURB = 2
+RESTORE = 1
+PENALTY = 0
+RANDOM_START = False
+PAIR_TABU = 0
+LNS_EVERY = 5000
+PERFECT_NODES = 20000
 
 
 def plan_tables(problem: Problem, rounds: int | None = None, *, seed: int = 0,
@@ -461,7 +488,7 @@ def plan_tables(problem: Problem, rounds: int | None = None, *, seed: int = 0,
         tab = constructions.golfer_start(problem, sizes, seed)
     if tab is None:
         start = _previous_start(problem, arr) if problem.previous else None
-        tab = _greedy(arr, order_rng, groups, start)
+        tab = _random_start(arr, order_rng) if RANDOM_START else _greedy(arr, order_rng, groups, start)
     R = arr.R
     tmax = int(arr.tsize.max())
     members = np.full((R, int(arr.T.max()), tmax), -1, dtype=np.int64)
@@ -470,13 +497,18 @@ def plan_tables(problem: Problem, rounds: int | None = None, *, seed: int = 0,
     nh = np.zeros((R, int(arr.T.max())), dtype=np.int64)
     nn = np.zeros_like(nh)
     search.rebuild(R, arr.T, arr.tsize, tab, members, pos, C, arr.is_host, arr.needs, nh, nn)
-    cost = search.full_cost(R, arr.T, arr.tsize, tab, members, C, arr.W, arr.T0, arr.rep, nh, nn,
+    rep = np.full((n, n), arr.rep, dtype=np.int64)  # per pair: the guided search raises it
+    cost = search.full_cost(R, arr.T, arr.tsize, tab, members, C, arr.W, arr.T0, rep, nh, nn,
                             arr.hostc, arr.prevT, arr.move, arr.tog_total)
-    state = np.array([cost, cost, 0, 0], dtype=np.int64)
+    A = np.zeros((R, n, int(arr.T.max())), dtype=np.int64)
+    L = np.zeros((R, n), dtype=np.int64)
+    search.scores(R, arr.T, arr.tsize, tab, members, C, arr.W, arr.T0, rep, A, L)
+    state = np.array([cost, cost, 0, 0, cost, cost], dtype=np.int64)
     best_tab = tab.copy()
-    tabu = np.zeros((R, n, int(arr.T.max())), dtype=np.int64)
+    tabu = np.zeros((R, n, n if PAIR_TABU else int(arr.T.max())), dtype=np.int64)
     rng = search.seed_rng(seed)
-    params = np.array([TENURE_MIN, TENURE_SPAN, STALL, PERTURB], dtype=np.int64)
+    params = np.array([TENURE_MIN, TENURE_SPAN, STALL, PERTURB, RESTORE,
+                       PENALTY * arr.rep, PAIR_TABU], dtype=np.int64)
     cand_r = np.zeros(R * n, dtype=np.int64)
     cand_i = np.zeros(R * n, dtype=np.int64)
     target = 0
@@ -484,6 +516,9 @@ def plan_tables(problem: Problem, rounds: int | None = None, *, seed: int = 0,
     last_report = began
     while state[search.BEST] > target:
         budget = chunk
+        lns = LNS_EVERY and arr.hostc == 0 and arr.move == 0 and not groups
+        if lns:  # a large step at fixed iterations, so the plan depends on iterations only
+            budget = min(budget, LNS_EVERY - int(state[search.ITERATION]) % LNS_EVERY)
         if max_iterations is not None:
             budget = min(budget, max_iterations - int(state[search.ITERATION]))
             if budget <= 0:
@@ -493,8 +528,11 @@ def plan_tables(problem: Problem, rounds: int | None = None, *, seed: int = 0,
             break
         done = search.search(
             budget, target, R, arr.T, arr.tsize, members, pos, tab, C, arr.W, arr.T0,
-            arr.tog_any, arr.tog_total, arr.rep, arr.is_host, arr.needs, nh, nn, arr.hostc,
-            arr.prevT, arr.move, tabu, state, best_tab, rng, params, cand_r, cand_i)
+            arr.tog_any, arr.tog_total, rep, arr.rep, arr.is_host, arr.needs, nh, nn, arr.hostc,
+            arr.prevT, arr.move, A, L, tabu, state, best_tab, rng, params, cand_r, cand_i)
+        if lns and state[search.ITERATION] % LNS_EVERY == 0 and state[search.BEST] > target:
+            _large_step(arr, sizes, best_tab, tab, members, pos, C, nh, nn, A, L, rep, state,
+                        np.random.default_rng([seed, int(state[search.ITERATION])]))
         t1 = time.perf_counter()
         if done == 0:
             break
@@ -513,6 +551,56 @@ def plan_tables(problem: Problem, rounds: int | None = None, *, seed: int = 0,
     return Plan(rounds=plan_rounds, quality=evaluate(problem, plan_rounds),
                 cost=state[search.BEST] / SCALE, seconds=elapsed,
                 iterations=int(state[search.ITERATION]))
+
+
+def _large_step(arr: _Arrays, sizes, best_tab, tab, members, pos, C, nh, nn, A, L, rep, state,
+                rng: np.random.Generator) -> bool:
+    """Re-seat whole rounds of the best plan exactly (`rounds.perfect_round`): each round
+    that carries a cost, if it can be seated with no pair at a table who met before or in another
+    round. On success the search continues from the improved plan."""
+    from app.seating import search
+    from app.seating.rounds import perfect_round
+
+    plan = best_tab.copy()
+    together = np.zeros((arr.n, arr.n), dtype=np.int64)
+    for r in range(arr.R):
+        together += plan[r][:, None] == plan[r][None, :]
+    np.fill_diagonal(together, 0)
+    improved = False
+    for r in rng.permutation(arr.R):
+        same = plan[r][:, None] == plan[r][None, :]
+        np.fill_diagonal(same, False)
+        if not ((together[same] > 1).any() or (arr.W[same] > 0).any()):
+            continue
+        others = together - same
+        free = (others == 0) & (arr.W == 0)
+        tables = perfect_round(free, list(sizes[r]), nodes=PERFECT_NODES, rng=rng)
+        if tables is None:
+            continue
+        by_size: dict[int, list[int]] = {}
+        for t, size in enumerate(sizes[r]):
+            by_size.setdefault(size, []).append(t)
+        for table in tables:
+            t = by_size[len(table)].pop()
+            plan[r, table] = t
+        same_new = plan[r][:, None] == plan[r][None, :]
+        np.fill_diagonal(same_new, False)
+        together = others + same_new
+        improved = True
+    if not improved:
+        return False
+    tab[:, :] = plan
+    search.rebuild(arr.R, arr.T, arr.tsize, tab, members, pos, C, arr.is_host, arr.needs, nh, nn)
+    rep[:, :] = arr.rep
+    search.scores(arr.R, arr.T, arr.tsize, tab, members, C, arr.W, arr.T0, rep, A, L)
+    cost = search.full_cost(arr.R, arr.T, arr.tsize, tab, members, C, arr.W, arr.T0, rep, nh, nn,
+                            arr.hostc, arr.prevT, arr.move, arr.tog_total)
+    state[search.COST] = state[search.TRUE] = state[search.AUGBEST] = cost
+    if cost < state[search.BEST]:
+        state[search.BEST] = cost
+        best_tab[:, :] = tab
+    state[search.IMPROVED] = state[search.ITERATION]
+    return True
 
 
 def _meeting_repeats(tab: np.ndarray, arr: _Arrays) -> int:

@@ -30,10 +30,12 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-COST = 0
-BEST = 1
+COST = 0  # of the current plan, with the penalties
+BEST = 1  # of the best plan, without
 ITERATION = 2
-IMPROVED = 3
+IMPROVED = 3  # iteration of the last new best or penalty update
+TRUE = 4  # of the current plan, without the penalties
+AUGBEST = 5  # the best cost with the penalties since they last changed (aspiration)
 
 # params: tabu tenure min and span, iterations without improvement before a perturbation,
 # random swaps per perturbation.
@@ -41,6 +43,9 @@ TENURE_MIN = 0
 TENURE_SPAN = 1
 STALL = 2
 PERTURB = 3
+RESTORE = 4
+PENALTY = 5
+PAIR_TABU = 6
 
 
 def seed_rng(seed: int) -> np.ndarray:
@@ -52,7 +57,7 @@ def seed_rng(seed: int) -> np.ndarray:
     return np.array([z or 0x2545F4914F6CDD1D], dtype=np.uint64)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _next(rng):
     x = rng[0]
     x ^= x >> np.uint64(12)
@@ -62,13 +67,13 @@ def _next(rng):
     return x * np.uint64(2685821657736338717)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _below(rng, m):
     """A uniform integer in [0, m)."""
     return np.int64((_next(rng) >> np.uint64(11)) % np.uint64(m))
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _hp(nh, nn, hostc):
     if nn > 0 and nh == 0:
         return hostc
@@ -112,7 +117,7 @@ def full_cost(R, T, tsize, tab, members, C, W, T0, rep, nh, nn, hostc, prevT, mo
             if c > 0:
                 cost += W[i, j] * c
                 if c > 1:
-                    cost += rep * (c - 1)
+                    cost += rep[i, j] * (c - 1)
     for t in range(T[0]):
         for p in range(tsize[0, t]):
             i = members[0, t, p]
@@ -128,32 +133,60 @@ def full_cost(R, T, tsize, tab, members, C, W, T0, rep, nh, nn, hostc, prevT, mo
     return cost
 
 
+@njit(cache=True, inline="always")
+def _addc(i, j, C, W, rep):
+    """The cost of one more round together for i and j."""
+    if C[i, j] >= 1:
+        return W[i, j] + rep[i, j]
+    return W[i, j]
+
+
+@njit(cache=True, inline="always")
+def _remc(i, j, C, W, rep):
+    """The cost saved by one round fewer together for i and j."""
+    if C[i, j] >= 2:
+        return W[i, j] + rep[i, j]
+    return W[i, j]
+
+
 @njit(cache=True)
-def _delta(r, i, k, a, b, members, tsize, C, W, T0, rep, is_host, needs, nh, nn, hostc, prevT, move):
-    """The change in cost if i (at table a) and k (at table b) swap in round r."""
-    d = 0
-    for p in range(tsize[r, a]):
-        j = members[r, a, p]
-        if j == i:
-            continue
-        d += W[k, j] - W[i, j]
-        if C[i, j] >= 2:
-            d -= rep
-        if C[k, j] >= 1:
-            d += rep
-        if r == 0:
-            d += T0[k, j] - T0[i, j]
-    for p in range(tsize[r, b]):
-        j = members[r, b, p]
-        if j == k:
-            continue
-        d += W[i, j] - W[k, j]
-        if C[k, j] >= 2:
-            d -= rep
-        if C[i, j] >= 1:
-            d += rep
-        if r == 0:
-            d += T0[i, j] - T0[k, j]
+def scores(R, T, tsize, tab, members, C, W, T0, rep, A, L):
+    """A[r, x, t]: the cost of seating x at table t in round r (with everyone at t but x);
+    L[r, x]: the cost x saves by leaving their table in round r (in round 1 both include the
+    together-groups' T0)."""
+    n = tab.shape[1]
+    A[:, :, :] = 0
+    L[:, :] = 0
+    for r in range(R):
+        for x in range(n):
+            tx = tab[r, x]
+            for j in range(n):
+                if j == x:
+                    continue
+                extra = T0[x, j] if r == 0 else 0
+                A[r, x, tab[r, j]] += _addc(x, j, C, W, rep) + extra
+                if tab[r, j] == tx:
+                    L[r, x] += _remc(x, j, C, W, rep) + extra
+
+
+@njit(cache=True, inline="always")
+def _delta_pairs(r, i, k, a, b, C, W, T0, rep, A, L):
+    """The change in pair costs if i (at table a) and k (at table b) swap in round r."""
+    d = (A[r, i, b] - _addc(i, k, C, W, rep) - L[r, i]
+         + A[r, k, a] - _addc(k, i, C, W, rep) - L[r, k])
+    if r == 0:
+        d -= T0[i, k] + T0[k, i]
+    return d
+
+
+@njit(cache=True, inline="always")
+def _delta(r, i, k, a, b, C, W, T0, rep, A, L, is_host, needs, nh, nn, hostc, prevT, move):
+    """The change in cost if i (at table a) and k (at table b) swap in round r. (No loops or calls
+    with arrays here: numba then counts references on every call, ten times slower.)"""
+    d = (A[r, i, b] - _addc(i, k, C, W, rep) - L[r, i]
+         + A[r, k, a] - _addc(k, i, C, W, rep) - L[r, k])
+    if r == 0:
+        d -= T0[i, k] + T0[k, i]
     if hostc != 0:
         dh = is_host[k] - is_host[i]
         dn = needs[k] - needs[i]
@@ -170,24 +203,73 @@ def _delta(r, i, k, a, b, members, tsize, C, W, T0, rep, is_host, needs, nh, nn,
     return d
 
 
+@njit(cache=True, inline="always")
+def _leave(r, x, t, members, tsize, C, W, T0, rep, A, L):
+    """Take x's share out of the scores of table t in round r (x is leaving it)."""
+    n = A.shape[1]
+    for z in range(n):
+        if z != x:
+            A[r, z, t] -= _addc(z, x, C, W, rep) + (T0[z, x] if r == 0 else 0)
+    for p in range(tsize[r, t]):
+        z = members[r, t, p]
+        if z != x:
+            L[r, z] -= _remc(z, x, C, W, rep) + (T0[z, x] if r == 0 else 0)
+
+
+@njit(cache=True, inline="always")
+def _join(r, x, t, members, tsize, C, W, T0, rep, A, L):
+    """Add x's share to the scores of table t in round r (x has just sat down there)."""
+    n = A.shape[1]
+    for z in range(n):
+        if z != x:
+            A[r, z, t] += _addc(z, x, C, W, rep) + (T0[z, x] if r == 0 else 0)
+    for p in range(tsize[r, t]):
+        z = members[r, t, p]
+        if z != x:
+            L[r, z] += _remc(z, x, C, W, rep) + (T0[z, x] if r == 0 else 0)
+
+
+@njit(cache=True, inline="always")
+def _count(x, y, step, R, r0, tab, C, W, rep, A, L):
+    """C[x, y] += step, with the scores of every round updated (in round r0, x is between
+    tables: only x's own row of A changes there)."""
+    before = C[x, y]
+    after = before + step
+    dadd = rep[x, y] * ((after >= 1) - (before >= 1))
+    drem = rep[x, y] * ((after >= 2) - (before >= 2))
+    C[x, y] = after
+    C[y, x] = after
+    if dadd == 0 and drem == 0:
+        return
+    for r in range(R):
+        tx = tab[r, x]
+        ty = tab[r, y]
+        if r == r0:
+            A[r, x, ty] += dadd
+            continue
+        A[r, x, ty] += dadd
+        A[r, y, tx] += dadd
+        if tx == ty:
+            L[r, x] += drem
+            L[r, y] += drem
+
+
 @njit(cache=True)
-def _apply(r, i, k, a, b, members, tsize, pos, tab, C, is_host, needs, nh, nn):
+def _apply(R, r, i, k, a, b, members, tsize, pos, tab, C, W, T0, rep, A, L, is_host, needs, nh, nn):
+    _leave(r, i, a, members, tsize, C, W, T0, rep, A, L)
+    _leave(r, k, b, members, tsize, C, W, T0, rep, A, L)
     for p in range(tsize[r, a]):
         j = members[r, a, p]
         if j == i:
             continue
-        C[i, j] -= 1
-        C[j, i] -= 1
-        C[k, j] += 1
-        C[j, k] += 1
+        _count(i, j, -1, R, r, tab, C, W, rep, A, L)
+        _count(k, j, 1, R, r, tab, C, W, rep, A, L)
     for p in range(tsize[r, b]):
         j = members[r, b, p]
         if j == k:
             continue
-        C[k, j] -= 1
-        C[j, k] -= 1
-        C[i, j] += 1
-        C[j, i] += 1
+        _count(k, j, -1, R, r, tab, C, W, rep, A, L)
+        _count(i, j, 1, R, r, tab, C, W, rep, A, L)
     pi = pos[r, i]
     pk = pos[r, k]
     members[r, a, pi] = k
@@ -196,6 +278,15 @@ def _apply(r, i, k, a, b, members, tsize, pos, tab, C, is_host, needs, nh, nn):
     pos[r, k] = pi
     tab[r, i] = b
     tab[r, k] = a
+    _join(r, i, b, members, tsize, C, W, T0, rep, A, L)
+    _join(r, k, a, members, tsize, C, W, T0, rep, A, L)
+    for x, t in ((i, b), (k, a)):
+        total = 0
+        for p in range(tsize[r, t]):
+            z = members[r, t, p]
+            if z != x:
+                total += _remc(x, z, C, W, rep) + (T0[x, z] if r == 0 else 0)
+        L[r, x] = total
     dh = is_host[k] - is_host[i]
     dn = needs[k] - needs[i]
     nh[r, a] += dh
@@ -204,22 +295,19 @@ def _apply(r, i, k, a, b, members, tsize, pos, tab, C, is_host, needs, nh, nn):
     nn[r, b] -= dn
 
 
-@njit(cache=True)
-def _in_conflict(r, i, tab, members, tsize, C, W, T0, tog_any, nh, nn, hostc, prevT, move):
-    """Does person i carry any cost in round r (a candidate to move)?"""
+@njit(cache=True, inline="always")
+def _in_conflict(r, i, tab, L, tog_any, nh, nn, hostc, prevT, move):
+    """Does person i carry any cost in round r (a candidate to move)? (Members of a together
+    group always are in round 1: their L includes the group's negative T0.)"""
+    if L[r, i] > 0:
+        return True
+    if r == 0 and tog_any[i]:
+        return True
     t = tab[r, i]
-    for p in range(tsize[r, t]):
-        j = members[r, t, p]
-        if j != i and (W[i, j] > 0 or C[i, j] >= 2):
-            return True
     if hostc != 0 and nn[r, t] > 0 and nh[r, t] == 0:
         return True
     if move != 0 and prevT[r, i] >= 0 and prevT[r, i] != t:
         return True
-    if r == 0 and tog_any[i]:
-        for j in range(tab.shape[1]):
-            if T0[i, j] < 0 and tab[0, j] != t:
-                return True
     return False
 
 
@@ -239,95 +327,269 @@ def _random_swap(R, T, tsize, members, tab, rng):
 
 
 @njit(cache=True)
+def _choose_pairs(R, T, tsize, members, tab, C, W, T0, tog_any, rep, A, L, tabu, pair_tabu, state,
+                  rng, cand_r, cand_i):
+    """The best non-tabu swap (ties at random) among those moving a person in conflict, when
+    only pair costs count (no hosts, no previous plan): (count of best swaps, delta, round, i,
+    k). A copy of `_choose` with the simpler delta, ten times faster (numba keeps the extra
+    branches in the loop)."""
+    n = tab.shape[1]
+    it = state[ITERATION]
+    nc = 0
+    for r in range(R):
+        if T[r] < 2:
+            continue
+        for i in range(n):
+            if L[r, i] > 0 or (r == 0 and tog_any[i]):
+                cand_r[nc] = r
+                cand_i[nc] = i
+                nc += 1
+    best_d = np.int64(4611686018427387904)
+    nbest = 0
+    br = -1
+    bi = -1
+    bk = -1
+    cost = state[COST]
+    best = state[AUGBEST]
+    for c in range(nc):
+        r = cand_r[c]
+        i = cand_i[c]
+        a = tab[r, i]
+        for b in range(T[r]):
+            if b == a:
+                continue
+            for p in range(tsize[r, b]):
+                k = members[r, b, p]
+                # _delta_pairs written out: numba's inlined calls run ten times slower here
+                d = A[r, i, b] - L[r, i] + A[r, k, a] - L[r, k] - 2 * W[i, k]
+                if C[i, k] >= 1:
+                    d -= 2 * rep[i, k]
+                if r == 0:
+                    d -= T0[i, k] + T0[k, i]
+                if d > best_d:
+                    continue
+                if pair_tabu:
+                    is_tabu = tabu[r, i, k] > it
+                else:
+                    is_tabu = tabu[r, i, b] > it or tabu[r, k, a] > it
+                if is_tabu and cost + d >= best:
+                    continue
+                if d < best_d:
+                    best_d = d
+                    nbest = 1
+                    br = r
+                    bi = i
+                    bk = k
+                else:
+                    nbest += 1
+                    if _below(rng, nbest) == 0:
+                        br = r
+                        bi = i
+                        bk = k
+    return nbest, best_d, br, bi, bk
+
+
+@njit(cache=True)
+def _choose(R, T, tsize, members, tab, C, W, T0, tog_any, rep, A, L, is_host, needs, nh, nn,
+            hostc, prevT, move, tabu, pair_tabu, state, rng, cand_r, cand_i):
+    """As `_choose_pairs`, with the hosts' and the previous plan's costs."""
+    n = tab.shape[1]
+    it = state[ITERATION]
+    nc = 0
+    for r in range(R):
+        if T[r] < 2:
+            continue
+        for i in range(n):
+            t = tab[r, i]
+            if (L[r, i] > 0 or (r == 0 and tog_any[i])
+                    or (hostc != 0 and nn[r, t] > 0 and nh[r, t] == 0)
+                    or (move != 0 and prevT[r, i] >= 0 and prevT[r, i] != t)):
+                cand_r[nc] = r
+                cand_i[nc] = i
+                nc += 1
+    best_d = np.int64(4611686018427387904)
+    nbest = 0
+    br = -1
+    bi = -1
+    bk = -1
+    cost = state[COST]
+    best = state[AUGBEST]
+    for c in range(nc):
+        r = cand_r[c]
+        i = cand_i[c]
+        a = tab[r, i]
+        for b in range(T[r]):
+            if b == a:
+                continue
+            for p in range(tsize[r, b]):
+                k = members[r, b, p]
+                # _delta written out: numba's inlined calls run ten times slower here
+                d = A[r, i, b] - L[r, i] + A[r, k, a] - L[r, k] - 2 * W[i, k]
+                if C[i, k] >= 1:
+                    d -= 2 * rep[i, k]
+                if r == 0:
+                    d -= T0[i, k] + T0[k, i]
+                if hostc != 0:
+                    dh = is_host[k] - is_host[i]
+                    dn = needs[k] - needs[i]
+                    if dh != 0 or dn != 0:
+                        ha = nh[r, a]
+                        na = nn[r, a]
+                        hb = nh[r, b]
+                        nb = nn[r, b]
+                        if na > 0 and ha == 0:
+                            d -= hostc
+                        if na + dn > 0 and ha + dh == 0:
+                            d += hostc
+                        if nb > 0 and hb == 0:
+                            d -= hostc
+                        if nb - dn > 0 and hb - dh == 0:
+                            d += hostc
+                if move != 0:
+                    pi = prevT[r, i]
+                    pk = prevT[r, k]
+                    if pi >= 0:
+                        if pi == a:
+                            d += move
+                        elif pi == b:
+                            d -= move
+                    if pk >= 0:
+                        if pk == b:
+                            d += move
+                        elif pk == a:
+                            d -= move
+                if d > best_d:
+                    continue
+                if pair_tabu:
+                    is_tabu = tabu[r, i, k] > it
+                else:
+                    is_tabu = tabu[r, i, b] > it or tabu[r, k, a] > it
+                if is_tabu and cost + d >= best:
+                    continue
+                if d < best_d:
+                    best_d = d
+                    nbest = 1
+                    br = r
+                    bi = i
+                    bk = k
+                else:
+                    nbest += 1
+                    if _below(rng, nbest) == 0:
+                        br = r
+                        bi = i
+                        bk = k
+    return nbest, best_d, br, bi, bk
+
+
+@njit(cache=True)
+def _penalty_delta(r, i, k, a, b, members, tsize, C, rep, rep0):
+    """The change in the penalties alone if i (at a) and k (at b) swap in round r."""
+    d = 0
+    for p in range(tsize[r, a]):
+        j = members[r, a, p]
+        if j == i:
+            continue
+        if C[i, j] >= 2:
+            d -= rep[i, j] - rep0
+        if C[k, j] >= 1:
+            d += rep[k, j] - rep0
+    for p in range(tsize[r, b]):
+        j = members[r, b, p]
+        if j == k:
+            continue
+        if C[k, j] >= 2:
+            d -= rep[k, j] - rep0
+        if C[i, j] >= 1:
+            d += rep[i, j] - rep0
+    return d
+
+
+@njit(cache=True)
+def _penalty_cost(C, rep, rep0):
+    n = C.shape[0]
+    total = 0
+    for i in range(n):
+        for j in range(i + 1, n):
+            if C[i, j] > 1:
+                total += (rep[i, j] - rep0) * (C[i, j] - 1)
+    return total
+
+
+@njit(cache=True)
 def search(max_iter, target, R, T, tsize, members, pos, tab, C, W, T0, tog_any, tog_total, rep,
-           is_host, needs, nh, nn, hostc, prevT, move, tabu, state, best_tab, rng, params,
+           rep0, is_host, needs, nh, nn, hostc, prevT, move, A, L, tabu, state, best_tab, rng, params,
            cand_r, cand_i):
     """Run up to max_iter iterations (fewer if the best cost reaches target). Returns the number
-    of iterations run."""
-    n = tab.shape[1]
+    of iterations run. A and L must match the plan (`scores`)."""
     tmin = params[TENURE_MIN]
     tspan = params[TENURE_SPAN]
     stall = params[STALL]
     nperturb = params[PERTURB]
+    n = tab.shape[1]
     done = 0
-    big = np.int64(2) ** 62
+    plain = hostc == 0 and move == 0
+    pair_tabu = params[PAIR_TABU] != 0
     while done < max_iter and state[BEST] > target:
         it = state[ITERATION]
-        nc = 0
-        for r in range(R):
-            if T[r] < 2:
-                continue
-            for i in range(n):
-                if _in_conflict(r, i, tab, members, tsize, C, W, T0, tog_any, nh, nn, hostc, prevT, move):
-                    cand_r[nc] = r
-                    cand_i[nc] = i
-                    nc += 1
-        best_d = big
-        nbest = 0
-        br = -1
-        bi = -1
-        bk = -1
-        cost = state[COST]
-        for c in range(nc):
-            r = cand_r[c]
-            i = cand_i[c]
-            a = tab[r, i]
-            for b in range(T[r]):
-                if b == a:
-                    continue
-                for p in range(tsize[r, b]):
-                    k = members[r, b, p]
-                    d = _delta(r, i, k, a, b, members, tsize, C, W, T0, rep, is_host, needs,
-                               nh, nn, hostc, prevT, move)
-                    if d > best_d:
-                        continue
-                    if (tabu[r, i, b] > it or tabu[r, k, a] > it) and cost + d >= state[BEST]:
-                        continue
-                    if d < best_d:
-                        best_d = d
-                        nbest = 1
-                        br = r
-                        bi = i
-                        bk = k
-                    else:
-                        nbest += 1
-                        if _below(rng, nbest) == 0:
-                            br = r
-                            bi = i
-                            bk = k
+        if plain:
+            nbest, best_d, br, bi, bk = _choose_pairs(R, T, tsize, members, tab, C, W, T0, tog_any,
+                                                      rep, A, L, tabu, pair_tabu, state, rng,
+                                                      cand_r, cand_i)
+        else:
+            nbest, best_d, br, bi, bk = _choose(R, T, tsize, members, tab, C, W, T0, tog_any, rep,
+                                                A, L, is_host, needs, nh, nn, hostc, prevT, move,
+                                                tabu, pair_tabu, state, rng, cand_r, cand_i)
         if nbest == 0:
             br, bi, bk = _random_swap(R, T, tsize, members, tab, rng)
             if br < 0:
                 state[ITERATION] += 1
                 done += 1
                 break
-            a = tab[br, bi]
-            b = tab[br, bk]
-            best_d = _delta(br, bi, bk, a, b, members, tsize, C, W, T0, rep, is_host, needs,
-                            nh, nn, hostc, prevT, move)
+            best_d = _delta(br, bi, bk, tab[br, bi], tab[br, bk], C, W, T0, rep, A, L, is_host,
+                            needs, nh, nn, hostc, prevT, move)
         a = tab[br, bi]
         b = tab[br, bk]
-        _apply(br, bi, bk, a, b, members, tsize, pos, tab, C, is_host, needs, nh, nn)
+        pd = _penalty_delta(br, bi, bk, a, b, members, tsize, C, rep, rep0)
+        _apply(R, br, bi, bk, a, b, members, tsize, pos, tab, C, W, T0, rep, A, L, is_host,
+               needs, nh, nn)
         state[COST] += best_d
-        tabu[br, bi, a] = it + tmin + _below(rng, tspan)
-        tabu[br, bk, b] = it + tmin + _below(rng, tspan)
+        state[TRUE] += best_d - pd
+        if state[COST] < state[AUGBEST]:
+            state[AUGBEST] = state[COST]
+        if pair_tabu:
+            tabu[br, bi, bk] = it + tmin + _below(rng, tspan)
+            tabu[br, bk, bi] = tabu[br, bi, bk]
+        else:
+            tabu[br, bi, a] = it + tmin + _below(rng, tspan)
+            tabu[br, bk, b] = it + tmin + _below(rng, tspan)
         state[ITERATION] += 1
         done += 1
-        if state[COST] < state[BEST]:
-            state[BEST] = state[COST]
+        if state[TRUE] < state[BEST]:
+            state[BEST] = state[TRUE]
             best_tab[:, :] = tab
             state[IMPROVED] = state[ITERATION]
         elif state[ITERATION] - state[IMPROVED] > stall:
-            # Stuck: back to the best plan, shaken by a few random swaps.
-            tab[:, :] = best_tab
-            rebuild(R, T, tsize, tab, members, pos, C, is_host, needs, nh, nn)
+            # Stuck. Guided local search: the pairs that meet twice now cost more from now on;
+            # then (optionally) back to the best plan, shaken by a few random swaps.
+            if params[PENALTY] > 0:
+                for x in range(n):
+                    for y in range(x + 1, n):
+                        if C[x, y] >= 2:
+                            rep[x, y] += params[PENALTY]
+                            rep[y, x] = rep[x, y]
+            if params[RESTORE]:
+                tab[:, :] = best_tab
+                rebuild(R, T, tsize, tab, members, pos, C, is_host, needs, nh, nn)
+            scores(R, T, tsize, tab, members, C, W, T0, rep, A, L)
             for _ in range(nperturb):
                 r, i, k = _random_swap(R, T, tsize, members, tab, rng)
                 if r >= 0:
-                    _apply(r, i, k, tab[r, i], tab[r, k], members, tsize, pos, tab, C, is_host,
-                           needs, nh, nn)
+                    _apply(R, r, i, k, tab[r, i], tab[r, k], members, tsize, pos, tab, C, W, T0,
+                           rep, A, L, is_host, needs, nh, nn)
             state[COST] = full_cost(R, T, tsize, tab, members, C, W, T0, rep, nh, nn, hostc,
                                     prevT, move, tog_total)
+            state[TRUE] = state[COST] - _penalty_cost(C, rep, rep0)
+            state[AUGBEST] = state[COST]
             tabu[:, :, :] = 0
             state[IMPROVED] = state[ITERATION]
     return done
