@@ -167,3 +167,15 @@ def test_a_second_group_role_counts(net, client, login):
     login(net.member)
     page = client.get(f"/members/{net.target.id}/network").get_data(as_text=True)
     assert "data-counts" in page and f'data-met="{net.xena.id}"' not in page
+
+
+def test_people_seen_at_meetings_but_never_at_a_table_are_suggested(net, client, login):
+    group = net.target.memberships[0].group
+    for days in (60, 90):
+        meeting = past_meeting(group, _today() - timedelta(days=days))
+        check_in(meeting, net.target, net.member)
+        encounters(meeting, [[[net.target], [net.member]]])
+    login(net.target)
+    page = client.get("/network").get_data(as_text=True)
+    assert f'data-suggestion="{net.member.id}" data-reason="seen"' in page
+    assert f'data-never-met="{net.member.id}"' in page  # seen is not met

@@ -359,3 +359,19 @@ def test_no_second_open_one_on_the_same_day_and_a_daily_limit(app, client, login
     limited = _propose(client, login, anne, bo, met_on=(_today() + timedelta(days=9)).isoformat())
     assert limited.status_code == 422 and "24" in limited.get_data(as_text=True)
     assert len(_mails("one_to_one_invite")) == 2
+
+
+def test_a_link_to_a_cancelled_one_says_so(app, client, login, pair):
+    anne, bo = pair
+    _propose(client, login, anne, bo)
+    (mail,) = _mails("one_to_one_invite")
+    link = _link(_text(_parsed(mail)), "confirm")
+    row = db.session.scalar(select(OneToOne))
+    client.post(f"/one-to-ones/{row.id}/cancel")
+    anonymous = app.test_client()
+    page = anonymous.get(link)
+    assert page.status_code == 200 and "data-link-button" not in page.get_data(as_text=True)
+    refused = anonymous.post(link)
+    assert refused.status_code == 422 and 'role="alert"' in refused.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(OneToOne, row.id).status == "cancelled"
