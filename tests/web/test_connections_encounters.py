@@ -8,7 +8,7 @@ from app import events
 from app.connections.encounters import plan_pairs
 from app.extensions import db
 from app.models import Encounter
-from tests.factories import create_group, create_member
+from tests.factories import create_group, create_member, create_organizer
 from tests.web.connections_helpers import check_in, past_meeting, seat, stored_encounters
 
 
@@ -93,3 +93,21 @@ def test_plan_pairs_skips_junk_and_deleted_members(app):
     seat(meeting, [[[a, "m999999", "g1"]]])
     _close(meeting)
     assert stored_encounters(meeting.id) == set()
+
+
+def test_closing_and_correcting_through_the_check_in_service(app):
+    from app.checkin import services as checkin
+
+    group = create_group()
+    organizer = create_organizer(group)
+    a, b, c = (create_member(groups=[group]) for _ in range(3))
+    meeting = past_meeting(group, date(2026, 3, 12), closed=False)
+    seat(meeting, [[[a, b, c]], [[a, c], [b]]])
+    check_in(meeting, a, b)
+    assert checkin.close_meeting(organizer, meeting.id) is True
+    assert {(r, x, y) for r, x, y in stored_encounters(meeting.id)} == {(1, *sorted((a.id, b.id)))}
+    checkin.correct(organizer, meeting.id, f"m{c.id}", came=True)  # c came after all
+    assert len(stored_encounters(meeting.id)) == 4  # a-b, a-c, b-c in round 1; a-c in round 2
+    checkin.correct(organizer, meeting.id, f"m{b.id}", came=False)  # b did not
+    assert {(r, x, y) for r, x, y in stored_encounters(meeting.id)} == {
+        (1, *sorted((a.id, c.id))), (2, *sorted((a.id, c.id)))}
