@@ -162,23 +162,37 @@ def _round_sizes(problem: Problem, rounds: int) -> list[tuple[int, ...]]:
 
 
 def lower_bound(problem: Problem, rounds: int | None = None) -> int:
-    """Repeats no plan can avoid: each person has (table size - 1) table-mates a round; at most
-    the attendees they have not met yet can be new (each once), so the rest are repeats. Sum over
-    people, halve (each repeat has two people), round up. The smallest table of a round counts,
-    so the bound holds for any seating with these sizes."""
+    """Repeats no plan can avoid, the larger of two counts (each holds for any seating with these
+    table sizes):
+
+    - By acquaintances (the guide's bound): each person has (table size - 1) table-mates a round;
+      at most the attendees they have not met yet can be new (each once), so the rest are
+      repeats. Sum over people, halve (each repeat has two people), round up. The smallest table
+      of a round counts.
+    - By pigeonholes: a table of s people in a later round draws them from the first round's T
+      tables; spread as evenly as possible, some share a first-round table when s > T, and each
+      such pair is a repeat in that later round.
+    """
     rounds = len(problem.table_sizes) if rounds is None else rounds
     sizes = _round_sizes(problem, rounds)[:rounds]
-    slots = sum(max(min(s) - 1, 0) for s in sizes if s)
     n = len(problem.people)
-    if not n or not slots:
+    if not n or not sizes:
         return 0
+    slots = sum(max(min(s) - 1, 0) for s in sizes if s)
     known = {p: 0 for p in problem.people}
     for a, b in problem.met:
         if a in known and b in known and a != b:
             known[a] += 1
             known[b] += 1
     total = sum(max(0, slots - (n - 1 - known[p])) for p in problem.people)
-    return (total + 1) // 2
+    by_acquaintance = (total + 1) // 2
+    first = len(sizes[0])
+    by_pigeonhole = 0
+    for later in sizes[1:]:
+        for s in later:
+            q, extra = divmod(s, first)
+            by_pigeonhole += extra * (q + 1) * q // 2 + (first - extra) * q * (q - 1) // 2
+    return max(by_acquaintance, by_pigeonhole)
 
 
 def evaluate(problem: Problem, rounds: Sequence[Sequence[Sequence[str]]]) -> Quality:
