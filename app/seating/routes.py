@@ -45,9 +45,8 @@ def _page(meeting_id: int, *, status: int = 200, form: SettingsForm | None = Non
         form = SettingsForm(formdata=None)
         form.fill(view.settings)
     form.version.data = str(view.version)
-    shown = request.args.get("round", type=int) or 0
     return render_template("seating/plan.html", view=view, meeting=view.meeting, group=view.meeting.group,
-                           form=form, error=error, version=view.version, shown_round=shown), status
+                           form=form, error=error, version=view.version), status
 
 
 @bp.get("/meetings/<int:meeting_id>/seating")
@@ -115,8 +114,7 @@ def move(meeting_id: int):
     except DomainError as exc:
         return _refused(meeting_id, exc)
     flash(_("Moved."), "success")
-    return flask_redirect(url_for("seating.organizer", meeting_id=meeting_id, round=form.round.data,
-                                  _anchor="plan"), code=303)
+    return _redirect(meeting_id, f"round-{form.round.data}")  # back where the organizer was
 
 
 @bp.post("/meetings/<int:meeting_id>/seating/move.json")
@@ -139,8 +137,8 @@ def move_json(meeting_id: int):
     view = services.plan_for(current_user, meeting_id)
     return jsonify({
         "version": view.version,
-        "plan": render_template("seating/_rounds.html", view=view, meeting=view.meeting, version=view.version,
-                                shown_round=data.get("round") if isinstance(data.get("round"), int) else 0),
+        "plan": render_template("seating/_rounds.html", view=view, meeting=view.meeting,
+                                version=view.version),
         "quality": render_template("seating/_quality.html", view=view),
         "message": _("Moved."),
     })
