@@ -14,6 +14,7 @@ runs, a progress line on stderr when stderr is a terminal. More rounds than the 
 from __future__ import annotations
 
 import json
+import math
 import sys
 
 import click
@@ -67,6 +68,8 @@ def init_app(app: Flask) -> None:
     def solve_command(groups: int, size: int, rounds: int, seconds: float, seed: int):
         """Seat GROUPS tables of SIZE people over ROUNDS rounds so that as few pairs as possible
         meet twice (the social golfer problem); prints the plan as JSON."""
+        if not math.isfinite(seconds):
+            raise click.BadParameter("must be a number of seconds.", param_hint="'--seconds'")
         n = groups * size
         if n > MAX_PEOPLE:
             raise click.BadParameter(f"at most {MAX_PEOPLE} people (groups x size is {n}).",
