@@ -318,3 +318,24 @@ def test_rules_crud_and_permissions(app):
         rules.rule_list(room.outsider, room.group.slug)
     rules.remove_rule(room.organizer, room.group.slug, rule.id)
     assert db.session.query(SeatingRule).count() == 0
+
+
+def test_once_anyone_checked_in_only_the_checked_in_are_seated(app):
+    from app.models import CheckIn
+
+    room = build_room(others=4)
+    here = [room.organizer, room.member, room.others[0]]
+    for person in here:
+        db.session.add(CheckIn(meeting_id=room.meeting.id, member_id=person.id))
+    walk_in = CheckIn(meeting_id=room.meeting.id, name="Vera Visitor", company="Vera ApS",
+                      brought_by_id=room.others[0].id, walk_in=True)
+    db.session.add(walk_in)
+    db.session.commit()
+    plan = services.generate(room.organizer, room.meeting.id, {"table_size": 2, "rounds": 2}, seed=1).plan
+    visitor = f"v{walk_in.id}"
+    assert seated(plan.rounds)[0] == sorted([key(p) for p in here] + [visitor])
+    # The walk-in sits with the member who brought them in the first round.
+    assert table_of(plan.rounds, 0, visitor) == table_of(plan.rounds, 0, key(room.others[0]))
+    view = services.plan_for(room.organizer, room.meeting.id)
+    assert {s.name for s in view.people.values() if s.kind == "visitor"} == {"Vera Visitor"}
+    assert view.not_seated == [] and view.gone == []
