@@ -179,3 +179,18 @@ def test_people_seen_at_meetings_but_never_at_a_table_are_suggested(net, client,
     page = client.get("/network").get_data(as_text=True)
     assert f'data-suggestion="{net.member.id}" data-reason="seen"' in page
     assert f'data-never-met="{net.member.id}"' in page  # seen is not met
+
+
+def test_long_lists_fold_after_twelve(app, client, login):
+    from tests.factories import create_group, create_member
+
+    group = create_group()
+    me = create_member(groups=[group], name="Me")
+    others = [create_member(groups=[group], name=f"Other {i:02d}") for i in range(30)]
+    meeting = past_meeting(group, _today() - timedelta(days=3))
+    check_in(meeting, me, *others[:14])
+    encounters(meeting, [[[me, *others[:14]]]])
+    login(me)
+    page = client.get("/network").get_data(as_text=True)
+    assert page.count("data-met=") == 14 and 'data-more="met"' in page
+    assert page.count("data-never-met=") == 16 and 'data-more="never-met"' in page
