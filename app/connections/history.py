@@ -56,11 +56,12 @@ def pair_ties(member_ids: Collection[int], *, today: date) -> dict[Pair, list[Ti
 
     # The rows are plain ids (a date per row costs more to read than everything else); each
     # meeting's date and its one Tie object come from a small query of their own.
-    table_tie = {meeting_id: Tie(TABLE, on) for meeting_id, on in db.session.execute(
-        select(Encounter.meeting_id, Encounter.met_on).distinct())}
+    days = select(Encounter.meeting_id, Encounter.met_on).distinct()
     query = select(Encounter.meeting_id, Encounter.member_a_id, Encounter.member_b_id)
     if small:
-        query = query.where(Encounter.member_a_id.in_(ids), Encounter.member_b_id.in_(ids))
+        among = (Encounter.member_a_id.in_(ids), Encounter.member_b_id.in_(ids))
+        days, query = days.where(*among), query.where(*among)
+    table_tie = {meeting_id: Tie(TABLE, on) for meeting_id, on in db.session.execute(days)}
     for meeting_id, a, b in db.session.execute(query).tuples():
         if a in ids and b in ids:
             sat.add((meeting_id, a, b))
