@@ -2,7 +2,8 @@
 measured in the same run (GET /healthz, one trivial query; for the invitations, the same messages
 sent with plain smtplib), because these machines are shared and noisy and absolute times vary
 from run to run. The tables: pages, CSV import and login timing; the member feed; invitations to
-500 members; sign-up throughput on a live server (PostgreSQL only)."""
+500 members; sign-up throughput on a live server (PostgreSQL only); the seating planner (pure: social
+golfer instances, a realistic meeting against random and greedy seatings, re-planning)."""
 
 from __future__ import annotations
 
@@ -63,6 +64,10 @@ def main(argv: list[str] | None = None) -> int:
             print(rsvp_throughput.report(rsvp_throughput.run(Path(tmp))))
     except psycopg.OperationalError as error:  # no PostgreSQL server to run it on
         print(f"sign-up throughput skipped (no PostgreSQL): {error}")
+    from bench import seating  # pure planner: no app, no database
+
+    print()
+    print(seating.run())
     return 0
 
 

@@ -62,11 +62,15 @@ class Problem:
     hosts: frozenset[str] = frozenset()
     needs_host: frozenset[str] = frozenset()
     previous: tuple | None = None
-    move_weight: float = 3.0
-    # Extra cost of seating a pair who have met before (so new pairs come first).
-    met_cost: float = 1.0
-    # Cost of a table (in a round) with someone needing a host and no host.
-    host_cost: float = 2.0
+    # Cost of each person (and round) at another table than in `previous`: a swap of two people
+    # (40) is worth it to avoid a repeat (50 and up), not to shave history costs.
+    move_weight: float = 20.0
+    # Extra cost of seating a pair who have met before: above the history cost of nearly any pair,
+    # so new pairs come first and the history decides which repeats.
+    met_cost: float = 50.0
+    # Cost of a table (in a round) with someone needing a host and no host: a little more than a
+    # repeat.
+    host_cost: float = 60.0
 
 
 @dataclass
