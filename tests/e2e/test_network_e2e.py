@@ -1,6 +1,7 @@
 """Who met whom, end to end in real Chromium: the organizer checks people in at the door, plans two
 rounds, moves one person, closes the meeting; a member then sees the new acquaintances on their
-network page (phone size) and proposes a 1-to-1 from it.
+network page (phone size) and proposes a 1-to-1 from it, which the other member confirms with
+the mail's one-click link without logging in.
 
 The pages are found by their hooks: the door's data-person / data-checkin-form, the seating page's
 data-generate-form and move forms, the close page's data-close-button, and the network page's
@@ -9,6 +10,7 @@ data-met / data-never-met / data-propose.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -16,7 +18,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Encounter, OneToOne, SeatingPlan
+from app.models import Encounter, OneToOne, OutboxMessage, SeatingPlan
 from tests import factories
 from tests.e2e.conftest import new_page
 from tests.e2e.helpers import assert_clean, assert_fits, log_in
@@ -109,17 +111,31 @@ def test_check_in_plan_move_close_and_see_the_new_acquaintances(browser, tmp_pat
         assert_fits(phone)
         assert_clean(phone)
 
-        # one click from a suggestion or "mød dem næste gang" to a pre-filled 1-to-1 form
-        stranger = next((i for i in ids[1:] if i not in mates), None)
-        if stranger is not None:
-            phone.click(f'[data-never-met="{stranger}"] [data-propose]')
-            expect(phone.locator("#partner_id")).to_have_value(str(stranger))
-            phone.fill("#start_time", "08:30")
-            with phone.expect_navigation():
-                phone.click("[data-one-to-one-form] button[type=submit]")
-            assert "/one-to-ones/" in phone.url
-            assert_fits(phone)
-            with server.app_context():
-                row = db.session.scalar(select(OneToOne))
-                assert (row.proposer_id, row.partner_id, row.status) == (ids[0], stranger, "proposed")
+        # one click from "mød dem næste gang" (or, if Anders met everyone, from the people he met)
+        # to a pre-filled 1-to-1 form; the partner confirms from the mail without logging in
+        partner_id = next((i for i in ids[1:] if i not in mates), ids[1])
+        phone.locator(f'[data-propose="{partner_id}"]').first.click()
+        expect(phone.locator("#partner_id")).to_have_value(str(partner_id))
+        phone.fill("#start_time", "08:30")
+        with phone.expect_navigation():
+            phone.click("[data-one-to-one-form] button[type=submit]")
+        assert "/one-to-ones/" in phone.url
+        assert_fits(phone)
+        with server.app_context():
+            row = db.session.scalar(select(OneToOne))
+            assert (row.proposer_id, row.partner_id, row.status) == (ids[0], partner_id, "proposed")
+            invite = select(OutboxMessage.raw).where(OutboxMessage.kind == "one_to_one_invite")
+            invitation = db.session.scalar(invite)
+            link = re.search(r"http://\S+/one-to-ones/link/[^/\s]+/confirm", invitation).group(0)
+
+        partner = new_page(browser, viewport=PHONE)
+        partner.goto(link)
+        with partner.expect_navigation():
+            partner.click("[data-link-button]")
+        expect(partner.locator("[data-link-done]")).to_be_visible()
+        assert_fits(partner)
+        assert_clean(partner)
+        partner.context.close()
+        with server.app_context():
+            assert db.session.scalar(select(OneToOne.status)) == "confirmed"
         phone.context.close()
