@@ -484,7 +484,8 @@ def plan_tables(problem: Problem, rounds: int | None = None, *, seed: int = 0,
                 progress: Callable[[Progress], None] | None = None) -> Plan:
     """Plan `rounds` rounds (default: one per entry of `problem.table_sizes`). Stops when the
     cost reaches zero, after `max_iterations` iterations of the search (deterministic: the same
-    seed and iterations give the same plan) or after `seconds` (including the start)."""
+    seed and iterations give the same plan) or after `seconds` (including the start).
+    `construct=False` leaves out the constructions (to measure the search alone)."""
     from app.seating import constructions, search
 
     began = time.perf_counter()
@@ -502,7 +503,7 @@ def plan_tables(problem: Problem, rounds: int | None = None, *, seed: int = 0,
     groups = [g for g in groups if len(g) > 1]
     order_rng = np.random.default_rng(seed)
     tab = None
-    if problem.previous is None:
+    if construct and problem.previous is None:
         tab = constructions.golfer_start(problem, sizes, seed)
     if tab is None:
         start = _previous_start(problem, arr) if problem.previous else None

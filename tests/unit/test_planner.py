@@ -247,3 +247,19 @@ def test_progress_is_reported():
     plan_tables(planner.golfer(4, 3), 4, seed=1, seconds=BIG, max_iterations=50,
                 progress=seen.append)
     assert seen and seen[-1].repeats_in_meeting >= 0
+
+
+def test_partial_spread_gives_8_4_9():
+    from app.seating.constructions import spread_rounds
+
+    tab = spread_rounds(5, 2, 9)
+    met = set()
+    for r in range(9):
+        for t in range(8):
+            table = [int(i) for i in (tab[r] == t).nonzero()[0]]
+            assert len(table) == 4
+            for pair_ in combinations(table, 2):
+                assert pair_ not in met
+                met.add(pair_)
+    plan = plan_tables(planner.golfer(8, 4), 9, seed=3, seconds=BIG, max_iterations=10)
+    assert plan.quality.repeats == 0 and plan.iterations == 0
