@@ -307,9 +307,3 @@ def publish(user, meeting_id: int, published: bool, *, version: Any) -> Outcome:
                           settings=stored_settings(plan.settings), quality=plan.quality,
                           published=bool(published)))
 
-
-def get_plan_or_404(meeting_id: int) -> SeatingPlan:
-    plan = load_plan(meeting_id)
-    if plan is None:
-        raise NotFound()
-    return plan
