@@ -481,7 +481,8 @@ PERFECT_NODES = 20000
 
 def plan_tables(problem: Problem, rounds: int | None = None, *, seed: int = 0,
                 seconds: float = 3.0, max_iterations: int | None = None,
-                progress: Callable[[Progress], None] | None = None) -> Plan:
+                progress: Callable[[Progress], None] | None = None,
+                construct: bool = True) -> Plan:
     """Plan `rounds` rounds (default: one per entry of `problem.table_sizes`). Stops when the
     cost reaches zero, after `max_iterations` iterations of the search (deterministic: the same
     seed and iterations give the same plan) or after `seconds` (including the start).
