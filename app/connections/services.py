@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.auth import permissions
@@ -19,7 +20,7 @@ from app.connections.history import Relation
 from app.connections.one_to_ones import local_today
 from app.errors import NotFound, PermissionDenied, ValidationFailed
 from app.extensions import db
-from app.models import Member, Membership, OneToOne, OneToOneStatus
+from app.models import Member, Membership
 
 # A tie is fading when the last time the two met is this long ago, or when its strength has fallen
 # below FADING_SHARE of the highest it had and it once was at least FADING_PEAK ("known").
@@ -98,10 +99,6 @@ def _members(ids: Iterable[int]) -> dict[int, Member]:
     if not ids:
         return {}
     return {m.id: m for m in db.session.scalars(select(Member).where(Member.id.in_(ids)))}
-
-
-def _group_ids(member_id: int) -> set[int]:
-    return set(db.session.scalars(select(Membership.group_id).where(Membership.member_id == member_id)))
 
 
 def _visible_ids(viewer, candidates: Iterable[int]) -> set[int] | None:
@@ -239,20 +236,9 @@ def set_hide_network(user, hide) -> Member:
     if not _authenticated(user):
         raise PermissionDenied()
     if not isinstance(hide, bool):
-        raise ValidationFailed(fields={"hide_network": ["yes/no"]})
+        raise ValidationFailed(_("Please correct the marked fields."),
+                               fields={"hide_network": [_("Please enter true or false.")]})
     member = db.session.get(Member, user.id)
     member.hide_network = hide
     db.session.commit()
     return member
-
-
-def pending_for(user) -> int:
-    """How many 1-to-1s wait for the user's answer (for a badge)."""
-    if not _authenticated(user):
-        return 0
-    return len(db.session.scalars(select(OneToOne.id).where(
-        OneToOne.partner_id == user.id, OneToOne.status == OneToOneStatus.PROPOSED.value)).all())
-
-
-def recent_cutoff(today: date) -> date:
-    return today - timedelta(days=FADING_AFTER_DAYS)
