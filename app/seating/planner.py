@@ -165,6 +165,11 @@ def _round_sizes(problem: Problem, rounds: int) -> list[tuple[int, ...]]:
     return sizes
 
 
+def _normal(pairs) -> frozenset[PairKey]:
+    """Pairs as (a, b) with a < b, whichever order they were given in."""
+    return frozenset(pair(a, b) for a, b in pairs)
+
+
 def lower_bound(problem: Problem, rounds: int | None = None) -> int:
     """Repeats no plan can avoid, the larger of two counts (each holds for any seating with these
     table sizes):
@@ -184,7 +189,7 @@ def lower_bound(problem: Problem, rounds: int | None = None) -> int:
         return 0
     slots = sum(max(min(s) - 1, 0) for s in sizes if s)
     known = {p: 0 for p in problem.people}
-    for a, b in problem.met:
+    for a, b in _normal(problem.met):
         if a in known and b in known and a != b:
             known[a] += 1
             known[b] += 1
@@ -202,7 +207,8 @@ def lower_bound(problem: Problem, rounds: int | None = None) -> int:
 def evaluate(problem: Problem, rounds: Sequence[Sequence[Sequence[str]]]) -> Quality:
     """The quality of any plan (the planner's, or one moved by hand). Keys not among the
     problem's people count as people who have met nobody."""
-    met = problem.met
+    met = _normal(problem.met)
+    apart = _normal(problem.apart)
     together_count: dict[PairKey, int] = {}
     pairs = new = repeats = in_meeting = violations = 0
     for tables in rounds:
@@ -220,7 +226,7 @@ def evaluate(problem: Problem, rounds: Sequence[Sequence[Sequence[str]]]) -> Qua
                         repeats += 1
                     else:
                         new += 1
-                    if key in problem.apart:
+                    if key in apart:
                         violations += 1
     if rounds and problem.together:
         where = {p: t for t, table in enumerate(rounds[0]) for p in table}
@@ -310,7 +316,7 @@ def _arrays(problem: Problem, sizes: list[tuple[int, ...]]) -> _Arrays:
         v = int(round(min(max(float(value), 0.0), MAX_PAIR_COST) * SCALE))
         W[i, j] = W[j, i] = v
     met = int(round(problem.met_cost * SCALE))
-    for a, b in problem.met:
+    for a, b in _normal(problem.met):
         i, j = index.get(a), index.get(b)
         if i is not None and j is not None and i != j:
             W[i, j] += met
