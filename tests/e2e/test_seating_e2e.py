@@ -85,11 +85,21 @@ def test_plan_move_publish_and_mine_borde_on_a_phone(server, browser):
     after = numbers()
     assert int(after[0]) + int(after[1]) == int(before[0]) + int(before[1]) + 1
     assert page.evaluate("window.notReloaded === true")  # swapped in by the script, no reload
+
+    # The keyboard's way: the small "Move" form beside a person in round 1, also without a reload.
+    second = plan.locator('.seating-table[data-round="1"][data-table="1"] .seating-person').first
+    second_key = second.get_attribute("data-key")
+    second.locator("summary").click()
+    second.locator("select[name=table]").select_option("2")
+    second.locator("button[type=submit]").click()
+    target = plan.locator('.seating-table[data-round="1"][data-table="2"]')
+    expect(target.locator(f'.seating-pick[data-key="{second_key}"]')).to_have_count(1)
+    assert page.evaluate("window.notReloaded === true")
     with server.app_context():
         from app.models import SeatingPlan
 
         saved = db.session.query(SeatingPlan).filter_by(meeting_id=ids["meeting"]).one()
-        assert key in saved.rounds[1][1] and saved.version == 2
+        assert key in saved.rounds[1][1] and second_key in saved.rounds[0][1] and saved.version == 3
 
     # Publish (the form carries the version the move returned).
     with page.expect_navigation():

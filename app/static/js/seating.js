@@ -1,7 +1,8 @@
-// The seating plan page: move a person by tapping them and then a table (or by dragging them onto
-// a table). Each move is posted as JSON to the page's move.json; the answer carries the plan and
-// the quality box as HTML, which replace the old ones, and the plan's new version. Without this
-// script every person has a small "Move" form that does the same with a reload.
+// The seating plan page: move a person by tapping them and then a table, by dragging them onto a
+// table, or with the small "Move" form beside each person (the keyboard's way). Each move is posted
+// as JSON to the page's move.json; the answer carries the plan and the quality box as HTML, which
+// replace the old ones, and the plan's new version. Without this script the "Move" forms post as
+// usual and the page reloads.
 (function () {
   "use strict";
   var plan = document.querySelector("[data-plan]");
@@ -123,6 +124,17 @@
       }
       move(picked.key, picked.round, table.dataset.table);
     }
+  });
+
+  // The small "Move" form beside each person (the way without a pointer, e.g. the keyboard): sent
+  // as JSON too, so the page stays where it is.
+  plan.addEventListener("submit", function (event) {
+    var form = event.target.closest(".seating-move form");
+    if (!form) {
+      return;
+    }
+    event.preventDefault();
+    move(form.elements.key.value, form.elements.round.value, form.elements.table.value);
   });
 
   plan.addEventListener("dragstart", function (event) {
