@@ -162,6 +162,8 @@ class SeatingSchema(Schema):
         "description": "Per round the tables; for a member only their own table in each round"})
     not_seated = fields.List(fields.Nested(SeatedPersonSchema), metadata={
         "description": "Organizers: people seated now who are not in the plan (late arrivals)"})
+    gone = fields.List(fields.Nested(SeatedPersonSchema), metadata={
+        "description": "Organizers: people in the plan who are no longer coming (re-plan to seat the rest)"})
     moved = fields.Integer(allow_none=True, metadata={"description": "After a re-plan: how many moved"})
 
 
@@ -183,6 +185,7 @@ def plan_payload(view: services.PlanView, moved: int | None = None) -> dict[str,
         "rounds": [[{"table": t.number, "people": [_person(s) for s in t.seats]} for t in round_]
                    for round_ in view.rounds],
         "not_seated": [_person(s) for s in view.not_seated],
+        "gone": [_person(s) for s in view.gone],
         "moved": moved,
     }
 
@@ -195,7 +198,7 @@ def mine_payload(mine: services.MyTables) -> dict[str, Any]:
         rounds[table.round - 1].append({"table": table.table, "people": [_person(s) for s in table.others]})
     return {"meeting_id": mine.meeting.id, "full": False, "version": 0, "published": mine.published,
             "published_at": None, "settings": None, "quality": None, "rounds": rounds, "not_seated": [],
-            "moved": None}
+            "gone": [], "moved": None}
 
 
 @blp.route("/meetings/<int:meeting_id>/seating", endpoint="Seating")

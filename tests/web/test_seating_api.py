@@ -8,9 +8,12 @@ from typing import Any
 
 import pytest
 
+from app.extensions import db
+from app.models import Rsvp
 from app.seating import services
+from tests.factories import create_member
 from tests.web.api_helpers import PROBLEM, assert_problem, bearer, token_for
-from tests.web.seating_helpers import build_room, key, met, plan_of
+from tests.web.seating_helpers import build_room, going, key, met, plan_of
 
 
 @pytest.fixture(autouse=True)
@@ -127,6 +130,22 @@ def test_version_conflict(client, room):
         problem = assert_problem(client.post(url(room), json=body, headers=headers(room, "organizer")), 409)
         assert "changed by someone else" in problem["detail"]
     assert plan_of(room.meeting).version == 2
+
+
+def test_late_arrivals_and_cancellations_are_listed(client, room):
+    plan = generate(room, tables=2, rounds=1)
+    late = create_member(groups=[room.group], name="Lene Late")
+    going(room.meeting, late)
+    rsvp = db.session.query(Rsvp).filter_by(meeting_id=room.meeting.id, member_id=room.others[0].id).one()
+    rsvp.status = "declined"
+    db.session.commit()
+    body = client.get(url(room), headers=headers(room, "organizer")).get_json()
+    assert [p["key"] for p in body["not_seated"]] == [key(late)]
+    assert [(p["key"], p["here"]) for p in body["gone"]] == [(key(room.others[0]), False)]
+    response = client.post(url(room), json={"replan": True, "version": plan.version},
+                           headers=headers(room, "organizer"))
+    body = response.get_json()
+    assert body["not_seated"] == [] and body["gone"] == []
 
 
 def test_replan_and_publish_in_one_call(client, room):

@@ -65,7 +65,7 @@
     plan.dataset.pickRound = round;
   }
 
-  function move(key, round, table) {
+  function move(key, round, table, refocus) {
     if (busy) {
       return;
     }
@@ -87,6 +87,11 @@
       }
       showError("");
       plan.innerHTML = result.body.plan;
+      // Keep the keyboard where it was: on the person just moved.
+      var again = plan.querySelector('.seating-pick[data-key="' + key + '"][data-round="' + round + '"]');
+      if (again && refocus) {
+        again.focus();
+      }
       var box = document.querySelector("[data-quality-box]");
       if (box) {
         box.innerHTML = result.body.quality;
@@ -134,7 +139,7 @@
       return;
     }
     event.preventDefault();
-    move(form.elements.key.value, form.elements.round.value, form.elements.table.value);
+    move(form.elements.key.value, form.elements.round.value, form.elements.table.value, true);
   });
 
   plan.addEventListener("dragstart", function (event) {
