@@ -272,3 +272,23 @@ def test_rules_page_add_and_remove(client, login, room):
     assert client.post(f"{url}/{rule_id}/delete").status_code == 303
     assert db.session.query(SeatingRule).count() == 0
     assert client.post(f"{url}/{rule_id}/delete").status_code == 404
+
+
+def test_the_seating_button_before_during_and_after_the_meeting(client, login, room):
+    from datetime import UTC, datetime, timedelta
+
+    login(room.organizer)
+    meeting_url = f"/meetings/{room.meeting.id}"
+    assert "data-seating-button" in client.get(meeting_url).text  # before
+    now = datetime.now(UTC).replace(microsecond=0)
+    room.meeting.starts_at, room.meeting.ends_at = now - timedelta(minutes=30), now + timedelta(minutes=60)
+    db.session.commit()
+    assert "data-seating-button" in client.get(meeting_url).text  # during
+    room.meeting.starts_at, room.meeting.ends_at = now - timedelta(days=1), now - timedelta(days=1, hours=-1)
+    db.session.commit()
+    assert "data-seating-button" not in client.get(meeting_url).text  # after, without a plan
+    generate(room)
+    assert "data-seating-button" in client.get(meeting_url).text  # after, with one
+    room.meeting.status = "cancelled"
+    db.session.commit()
+    assert "data-seating-button" not in client.get(meeting_url).text
