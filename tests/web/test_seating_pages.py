@@ -292,3 +292,24 @@ def test_the_seating_button_before_during_and_after_the_meeting(client, login, r
     room.meeting.status = "cancelled"
     db.session.commit()
     assert "data-seating-button" not in client.get(meeting_url).text
+
+
+def test_quality_box_names_the_repeated_pairs(client, login, app, english):
+    from datetime import date
+
+    from tests.web.seating_helpers import met
+
+    room = build_room(others=2)  # four people at two tables of two
+    a, b, c, d = room.going
+    met(room, a, b, date(2025, 3, 1))
+    met(room, a, b, date(2025, 6, 1))
+    version = generate(room, tables=2, rounds=2).version
+    A, B, C, D = (key(m) for m in (a, b, c, d))
+    services.save(room.organizer, room.meeting.id, [[[A, B], [C, D]], [[A, B], [C, D]]], version=version)
+    login(room.organizer)
+    page = client.get(f"/meetings/{room.meeting.id}/seating").text
+    assert '<dd data-q="new_pairs">1</dd>' in page and '<dd data-q="repeats">3</dd>' in page
+    assert "2 pairs sit together more than once at this meeting." in page
+    assert "2 repeated pairs" in page
+    assert f"{a.name} &amp; {b.name}:" in page or f"{b.name} &amp; {a.name}:" in page
+    assert "last met Jun 1, 2025, 2 times" in page and "together in 2 rounds today" in page
