@@ -481,6 +481,8 @@ RESTORE = 1
 PENALTY = 0
 RANDOM_START = False
 PAIR_TABU = 0
+NOISE = 0
+PERTURB_TENURE = 50
 LNS_EVERY = 5000
 PERFECT_NODES = 20000
 
@@ -534,7 +536,8 @@ def plan_tables(problem: Problem, rounds: int | None = None, *, seed: int = 0,
     tabu = np.zeros((R, n, n if PAIR_TABU else int(arr.T.max())), dtype=np.int64)
     rng = search.seed_rng(seed)
     params = np.array([TENURE_MIN, TENURE_SPAN, STALL, PERTURB, RESTORE,
-                       PENALTY * arr.rep, PAIR_TABU], dtype=np.int64)
+                       PENALTY * arr.rep, PAIR_TABU, NOISE, PERTURB_TENURE],
+                      dtype=np.int64)
     cand_r = np.zeros(R * n, dtype=np.int64)
     cand_i = np.zeros(R * n, dtype=np.int64)
     target = 0

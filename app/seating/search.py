@@ -46,6 +46,8 @@ PERTURB = 3
 RESTORE = 4
 PENALTY = 5
 PAIR_TABU = 6
+NOISE = 7
+PERTURB_TENURE = 8
 
 
 def seed_rng(seed: int) -> np.ndarray:
@@ -328,7 +330,7 @@ def _random_swap(R, T, tsize, members, tab, rng):
 
 @njit(cache=True)
 def _choose_pairs(R, T, tsize, members, tab, C, W, T0, tog_any, rep, A, L, tabu, pair_tabu, state,
-                  rng, cand_r, cand_i):
+                  rng, cand_r, cand_i, noise):
     """The best non-tabu swap (ties at random) among those moving a person in conflict, when
     only pair costs count (no hosts, no previous plan): (count of best swaps, delta, round, i,
     k). A copy of `_choose` with the simpler delta, ten times faster (numba keeps the extra
@@ -351,7 +353,12 @@ def _choose_pairs(R, T, tsize, members, tab, C, W, T0, tog_any, rep, A, L, tabu,
     bk = -1
     cost = state[COST]
     best = state[AUGBEST]
-    for c in range(nc):
+    c_from = 0
+    c_to = nc
+    if noise > 0 and nc > 0 and _below(rng, 1000) < noise:
+        c_from = _below(rng, nc)
+        c_to = c_from + 1
+    for c in range(c_from, c_to):
         r = cand_r[c]
         i = cand_i[c]
         a = tab[r, i]
@@ -534,7 +541,7 @@ def search(max_iter, target, R, T, tsize, members, pos, tab, C, W, T0, tog_any, 
         if plain:
             nbest, best_d, br, bi, bk = _choose_pairs(R, T, tsize, members, tab, C, W, T0, tog_any,
                                                       rep, A, L, tabu, pair_tabu, state, rng,
-                                                      cand_r, cand_i)
+                                                      cand_r, cand_i, params[NOISE])
         else:
             nbest, best_d, br, bi, bk = _choose(R, T, tsize, members, tab, C, W, T0, tog_any, rep,
                                                 A, L, is_host, needs, nh, nn, hostc, prevT, move,
@@ -581,15 +588,27 @@ def search(max_iter, target, R, T, tsize, members, pos, tab, C, W, T0, tog_any, 
                 tab[:, :] = best_tab
                 rebuild(R, T, tsize, tab, members, pos, C, is_host, needs, nh, nn)
             scores(R, T, tsize, tab, members, C, W, T0, rep, A, L)
+            tabu[:, :, :] = 0
+            now = state[ITERATION]
             for _ in range(nperturb):
                 r, i, k = _random_swap(R, T, tsize, members, tab, rng)
                 if r >= 0:
-                    _apply(R, r, i, k, tab[r, i], tab[r, k], members, tsize, pos, tab, C, W, T0,
-                           rep, A, L, is_host, needs, nh, nn)
+                    a = tab[r, i]
+                    b = tab[r, k]
+                    _apply(R, r, i, k, a, b, members, tsize, pos, tab, C, W, T0, rep, A, L,
+                           is_host, needs, nh, nn)
+                    # The shake is not undone at once: its moves back are tabu for a while.
+                    hold = now + params[PERTURB_TENURE]
+                    if pair_tabu:
+                        tabu[r, i, k] = hold
+                        tabu[r, k, i] = hold
+                    else:
+                        tabu[r, i, a] = hold
+                        tabu[r, k, b] = hold
             state[COST] = full_cost(R, T, tsize, tab, members, C, W, T0, rep, nh, nn, hostc,
                                     prevT, move, tog_total)
             state[TRUE] = state[COST] - _penalty_cost(C, rep, rep0)
-            state[AUGBEST] = state[COST]
-            tabu[:, :, :] = 0
+            # Aspiration only for a new best (with penalties: the best since they changed).
+            state[AUGBEST] = state[COST] if params[PENALTY] > 0 else state[BEST]
             state[IMPROVED] = state[ITERATION]
     return done
