@@ -24,6 +24,10 @@ def _optional(value: str) -> str | None:
     return value or None
 
 
+def _optional_int(value: str) -> int | None:
+    return int(value) if value.strip() else None
+
+
 def database_url(url: str) -> str:
     """Hosting providers hand out postgres:// URLs; SQLAlchemy wants the psycopg 3 driver named."""
     if url.startswith("postgres://"):
@@ -105,6 +109,9 @@ class Config:
     SELF_CHECKIN_MINUTES_AFTER = 60
     # How long the seating planner may search when an organizer presses "Plan the tables".
     SEATING_SECONDS = 3.0
+    # A bound on the planner's iterations as well (None: only the time bound). With it, a plan depends
+    # only on its seed, not on how busy the machine is: the tests set it.
+    SEATING_MAX_ITERATIONS: int | None = None
 
     # Login.
     LOGIN_LINK_MINUTES = 15
@@ -239,6 +246,7 @@ ENV_SETTINGS: dict[str, tuple[tuple[str, ...], Callable[[str], Any]]] = {
     "SELF_CHECKIN_MINUTES_BEFORE": (("SELF_CHECKIN_MINUTES_BEFORE",), int),
     "SELF_CHECKIN_MINUTES_AFTER": (("SELF_CHECKIN_MINUTES_AFTER",), int),
     "SEATING_SECONDS": (("SEATING_SECONDS",), float),
+    "SEATING_MAX_ITERATIONS": (("SEATING_MAX_ITERATIONS",), _optional_int),
     "REMEMBER_COOKIE_DURATION_DAYS": (("REMEMBER_COOKIE_DURATION_DAYS",), int),
     "SESSION_IDLE_HOURS": (("SESSION_IDLE_HOURS",), int),
     "FRESH_LOGIN_MINUTES": (("FRESH_LOGIN_MINUTES",), int),

@@ -162,7 +162,8 @@ MEMBER_PAGES = [
     "/", "/groups", "/groups/vest", "/groups/vest/members", "/members", "/members/{member}",
     "/members/{organizer}", "/profile", "/profile/password", "/profile/tokens", "/meetings",
     "/groups/vest/meetings", "/groups/vest/meetings?view=month", "/groups/vest/meetings/past",
-    "/meetings/{meeting}",
+    "/meetings/{meeting}", "/network", "/one-to-ones/new", "/members/{organizer}/network",
+    "/meetings/{meeting}/my-tables",
 ]
 
 
@@ -177,7 +178,9 @@ ORGANIZER_PAGES = [
     "/admin/members/{member}/edit", "/admin/members/import", "/groups/vest/meetings/new",
     "/groups/vest/series/new", "/meetings/{meeting}/edit", "/meetings/{meeting}/cancel",
     "/meetings/{meeting}", "/groups/vest/meetings", "/groups/vest/meetings?view=month",
-    "/groups/vest/meetings/past",
+    "/groups/vest/meetings/past", "/meetings/{meeting}/checkin", "/meetings/{meeting}/checkin/qr",
+    "/meetings/{meeting}/close", "/meetings/{meeting}/attendance", "/meetings/{meeting}/seating",
+    "/groups/vest/seating-rules", "/groups/vest/network", "/members/{member}/network",
 ]
 
 

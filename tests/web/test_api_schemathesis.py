@@ -104,6 +104,19 @@ def test_the_document_lists_every_api_operation(app):
         "DELETE /api/v1/meetings/{meeting_id}/guests/{guest_id}",
         "GET /api/v1/meetings/{meeting_id}/invitations",
         "POST /api/v1/meetings/{meeting_id}/invitations",
+        "GET /api/v1/meetings/{meeting_id}/checkins",
+        "POST /api/v1/meetings/{meeting_id}/checkins",
+        "DELETE /api/v1/meetings/{meeting_id}/checkins/{checkin_id}",
+        "POST /api/v1/meetings/{meeting_id}/close",
+        "GET /api/v1/meetings/{meeting_id}/seating",
+        "POST /api/v1/meetings/{meeting_id}/seating",
+        "GET /api/v1/members/{member_id}/network",
+        "GET /api/v1/one-to-ones",
+        "POST /api/v1/one-to-ones",
+        "GET /api/v1/one-to-ones/{one_to_one_id}",
+        "POST /api/v1/one-to-ones/{one_to_one_id}/confirm",
+        "POST /api/v1/one-to-ones/{one_to_one_id}/decline",
+        "POST /api/v1/one-to-ones/{one_to_one_id}/cancel",
     ])
 
 
