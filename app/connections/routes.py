@@ -33,12 +33,23 @@ LEVEL_WORDS = {
     "none": lambda: _("Not met yet"),
 }
 
+# The same words about two other people (on another member's network page: "Kender hinanden godt").
+LEVEL_WORDS_THIRD = {
+    "strong": lambda: _("Know each other well"),
+    "known": lambda: _("Know each other"),
+    "acquainted": lambda: _("Have met"),
+    "faint": lambda: _("A faint tie"),
+    "none": lambda: _("Not met yet"),
+}
+
 
 @bp.app_template_global()
-def strength_words(relation) -> str:
-    """The strength of a relationship in words (`strength.level`)."""
+def strength_words(relation, third: bool = False) -> str:
+    """The strength of a relationship in words (`strength.level`): to the viewer about their own tie
+    ("I kender hinanden"), or with `third` about two others ("Kender hinanden")."""
     name = relation.level if hasattr(relation, "level") else strength_level(float(relation))
-    return LEVEL_WORDS.get(name, LEVEL_WORDS["faint"])()
+    words = LEVEL_WORDS_THIRD if third else LEVEL_WORDS
+    return words.get(name, words["faint"])()
 
 
 @bp.app_template_global()

@@ -4,7 +4,7 @@ summary and button (template globals for `connections/_group_network.html` and `
 from __future__ import annotations
 
 from flask import render_template, request
-from flask_babel import format_date, format_percent
+from flask_babel import format_date, format_decimal, format_percent
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
@@ -61,3 +61,12 @@ def group_network_summary(group):
 @bp.app_template_global()
 def network_percent(value: float) -> str:
     return format_percent(value)
+
+
+@bp.app_template_global()
+def network_number(value: float | None) -> str:
+    """A median or other number as the viewer's language writes it ("4,5"; a whole one without
+    decimals); "–" for none."""
+    if value is None:
+        return "–"
+    return format_decimal(value, format="#,##0.#")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -194,3 +195,33 @@ def test_long_lists_fold_after_twelve(app, client, login):
     page = client.get("/network").get_data(as_text=True)
     assert page.count("data-met=") == 14 and 'data-more="met"' in page
     assert page.count("data-never-met=") == 16 and 'data-more="never-met"' in page
+
+
+def test_another_members_page_words_their_ties_about_the_two_of_them(net, client, login, english):
+    # "I kender hinanden" ("you know each other") would speak to the viewer about someone else's tie
+    login(net.xena)
+    page = client.get(f"/members/{net.target.id}/network").get_data(as_text=True)
+    badges = re.findall(r'data-level="[a-z]+">([^<]*)</span>', page)
+    assert badges and not any(words.startswith("You") for words in badges), badges
+    assert "Whom " in page and "has met</h1>" in page
+    login(net.target)  # on one's own page the words speak to the viewer
+    own = re.findall(r'data-level="[a-z]+">([^<]*)</span>', client.get("/network").get_data(as_text=True))
+    assert own and all(words.startswith("You") or words.startswith("A faint") for words in own), own
+
+
+def test_my_network_page_explains_itself(net, client, login):
+    login(net.target)
+    page = client.get("/network").get_data(as_text=True)
+    assert "data-intro" in page
+
+
+def test_numbers_are_written_as_the_language_writes_them(app):
+    from flask_babel import force_locale
+
+    from app.connections.routes_graph import network_number
+
+    with app.test_request_context("/"):
+        with force_locale("da"):
+            assert network_number(4.5) == "4,5" and network_number(9.0) == "9" and network_number(None) == "–"
+        with force_locale("en"):
+            assert network_number(4.5) == "4.5"
