@@ -164,6 +164,11 @@ def register_blueprints(app: Flask) -> None:
     init_checkin(app)
     init_seating(app)
     init_connections(app)
+    from app.asks import init_app as init_asks
+    from app.ledger import init_app as init_ledger
+
+    init_asks(app)
+    init_ledger(app)
     if app.config.get("DEV_MAIL_PAGE"):
         from app.mail.routes import bp as devmail_bp
 

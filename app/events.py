@@ -56,6 +56,12 @@ Signals:
   does) and returns {kind: count} for the command's summary line; it must be safe when two runs
   overlap. Unlike the signals above it runs outside any request and transaction.
 
+- `request_posted(request)`: a member asked the network (`HelpRequest`, sender); sent by
+  `app.asks.services` after the flush. The notices receiver mails the members who want new requests
+  as they come.
+- `request_solved(request, helper_ids, actor)`: the asker marked the request solved and named who
+  helped (member ids, possibly none); the ledger records help given and received for each.
+
 Connect with `meeting_changed.connect(receiver)` (a strong reference; the receiver is a module-level
 function) and disconnect in tests with `meeting_changed.connected_to(receiver)`.
 """
@@ -95,6 +101,10 @@ meeting_closed = signals.signal(
 periodic_work = signals.signal(
     "periodic-work", doc="Due work at `now` (flask meetings send-due). Sender: None; returns {kind: count}."
 )
+request_posted = signals.signal("request-posted", doc="A member asked the network. Sender: the request.")
+request_solved = signals.signal(
+    "request-solved", doc="A request was marked solved. Sender: the request; helper_ids, actor."
+)
 
 __all__ = [
     "SCOPE_FOLLOWING",
@@ -107,6 +117,8 @@ __all__ = [
     "meeting_created",
     "member_left",
     "periodic_work",
+    "request_posted",
+    "request_solved",
     "rsvp_changed",
     "seat_freed",
     "signals",

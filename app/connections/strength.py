@@ -4,15 +4,18 @@ Pure (no Flask, no database): the network pages, the suggestions and the seating
 all call it, so "how well do these two know each other" has one answer everywhere.
 
 A tie is something two members did together on a day: sat at the same table in a round of a
-meeting (`table`), held a confirmed 1-to-1 (`one_to_one`), or were at the same meeting without
-sharing a table (`meeting`, the weaker tie). Later capabilities add their kinds (referrals and help
-given) to `WEIGHTS`. Each tie counts its weight, halved for every `HALF_LIFE_DAYS` since it
-happened:
+meeting (`table`), held a confirmed 1-to-1 (`one_to_one`), were at the same meeting without
+sharing a table (`meeting`, the weaker tie), gave the other a referral (`referral`; `referral_won`
+instead once the receiver marked it won), helped the other (`help`: advice, an introduction, a
+solved request), or did business through the network that was thanked for without a referral
+(`business`). Each tie counts its weight, halved for every `HALF_LIFE_DAYS` since it happened:
 
     strength = sum(WEIGHTS[kind] * 0.5 ** (age_in_days / HALF_LIFE_DAYS))
 
 So a table shared today counts 1, one shared a year ago 0.5, two years ago 0.25; a 1-to-1 counts
-twice a shared table; being at the same meeting a fifth. Ties in the future count as today.
+twice a shared table; being at the same meeting a fifth; a referral as much as a shared table, and
+three times as much once it was won; help as a shared table; thanked business twice. Ties in the
+future count as today.
 
 The seating planner turns a pair's strength h into the cost of seating them together again as
 `seating_cost(h) = h + h**2`: repeats are spread over many pairs rather than piled on one, and
@@ -30,11 +33,19 @@ HALF_LIFE_DAYS = 365.0
 TABLE = "table"
 ONE_TO_ONE = "one_to_one"
 MEETING = "meeting"
+REFERRAL = "referral"
+REFERRAL_WON = "referral_won"
+HELP = "help"
+BUSINESS = "business"
 
 WEIGHTS: dict[str, float] = {
     TABLE: 1.0,
     ONE_TO_ONE: 2.0,
     MEETING: 0.2,
+    REFERRAL: 1.0,
+    REFERRAL_WON: 3.0,
+    HELP: 1.0,
+    BUSINESS: 2.0,
 }
 
 # The kinds of tie after which two members "have met" (know each other): a repeat when seated

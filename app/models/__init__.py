@@ -34,9 +34,39 @@ from app.models.rsvp import (
 )
 from app.models.seating import SeatingPlan, SeatingRule, SeatingRuleKind
 from app.models.settings import NetworkSettings
+from app.models.social import (
+    AnswerKind,
+    HelpKind,
+    HelpRecord,
+    HelpRequest,
+    NoticeChoice,
+    Referral,
+    ReferralStatus,
+    ReferralWarmth,
+    RequestAnswer,
+    RequestNotice,
+    RequestStatus,
+    SocialChange,
+    Thanks,
+    ThanksKind,
+)
 from app.models.types import utcnow
 
 __all__ = [
+    "AnswerKind",
+    "HelpKind",
+    "HelpRecord",
+    "HelpRequest",
+    "NoticeChoice",
+    "Referral",
+    "ReferralStatus",
+    "ReferralWarmth",
+    "RequestAnswer",
+    "RequestNotice",
+    "RequestStatus",
+    "SocialChange",
+    "Thanks",
+    "ThanksKind",
     "CheckIn",
     "CheckInVia",
     "Encounter",

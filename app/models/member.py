@@ -81,6 +81,12 @@ class Member(UserMixin, db.Model):
     share_attendance: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     # Hide whom I have met from other members ("Mit netværk" stays mine; organizers see only totals).
     hide_network: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # How new requests from the member's groups reach them (app.models.social.NoticeChoice values):
+    # a mail each as they come, a daily or weekly digest, or not at all; and when the last digest went.
+    request_notices: Mapped[str] = mapped_column(
+        String(10), one_of("request_notices", ("instant", "daily", "weekly", "off")),
+        default="weekly", server_default="weekly")
+    last_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     # Lower-cased name, company, title and industry (search_text_of), kept up to date on every
     # assignment of those fields; what the directory and admin searches compare with.
     search_text: Mapped[str] = mapped_column(String(1000), default=_search_text_default,

@@ -7,9 +7,13 @@ from datetime import date, timedelta
 import pytest
 
 from app.connections.strength import (
+    BUSINESS,
     HALF_LIFE_DAYS,
+    HELP,
     MEETING,
     ONE_TO_ONE,
+    REFERRAL,
+    REFERRAL_WON,
     TABLE,
     WEIGHTS,
     Tie,
@@ -28,7 +32,8 @@ def ago(days: int) -> date:
 
 
 def test_the_documented_weights_and_half_life():
-    assert WEIGHTS == {TABLE: 1.0, ONE_TO_ONE: 2.0, MEETING: 0.2}
+    assert WEIGHTS == {TABLE: 1.0, ONE_TO_ONE: 2.0, MEETING: 0.2, REFERRAL: 1.0, REFERRAL_WON: 3.0,
+                       HELP: 1.0, BUSINESS: 2.0}
     assert HALF_LIFE_DAYS == 365.0
 
 
