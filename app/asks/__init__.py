@@ -17,10 +17,11 @@ bp = Blueprint("asks", __name__)
 
 def init_app(app: Flask) -> None:
     """Register the blueprint, the receivers and the commands."""
-    from app.asks import cli, routes  # noqa: F401  (routes on bp)
+    from app.asks import cli, routes, routes_notices  # noqa: F401  (routes on bp)
 
     app.register_blueprint(bp)
-    connect = getattr(routes, "connect_receivers", None)
-    if connect:
-        connect()
+    for module in (routes, routes_notices):
+        connect = getattr(module, "connect_receivers", None)
+        if connect:
+            connect()
     cli.init_app(app)

@@ -7,12 +7,14 @@ Templates reach them as `visible_meeting_fields(meeting)` and `visible_member_fi
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from flask import Flask
 from flask_login import current_user
 
 from app.auth import permissions
 from app.models import Group, Meeting, Member
-from app.visibility import Viewer, meeting_fields, member_fields
+from app.visibility import Relation, Viewer, meeting_fields, member_fields
 
 
 def _authenticated(user) -> bool:
@@ -76,3 +78,20 @@ def register_template_globals(app: Flask) -> None:
         visible_member_fields=lambda member, group=None, shares_group=False: member_fields_for(
             current_user, member, group=group, shares_group=shares_group),
     )
+
+
+def relation_to_item(user, *, parties: Collection[int], group_ids: Collection[int]) -> Relation:
+    """How the user stands to a social-capital item (app.visibility.Relation): one of its parties
+    (member ids), an admin, an organizer or a member of one of its groups, or an outsider. A party
+    is a party even when they have left the groups."""
+    if not _authenticated(user):
+        return Relation.OUTSIDER
+    if user.id in set(parties):
+        return Relation.PARTY
+    if permissions.is_admin(user):
+        return Relation.ADMIN
+    groups = set(group_ids)
+    mine = [m for m in user.memberships if m.group_id in groups]
+    if any(m.is_organizer for m in mine):
+        return Relation.ORGANIZER
+    return Relation.MEMBER if mine else Relation.OUTSIDER

@@ -17,9 +17,10 @@ bp = Blueprint("ledger", __name__)
 
 def init_app(app: Flask) -> None:
     """Register the blueprint and the receivers."""
-    from app.ledger import routes  # noqa: F401  (routes on bp)
+    from app.ledger import routes, routes_ledger  # noqa: F401  (routes on bp)
 
     app.register_blueprint(bp)
-    connect = getattr(routes, "connect_receivers", None)
-    if connect:
-        connect()
+    for module in (routes, routes_ledger):
+        connect = getattr(module, "connect_receivers", None)
+        if connect:
+            connect()

@@ -1,0 +1,3 @@
+"""Routes (being built)."""
+
+from app.asks import bp  # noqa: F401

@@ -1,0 +1,3 @@
+"""Routes (being built)."""
+
+from app.ledger import bp  # noqa: F401
