@@ -111,6 +111,8 @@ def _partner_choices(form: OneToOneForm) -> None:
 def new_one_to_one():
     form = OneToOneForm()
     _partner_choices(form)
+    # from a "Foreslå et 1-til-1-møde" button: the page says so (the form is the same)
+    proposing = request.args.get("with", type=int) is not None
     if request.method == "GET":
         wanted = request.args.get("with", type=int)
         if wanted and any(value == wanted for value, _label in form.partner_id.choices):
@@ -129,7 +131,8 @@ def new_one_to_one():
                   "success")
             return redirect(url_for("connections.one_to_one", one_to_one_id=row.id), code=303)
     status = 422 if form.is_submitted() else 200
-    return render_template("connections/one_to_one_form.html", form=form, errors=errors), status
+    return render_template("connections/one_to_one_form.html", form=form, errors=errors,
+                           proposing=proposing), status
 
 
 @bp.get("/one-to-ones/<int:one_to_one_id>")

@@ -281,6 +281,15 @@ def test_the_form_is_prefilled_from_a_suggestion(app, client, login, pair):
     assert client.get("/one-to-ones/new?with=abc").status_code == 200
 
 
+def test_from_a_suggestion_the_page_is_called_suggest(app, client, login, pair, english):
+    anne, bo = pair
+    login(anne)
+    page = client.get(f"/one-to-ones/new?with={bo.id}").get_data(as_text=True)
+    assert '<h1 class="h3">Suggest a 1-to-1</h1>' in page
+    page = client.get("/one-to-ones/new").get_data(as_text=True)
+    assert '<h1 class="h3">Log a 1-to-1</h1>' in page
+
+
 def test_declining_removes_it_from_the_calendar_and_confirming_puts_it_back(app, client, login, pair):
     anne, bo = pair
     _propose(client, login, anne, bo)
