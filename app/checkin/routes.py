@@ -302,6 +302,12 @@ def correct(meeting_id: int):
 # --- the page hooks --------------------------------------------------------------------------------
 
 
+@bp.app_template_filter("checkin_fold")
+def checkin_fold(text: str) -> str:
+    """The door list's search text, folded as the search folds the query (services.fold)."""
+    return services.fold(text or "")
+
+
 @bp.app_template_global()
 def checkin_panel(meeting) -> dict:
     """What the meeting page's check-in box shows (templates/checkin/_meeting_panel.html)."""

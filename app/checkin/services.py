@@ -13,6 +13,7 @@ Reading the attendance rates is in `app.checkin.rates`.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -163,9 +164,24 @@ def search_text(raw) -> str:
     return "".join(ch for ch in text if ch != "\x00" and not "\ud800" <= ch <= "\udfff")
 
 
+_FOLD_LETTERS = str.maketrans({"æ": "a", "ø": "o", "å": "a", "ä": "a", "ö": "o", "ü": "u"})
+_FOLD_PAIRS = (("aa", "a"), ("ae", "a"), ("oe", "o"))
+
+
+def fold(text: str) -> str:
+    """Text for searching at the door: lower case, without accents, and the Danish letters folded
+    the way people type them on a phone without a Danish keyboard, so "soren", "soeren" and "Søren"
+    all find Søren, and "århus" finds Aarhus. static/js/checkin.js folds the same way."""
+    text = unicodedata.normalize("NFKD", text.casefold().translate(_FOLD_LETTERS))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).translate(_FOLD_LETTERS)
+    for pair, letter in _FOLD_PAIRS:
+        text = text.replace(pair, letter)
+    return text
+
+
 def matches(attendee: people.Attendee, words: list[str]) -> bool:
-    haystack = f"{attendee.name} {attendee.company}".casefold()
-    return all(word in haystack for word in words)
+    haystack = fold(f"{attendee.name} {attendee.company}")
+    return all(fold(word) in haystack for word in words)
 
 
 def door_view(user, meeting_id: int, *, query: str = "", now: datetime | None = None,

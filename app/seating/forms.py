@@ -17,12 +17,12 @@ class SettingsForm(AppForm):
     """How the tables are set: one layout and its number, the rounds, the hosts option."""
 
     layout = RadioField(_l("Tables"), choices=[
-        SelectChoice("table_size", _l("Tables of N people")),
-        SelectChoice("tables", _l("N tables")),
-        SelectChoice("table_sizes", _l("A list of table sizes")),
+        SelectChoice("table_size", _l("People per table")),
+        SelectChoice("tables", _l("Number of tables")),
+        SelectChoice("table_sizes", _l("Each table's size")),
     ], default="table_size", validate_choice=False)
-    value = StringField(_l("N, or the sizes"),
-                        description=_l('E.g. "5", or "6, 6, 5, 5" for a list of sizes.'),
+    value = StringField(_l("Number, or the sizes"),
+                        description=_l("E.g. 4 people per table, 6 tables, or the sizes 6, 6, 5, 5."),
                         render_kw=html_limits(max_length=400, inputmode="text", autocomplete="off"))
     rounds = SelectField(_l("Rounds"),
                          choices=[SelectChoice(str(n), str(n)) for n in range(1, MAX_ROUNDS + 1)],

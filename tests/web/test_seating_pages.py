@@ -81,7 +81,7 @@ def test_the_first_plan(client, login, room):
     assert "The seating plan is ready" in page.text
     plan = plan_of(room.meeting)
     assert plan.round_count == 2 and plan.version == 1
-    assert "Round 2" in page.text and "Table 3" in page.text and "New pairs" in page.text
+    assert "Round 2" in page.text and "Table 3" in page.text and "New acquaintances" in page.text
     assert "Not published" in page.text
     assert "Firma 0 ApS" in page.text  # names with their company
 
@@ -180,6 +180,7 @@ def test_replan_page_reports_moves(client, login, room):
     login(room.organizer)
     page = client.get(f"/meetings/{room.meeting.id}/seating")
     assert "Not seated yet: Lene Late." in page.text
+    assert "data-replan-now" in page.text  # the button is beside the notice, not in the folded settings
     response = client.post(f"/meetings/{room.meeting.id}/seating/replan", data={"version": str(plan.version)})
     assert response.status_code == 303
     page = client.get(response.headers["Location"])
@@ -309,7 +310,7 @@ def test_quality_box_names_the_repeated_pairs(client, login, app, english):
     login(room.organizer)
     page = client.get(f"/meetings/{room.meeting.id}/seating").text
     assert '<dd data-q="new_pairs">1</dd>' in page and '<dd data-q="repeats">3</dd>' in page
-    assert "2 pairs sit together more than once at this meeting." in page
-    assert "2 repeated pairs" in page
+    assert "2 pairs sit together in more than one round today." in page
+    assert "Who sits together again (2 pairs)" in page
     assert f"{a.name} &amp; {b.name}:" in page or f"{b.name} &amp; {a.name}:" in page
     assert "last met Jun 1, 2025, 2 times" in page and "together in 2 rounds today" in page

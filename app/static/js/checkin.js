@@ -9,7 +9,14 @@
   var empty = document.querySelector("[data-checkin-empty]");
   var counts = document.querySelector("[data-checkin-counts]");
 
-  function normalize(text) { return (text || "").toLowerCase().trim(); }
+  // The same folding as app/checkin/services.py fold(): "soren", "soeren" and "Søren" all find
+  // Søren, and "århus" finds Aarhus (the rows' data-search is folded by the server).
+  var LETTERS = {"æ": "a", "ø": "o", "å": "a", "ä": "a", "ö": "o", "ü": "u"};
+  function normalize(text) {
+    var t = (text || "").toLowerCase().trim().replace(/[æøåäöü]/g, function (c) { return LETTERS[c]; });
+    if (t.normalize) { t = t.normalize("NFKD").replace(/[\u0300-\u036f]/g, ""); }
+    return t.replace(/aa/g, "a").replace(/ae/g, "a").replace(/oe/g, "o");
+  }
 
   function filter() {
     var words = normalize(search.value).split(/\s+/).filter(Boolean);
