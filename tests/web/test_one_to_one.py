@@ -353,7 +353,7 @@ def test_both_can_download_the_calendar_file(app, client, login, pair):
     assert client.get(f"/one-to-ones/{row.id}/calendar.ics").status_code == 404
 
 
-def test_no_second_open_one_on_the_same_day_and_a_daily_limit(app, client, login, pair, monkeypatch):
+def test_no_second_open_one_on_the_same_day_and_a_daily_limit(app, client, login, pair, monkeypatch, english):
     anne, bo = pair
     assert _propose(client, login, anne, bo).status_code == 303
     again = _propose(client, login, anne, bo)
