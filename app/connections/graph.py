@@ -219,8 +219,8 @@ def network_svg(nodes: Sequence[Node], edges: Iterable[Edge], *, words: SvgWords
     plot_w, plot_h = width - 2 * margin, height - 2 * margin - legend_height
 
     def xy(node: int) -> tuple[float, float]:
-        x, y = positions[node]
-        return round(margin + x * plot_w, 1), round(margin + (1 - y) * plot_h, 1)
+        x, y = positions[node]  # y grows downwards, as in the SVG: the isolated row is at the bottom
+        return round(margin + x * plot_w, 1), round(margin + y * plot_h, 1)
 
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="network-graph" viewBox="0 0 {width} {height}" '
@@ -240,12 +240,19 @@ def network_svg(nodes: Sequence[Node], edges: Iterable[Edge], *, words: SvgWords
         )
     out.append("</g>")
     out.append('<g class="nodes" font-family="system-ui, sans-serif" font-size="11" text-anchor="middle">')
+    # (a member who has met no one gets a dot big enough to show its dashed outline)
+    radii = {node_id: round(4 + 2.2 * math.sqrt(graph.degree(node_id)), 1) if graph.degree(node_id) else 6.0
+             for node_id in graph.nodes}
+    places = place_labels({node_id: xy(node_id) for node_id in graph.nodes}, radii, labels,
+                          width=width, height=height - legend_height)
     for node_id in sorted(graph.nodes):
         node = by_id[node_id]
         degree = graph.degree(node_id)
         kind = _kind(node, degree, connectors)
-        radius = round(4 + 2.2 * math.sqrt(degree), 1)
+        radius = radii[node_id]
         x, y = xy(node_id)
+        label_x, label_y, anchor = places[node_id]
+        anchor_attr = "" if anchor == "middle" else f' text-anchor="{anchor}"'
         stroke = OUTLINES[kind]
         tooltip = words.met_count.format(name=node.name, count=degree)
         if node.label:
@@ -254,12 +261,65 @@ def network_svg(nodes: Sequence[Node], edges: Iterable[Edge], *, words: SvgWords
             f'<g class="node node-{kind}" data-member="{node_id}" data-kind="{kind}">'
             f"<title>{escape(tooltip)}</title>"
             f'<circle cx="{x}" cy="{y}" r="{radius}" fill="{COLOURS[kind]}" {stroke}/>'
-            f'<text x="{x}" y="{round(y + radius + 12, 1)}">{escape(labels[node_id])}</text></g>'
+            f'<text x="{label_x}" y="{label_y}"{anchor_attr}>{escape(labels[node_id])}</text></g>'
         )
     out.append("</g>")
     out.append(_legend(words, height - legend_height + 4))
     out.append("</svg>")
     return "".join(out)
+
+
+# A label's box, estimated for an 11 px sans-serif font (no fonts are measured on the server).
+CHAR_WIDTH = 6.3
+LABEL_HEIGHT = 12.0
+
+
+def place_labels(points: dict[int, tuple[float, float]], radii: dict[int, float], labels: dict[int, str],
+                 *, width: float, height: float) -> dict[int, tuple[float, float, str]]:
+    """Where each dot's label goes: (x, baseline y, text-anchor).
+
+    Below the dot unless that covers another dot or a label already placed; then above, right or
+    left, whichever covers least (and stays inside the picture). The best-connected members are
+    placed first, so their labels keep the usual place. Deterministic: the same input, the same
+    places."""
+    Box = tuple[float, float, float, float]  # left, top, right, bottom
+
+    def overlap(a: Box, b: Box) -> float:
+        w = min(a[2], b[2]) - max(a[0], b[0])
+        h = min(a[3], b[3]) - max(a[1], b[1])
+        return w * h if w > 0 and h > 0 else 0.0
+
+    dots = {node: (x - radii[node], y - radii[node], x + radii[node], y + radii[node])
+            for node, (x, y) in points.items()}
+    placed: list[Box] = []
+    result: dict[int, tuple[float, float, str]] = {}
+    for node in sorted(points, key=lambda n: (-radii[n], n)):
+        x, y = points[node]
+        r = radii[node]
+        w = CHAR_WIDTH * len(labels.get(node, "")) + 2
+        half = LABEL_HEIGHT / 2
+        candidates = [  # (box, x, baseline, anchor), in order of preference
+            ((x - w / 2, y + r + 1, x + w / 2, y + r + 1 + LABEL_HEIGHT), x, y + r + 11, "middle"),
+            ((x - w / 2, y - r - 1 - LABEL_HEIGHT, x + w / 2, y - r - 1), x, y - r - 3, "middle"),
+            ((x + r + 2, y - half, x + r + 2 + w, y + half), x + r + 3, y + 4, "start"),
+            ((x - r - 2 - w, y - half, x - r - 2, y + half), x - r - 3, y + 4, "end"),
+        ]
+        best = None
+        for rank, (box, lx, ly, anchor) in enumerate(candidates):
+            cost = sum(overlap(box, other) for other in placed)
+            cost += sum(overlap(box, dot) for other, dot in dots.items() if other != node)
+            outside = (max(0.0, -box[0]) + max(0.0, box[2] - width)
+                       + max(0.0, -box[1]) + max(0.0, box[3] - height))
+            cost += outside * LABEL_HEIGHT * 4
+            key = (round(cost, 3), rank)
+            if best is None or key < best[0]:
+                best = (key, box, (round(lx, 1), round(ly, 1), anchor))
+            if cost == 0:
+                break
+        assert best is not None
+        placed.append(best[1])
+        result[node] = best[2]
+    return result
 
 
 def _legend(words: SvgWords, top: float) -> str:

@@ -6,7 +6,18 @@ from xml.dom import minidom
 import pytest
 
 from app.connections.charts import bar_chart_svg, line_chart_svg
-from app.connections.graph import Edge, Node, SvgWords, layout, measure, network_svg, short_labels
+from app.connections.graph import (
+    CHAR_WIDTH,
+    LABEL_HEIGHT,
+    Edge,
+    Node,
+    SvgWords,
+    layout,
+    measure,
+    network_svg,
+    place_labels,
+    short_labels,
+)
 
 
 def parse(svg: str):
@@ -120,3 +131,41 @@ def test_charts_are_valid_svg_with_a_mark_per_point():
     parse(line_chart_svg([], title="Tom"))
     parse(bar_chart_svg([("<&>", 3)], title="<tegn>"))
     assert line_chart_svg(points, title="x") == line_chart_svg(points, title="x")
+
+
+def test_the_isolated_row_is_drawn_at_the_bottom_of_the_picture():
+    doc = parse(network_svg(NODES, EDGES, seed=5))
+    cy = {g.getAttribute("data-member"): float(g.getElementsByTagName("circle")[0].getAttribute("cy"))
+          for g in doc.getElementsByTagName("g") if g.getAttribute("data-member")}
+    assert cy["7"] > max(value for member, value in cy.items() if member != "7")
+
+
+def _label_box(x, baseline, anchor, text):
+    w = CHAR_WIDTH * len(text)
+    left = {"middle": x - w / 2, "start": x, "end": x - w}[anchor]
+    return (left, baseline - LABEL_HEIGHT + 2, left + w, baseline)
+
+
+def _overlaps(a, b):
+    return min(a[2], b[2]) > max(a[0], b[0]) and min(a[3], b[3]) > max(a[1], b[1])
+
+
+def test_labels_move_off_a_dot_or_label_in_the_way():
+    # Bo sits right under Anne: Anne's label cannot go below her dot, and Bo's not below his onto Cy's.
+    points = {1: (100.0, 100.0), 2: (100.0, 118.0), 3: (100.0, 136.0)}
+    radii = {1: 6.0, 2: 6.0, 3: 6.0}
+    labels = {1: "Anne", 2: "Bo", 3: "Cy"}
+    places = place_labels(points, radii, labels, width=400, height=300)
+    assert places == place_labels(points, radii, labels, width=400, height=300)  # deterministic
+    boxes = {n: _label_box(*places[n], labels[n]) for n in points}
+    dots = {n: (x - radii[n], y - radii[n], x + radii[n], y + radii[n]) for n, (x, y) in points.items()}
+    for n, box in boxes.items():
+        assert not any(_overlaps(box, dots[m]) for m in points if m != n), (n, places[n])
+        assert not any(_overlaps(box, boxes[m]) for m in points if m != n), (n, places[n])
+    # a dot with room below keeps its label there, centred
+    alone = place_labels({1: (50.0, 50.0)}, {1: 5.0}, {1: "Anne"}, width=400, height=300)
+    assert alone[1] == (50.0, 66.0, "middle")
+    # at the picture's right edge the label does not run out of it
+    edge = place_labels({1: (395.0, 50.0), 2: (395.0, 64.0)}, {1: 5.0, 2: 5.0},
+                        {1: "Christian", 2: "Bo"}, width=400, height=300)
+    assert edge[1][2] != "start"
