@@ -26,7 +26,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
 
+from app.auth import permissions
 from app.extensions import db
 from app.ledger.ledger import months_back
 from app.meetings.access import get_group_to_manage
@@ -276,6 +278,42 @@ def quiet_members(group: Group, *, today: date) -> list[QuietRow]:
     return sorted(rows, key=lambda r: (r.last_active or date.min, r.name, r.member_id))
 
 
+# --- the thank-you wall --------------------------------------------------------------------------
+
+WALL_SIZE = 10
+
+
+@dataclass
+class WallItem:
+    """A thank-you on the group's wall: who thanked whom, for what, the message. Never an amount."""
+
+    id: int
+    thanker_id: int
+    thanker: str
+    thanked_id: int
+    thanked: str
+    kind: str
+    message: str
+    on: date
+
+
+def thanks_wall(user, group: Group, *, limit: int = WALL_SIZE) -> list[WallItem]:
+    """The group's recent thanks both members agreed to show, not withdrawn or hidden, for the
+    group's members and admins (empty for anyone else). One query."""
+    if not permissions.can_see_group_members(user, group):
+        return []
+    thanker, thanked = aliased(Member), aliased(Member)
+    rows = db.session.execute(
+        select(Thanks.id, thanker.id, thanker.name, thanked.id, thanked.name, Thanks.kind, Thanks.message,
+               Thanks.created_at)
+        .join(thanker, thanker.id == Thanks.thanker_id).join(thanked, thanked.id == Thanks.thanked_id)
+        .where(Thanks.group_id == group.id, Thanks.wall_by_thanker.is_(True),
+               Thanks.wall_by_thanked.is_(True),
+               Thanks.withdrawn_at.is_(None), Thanks.hidden_at.is_(None))
+        .order_by(Thanks.created_at.desc(), Thanks.id.desc()).limit(limit))
+    return [WallItem(r[0], r[1], r[2], r[3], r[4], r[5], r[6] or "", _day(r[7])) for r in rows]
+
+
 # --- CSV -----------------------------------------------------------------------------------------
 
 # The words in the file are Danish, like the other exports (they go to Danish Excel).
@@ -298,4 +336,4 @@ def report_csv(report: Report) -> tuple[str, bytes]:
 
 
 __all__ = ["GRANULARITIES", "Report", "Totals", "buckets", "givers", "group_report", "quiet_members",
-           "report_csv"]
+           "report_csv", "thanks_wall"]
