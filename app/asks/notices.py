@@ -83,7 +83,10 @@ CHOICE_HELP = {
 
 
 def network_zone() -> str:
-    return NetworkSettings.get().default_timezone or "Europe/Copenhagen"
+    """The network's time zone (read only: never writes the settings row, so a run that has not
+    claimed anything yet holds no write lock)."""
+    settings = db.session.get(NetworkSettings, 1)
+    return (settings.default_timezone if settings else None) or "Europe/Copenhagen"
 
 
 def request_url(request_id: int) -> str:
@@ -325,7 +328,8 @@ def expire_due(now: datetime | None = None) -> dict[str, int]:
         try:
             expired += _expire_one(request_id, today, now)
         except Exception:
-            current_app.logger.exception("Expiring request %s failed; tried again at the next run", request_id)
+            current_app.logger.exception("Expiring request %s failed; tried again at the next run",
+                                         request_id)
     return {"requests_expired": expired}
 
 
