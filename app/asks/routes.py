@@ -99,8 +99,8 @@ def _request_choices(form: RequestForm) -> None:
     for group in groups:
         meeting = services.next_meeting(group.id)
         if meeting is not None:
-            raise_choices.append((group.id, _("%(group)s, %(date)s", group=group.name,
-                                              date=format_in_zone(meeting.starts_at, group.timezone, "medium"))))
+            when = format_in_zone(meeting.starts_at, group.timezone, "medium")
+            raise_choices.append((group.id, _("%(group)s, %(date)s", group=group.name, date=when)))
     form.raise_at_group_id.choices = raise_choices
 
 
@@ -252,7 +252,8 @@ def edit_answer(answer_id: int):
             flash(_("Your answer is saved."), "success")
             return redirect(url_for("asks.show", request_id=row.request_id) + f"#answer-{row.id}", code=303)
     status = 422 if form.is_submitted() else 200
-    return render_template("asks/answer_form.html", form=form, row=row, req=row.request, errors=errors), status
+    page = render_template("asks/answer_form.html", form=form, row=row, req=row.request, errors=errors)
+    return page, status
 
 
 @bp.post("/asks/answers/<int:answer_id>/withdraw")

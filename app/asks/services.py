@@ -213,6 +213,18 @@ def my_groups(user) -> list[Group]:
     return sorted((m.group for m in user.memberships), key=lambda g: (g.name.lower(), g.id))
 
 
+def group_ids_for_slugs(user, slugs: Sequence[str], *, field: str = "group_ids") -> list[int]:
+    """The ids of the user's own groups named by slug (the API names groups so); ValidationFailed
+    with the page's message for a slug that is not one of them."""
+    mine = {g.slug: g.id for g in my_groups(user)}
+    errors = FieldErrors()
+    if any(slug not in mine for slug in slugs):
+        errors.add(field, _("You can ask only in your own groups.") if field == "group_ids"
+                   else _("Choose one of the groups you ask."))
+    errors.raise_if_any()
+    return list(dict.fromkeys(mine[slug] for slug in slugs))
+
+
 @dataclass
 class RequestData:
     title: str
