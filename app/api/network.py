@@ -109,6 +109,9 @@ class MemberNetworkSchema(Schema):
         "description": "Whom the member has met, strongest first: only members the caller may see"})
     not_shown = fields.Integer(required=True, allow_none=True, metadata={
         "description": "Members they have met in groups the caller is not in (not listed)"})
+    private = fields.Integer(required=True, allow_none=True, metadata={
+        "description": "Members they have met who hide their own network (counted, not listed; "
+                       "the caller is always listed)"})
 
 
 class OneToOnePersonSchema(Schema):
@@ -173,6 +176,7 @@ def network_payload(net: services.MemberNetwork) -> dict[str, Any]:
         "people": [{"id": p.member.id, "name": p.member.name, "company": p.member.company,
                     "relation": relation_payload(p.relation)} for p in net.people] if full else None,
         "not_shown": net.not_shown if full else None,
+        "private": net.private if full else None,
     }
 
 

@@ -77,6 +77,7 @@ class MemberNetwork:
     tie: Relation | None  # the viewer's own tie with the member (None on one's own page)
     people: list[Person] = field(default_factory=list)  # "full": whom they have met, that the viewer may see
     not_shown: int = 0  # "full": people they met whom the viewer may not see (other groups)
+    private: int = 0  # "full": people they met who hide their own network (not named; the viewer excepted)
     counts: Counts | None = None  # "full" and "aggregate"
     is_self: bool = False
 
@@ -225,9 +226,14 @@ def member_network(viewer, member_id, *, people: bool = True) -> MemberNetwork:
         visible = _visible_ids(viewer, met_ids)
         shown = [i for i in met_ids if visible is None or i in visible]
         members = _members(shown)
-        result.people = sorted((Person(members[i], relations[i]) for i in shown if i in members),
+        # Someone who hides their network is not named in another's list either (that would show
+        # whom they met); the viewer always sees their own tie.
+        private = {i for i, m in members.items() if m.hide_network and i != viewer.id}
+        result.people = sorted((Person(members[i], relations[i]) for i in shown
+                                if i in members and i not in private),
                                key=lambda p: (-p.relation.strength, p.member.name.casefold()))
-        result.not_shown = len(met_ids) - len(result.people)
+        result.private = len(private)
+        result.not_shown = len(met_ids) - len(result.people) - result.private
     return result
 
 

@@ -131,3 +131,13 @@ def test_not_json_and_garbage(client, net):
     assert response.status_code == 400
     response = client.post("/api/v1/one-to-ones", json=[1, 2], headers=headers)
     assert 400 <= response.status_code < 500
+
+
+def test_a_member_who_hides_their_network_is_counted_as_private_in_anothers_list(net, client):
+    net.xena.hide_network = True
+    db.session.commit()
+    body = _get(client, net.admin, net.target.id).get_json()
+    assert [p["id"] for p in body["people"]] == [net.yann.id]
+    assert body["private"] == 1 and body["not_shown"] == 0
+    body = _get(client, net.xena, net.target.id).get_json()  # her own tie she always sees
+    assert net.xena.id in [p["id"] for p in body["people"]] and body["private"] == 0

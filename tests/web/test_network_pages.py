@@ -225,3 +225,18 @@ def test_numbers_are_written_as_the_language_writes_them(app):
             assert network_number(4.5) == "4,5" and network_number(9.0) == "9" and network_number(None) == "–"
         with force_locale("en"):
             assert network_number(4.5) == "4.5"
+
+
+def test_a_member_who_hides_their_network_is_not_named_in_anothers_list(net, client, login):
+    # Xena hid her network: Tina's list would show that Xena met Tina, so it only counts her
+    _hide(net.xena)
+    for role in ("member", "organizer", "admin"):
+        login(net.person(role))
+        page = client.get(f"/members/{net.target.id}/network").get_data(as_text=True)
+        assert f'data-met="{net.xena.id}"' not in page and "data-private" in page, role
+    login(net.xena)  # her own tie with Tina she always sees
+    page = client.get(f"/members/{net.target.id}/network").get_data(as_text=True)
+    assert f'data-met="{net.xena.id}"' in page and "data-private" not in page
+    login(net.target)  # and Tina still sees Xena on her own page
+    assert f'data-met="{net.xena.id}"' in client.get("/network").get_data(as_text=True)
+
