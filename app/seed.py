@@ -2,7 +2,9 @@
 group (some already past), on first start only. The past meetings have a history: who came (checked
 in), afbud and a few no-shows, a seating plan of two or three rounds, and who sat with whom
 (the meetings are closed, which records the encounters); a few 1-to-1s; some members joined lately
-(newcomers) and one hides their network.
+(newcomers) and one hides their network. Members ask the network for help (open, solved, expired
+and raised-at-the-next-meeting requests with public and private answers), refer work to each
+other, record help and thank each other, with and without an amount and the wall's consent.
 
 Deterministic apart from "today": the meeting year runs from about four months before today to
 eight months after it, so the demo always has past and coming meetings.
@@ -188,6 +190,7 @@ def seed_demo(rng: random.Random | None = None, members: int = 40, today: date |
         seed_demo_meetings(admin, group, today=today)
     seed_demo_signups(vest, oest, rng)
     seed_demo_history(admin, (vest, oest), rng, today=today)
+    seed_demo_social((vest, oest), today=today)
     return True
 
 
@@ -490,6 +493,210 @@ def _seed_one_to_ones(groups: tuple[Group, ...], rng: random.Random, cutoff: dat
                                     place=proposer.company,
                                     note="Skal vi tage en kop kaffe og høre mere om hinandens kunder?"))
     db.session.commit()
+
+
+# --- social capital: requests, answers, referrals, help and thanks ----------------------------------
+
+# (group, asker index, title, body, category, days ago, deadline in days (None: none), how it stands)
+DEMO_REQUESTS = [
+    ("kaffeklub-vest", 3, "En bogholder med forstand på byggeri",
+     "Vi vokser og har brug for en, der kender byggeriets regnskab: acontoopgørelser og "
+     "sikkerhedsstillelse. Gerne en fast aftale fra næste kvartal.", "supplier", 4, 21, "open"),
+    ("kaffeklub-vest", 5, "Et lokale til 40 personer en torsdag aften",
+     "Vi holder kundearrangement i marts og mangler et lokale med projektor i Herning-området.",
+     "premises", 9, 30, "raised"),
+    ("kaffeklub-vest", 6, "Hjælp til GDPR-tekst på hjemmesiden",
+     "Hvem har erfaring med en privatlivspolitik til en lille webshop?", "advice", 40, None, "solved"),
+    ("kaffeklub-oest", 1, "Sparring om at ansætte den første medarbejder",
+     "Jeg overvejer at ansætte min første medarbejder. Hvad skal jeg huske?", "people", 6, None,
+     "private"),
+    ("kaffeklub-oest", 5, "Kender nogen en god fotograf til produktbilleder?",
+     "Ca. 60 produkter til en ny webshop. Budget aftales.", "supplier", 30, 10, "expired"),
+    ("kaffeklub-oest", 7, "Nye kunder i Aarhus: hvem skal jeg tale med?",
+     "Vi åbner kontor i Aarhus C og vil gerne møde virksomheder med 10-50 ansatte.", "customers", 2,
+     None, "open"),
+]
+
+
+def seed_demo_social(groups: tuple[Group, ...], *, today: date | None = None) -> int:
+    """Requests with answers, referrals in every status, help records and thanks for the demo,
+    written the way the services write them (each with its "created" history entry; a solved
+    request with its helpers' help records; an expired one closed by the system), but without
+    mail: nobody was told about them at the time. Returns how many items were created."""
+    from app.ledger.history import record_change
+    from app.models import (
+        HelpRecord,
+        HelpRequest,
+        Meeting,
+        MeetingStatus,
+        Referral,
+        RequestAnswer,
+        Thanks,
+        utcnow,
+    )
+
+    now = utcnow()
+    day = today or now.date()
+    if today is not None:
+        now = datetime.combine(today, time(9), tzinfo=UTC)
+    by_slug = {g.slug: g for g in groups}
+    people = {g.slug: [m for m in _members_of(g) if not m.is_admin] for g in groups}
+    maja = db.session.scalar(select(Member).where(Member.email == DEMO_MEMBER_EMAIL))
+    created = 0
+
+    def history(item_type: str, item_id: int, actor, action: str, at: datetime, changes=None) -> None:
+        record_change(item_type, item_id, actor, action, changes).at = at
+
+    def shared_group(a: Member, b: Member) -> Group | None:
+        mine = {m.group_id for m in a.memberships}
+        return next((g for g in groups if g.id in mine and b.membership_in(g) is not None), None)
+
+    for slug, index, title, body, category, days_ago, deadline_days, state in DEMO_REQUESTS:
+        group, members = by_slug.get(slug), people.get(slug, [])
+        if group is None or len(members) < 10:
+            continue
+        asker = members[index]
+        others = [m for m in members if m.id != asker.id]
+        posted = now - timedelta(days=days_ago, hours=index)
+        ask = HelpRequest(author_id=asker.id, title=title, body=body, category=category,
+                          deadline=(posted.date() + timedelta(days=deadline_days)) if deadline_days else None,
+                          groups=[group], created_at=posted, updated_at=posted)
+        if state == "raised":
+            ask.raise_at_meeting_id = db.session.scalar(
+                select(Meeting.id).where(Meeting.group_id == group.id, Meeting.starts_at > now,
+                                         Meeting.status == MeetingStatus.SCHEDULED.value)
+                .order_by(Meeting.starts_at).limit(1))
+        db.session.add(ask)
+        db.session.flush()
+        history("request", ask.id, asker, "created", posted,
+                {"title": [None, title], "groups": [None, [group.id]]})
+        created += 1
+        answers = [("offer", others[0], "Det kan jeg hjælpe med. Ring til mig, så tager vi en snak.", None,
+                    False),
+                   ("referral", others[1], f"Tal med {others[2].name.split()[0]}, som hjalp os med "
+                    "præcis det sidste år.", others[2], False)]
+        if state == "private":
+            answers[0] = ("offer", others[0], "Jeg har selv lige været igennem det og deler gerne "
+                          "vores ansættelseskontrakt -- skriv til mig direkte.", None, True)
+        for number, (kind, author, text, referred, private) in enumerate(answers, start=1):
+            at = posted + timedelta(hours=3 * number)
+            answer = RequestAnswer(request_id=ask.id, author_id=author.id, kind=kind, body=text,
+                                   referred_member_id=referred.id if referred else None, private=private,
+                                   created_at=at, updated_at=at)
+            db.session.add(answer)
+            db.session.flush()
+            history("answer", answer.id, author, "created", at,
+                    {"kind": [None, kind], "private": [None, private]})
+            created += 1
+        if state == "solved":
+            solved_at = posted + timedelta(days=5)
+            ask.status, ask.solved_at, ask.updated_at = "solved", solved_at, solved_at
+            helpers = [others[0], others[2]]
+            history("request", ask.id, asker, "solved", solved_at,
+                    {"status": ["open", "solved"], "helper_ids": [[], [h.id for h in helpers]]})
+            for helper in helpers:
+                record = HelpRecord(giver_id=helper.id, receiver_id=asker.id, group_id=group.id,
+                                    kind="request", request_id=ask.id, given_on=solved_at.date(),
+                                    recorded_by_id=asker.id, description=title, created_at=solved_at,
+                                    updated_at=solved_at)
+                db.session.add(record)
+                db.session.flush()
+                history("help", record.id, asker, "created", solved_at, {"request_id": [None, ask.id]})
+                created += 1
+        elif state == "expired" and ask.deadline is not None and ask.deadline < day:
+            closed_at = datetime.combine(ask.deadline + timedelta(days=1), time(6), tzinfo=UTC)
+            ask.status, ask.closed_at, ask.updated_at = "expired", closed_at, closed_at
+            history("request", ask.id, None, "expired", closed_at, {"status": ["open", "expired"]})
+
+    # Referrals between members of a shared group, in every status.
+    referral_plan = [("kaffeklub-vest", 2, 8, "new", "expects_call", "Henrik fra Ikast Maskinfabrik",
+                      "Skal have nyt tag på lagerhallen i foråret."),
+                     ("kaffeklub-vest", 4, 10, "contacted", "may_call", "Lone Krogh, Krogh Bolig",
+                      "Søger revisor til sit holdingselskab."),
+                     ("kaffeklub-oest", 3, 9, "won", "expects_call", "Mikael Berg, Berg Logistik",
+                      "Vil have ny hjemmeside med webshop."),
+                     ("kaffeklub-oest", 6, 2, "lost", "tip", "Silkeborg Golfklub",
+                      "De skal have nye skilte til banen, har jeg hørt.")]
+    referrals: list[Referral] = []
+    for number, plan in enumerate(referral_plan):
+        slug, giver_index, receiver_index, status, warmth, contact, about = plan
+        members = people.get(slug, [])
+        if len(members) <= max(giver_index, receiver_index):
+            continue
+        giver, receiver = members[giver_index], members[receiver_index]
+        at = now - timedelta(days=50 - 9 * number)
+        name, _sep, company = contact.partition(", ")
+        referral = Referral(giver_id=giver.id, receiver_id=receiver.id, group_id=by_slug[slug].id,
+                            contact_name=name, contact_company=company, about=about, warmth=warmth,
+                            contact_phone="+45 70 20 30 40" if warmth != "tip" else "",
+                            status=status, created_at=at, updated_at=at, status_changed_at=at)
+        db.session.add(referral)
+        db.session.flush()
+        history("referral", referral.id, giver, "created", at)
+        if status != "new":
+            history("referral", referral.id, receiver, "status", at + timedelta(days=4),
+                    {"status": ["new", status]})
+            referral.status_changed_at = at + timedelta(days=4)
+        referrals.append(referral)
+        created += 1
+
+    # Help that is not business, and thanks: business with an amount between the demo member and a
+    # member she shares a group with (both agreed to the wall), one without the wall's consent.
+    pairs = []
+    if maja is not None:
+        partner = next((m for g in groups for m in people[g.slug]
+                        if m.id != maja.id and maja.membership_in(g) is not None), None)
+        if partner is not None:
+            pairs.append((maja, partner))
+    for slug in ("kaffeklub-vest", "kaffeklub-oest"):
+        members = people.get(slug, [])
+        if len(members) > 12:
+            pairs.append((members[11], members[12]))
+    for number, (receiver, giver) in enumerate(pairs):
+        group = shared_group(receiver, giver)
+        if group is None:
+            continue
+        at = now - timedelta(days=20 + 7 * number)
+        kind = ("advice", "introduction", "room")[number % 3]
+        description = {"advice": "Gennemgik vores lejekontrakt og fandt to faldgruber.",
+                       "introduction": "Introducerede mig for indkøbschefen hos en stor kunde.",
+                       "room": "Lånte os mødelokalet til en workshop."}[kind]
+        record = HelpRecord(giver_id=giver.id, receiver_id=receiver.id, group_id=group.id, kind=kind,
+                            description=description, given_on=at.date(), recorded_by_id=receiver.id,
+                            created_at=at, updated_at=at)
+        db.session.add(record)
+        db.session.flush()
+        history("help", record.id, receiver, "created", at)
+        thanks = Thanks(thanker_id=receiver.id, thanked_id=giver.id, group_id=group.id, kind="help",
+                        help_id=record.id, message="Tusind tak for hjælpen!", wall_by_thanker=True,
+                        wall_by_thanked=number % 2 == 0, created_at=at, updated_at=at)
+        db.session.add(thanks)
+        db.session.flush()
+        history("thanks", thanks.id, receiver, "created", at)
+        created += 2
+        if number == 0:  # the demo member thanks for business, with an amount; both want it on the wall
+            business = Thanks(thanker_id=receiver.id, thanked_id=giver.id, group_id=group.id, kind="business",
+                              message="Tak for forretningen! Henvisningen blev til en fast kunde.",
+                              amount_dkk=45_000, wall_by_thanker=True, wall_by_thanked=True,
+                              created_at=at + timedelta(days=10), updated_at=at + timedelta(days=10))
+            db.session.add(business)
+            db.session.flush()
+            history("thanks", business.id, receiver, "created", at + timedelta(days=10))
+            history("thanks", business.id, giver, "wall", at + timedelta(days=11),
+                    {"wall_by_thanked": [False, True]})
+            created += 1
+    won = next((r for r in referrals if r.status == "won"), None)
+    if won is not None:  # business from a won referral, thanked without the wall (no consent)
+        at = won.status_changed_at + timedelta(days=2)
+        thanks = Thanks(thanker_id=won.receiver_id, thanked_id=won.giver_id, group_id=won.group_id,
+                        kind="business", referral_id=won.id, amount_dkk=12_500,
+                        message="Tak for henvisningen til Berg Logistik.", created_at=at, updated_at=at)
+        db.session.add(thanks)
+        db.session.flush()
+        history("thanks", thanks.id, won.receiver_id, "created", at)
+        created += 1
+    db.session.commit()
+    return created
 
 
 def register(app: Flask) -> None:

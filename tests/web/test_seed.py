@@ -208,3 +208,58 @@ def test_seed_demo_has_a_living_network(app, client, login):
     counts = [count(model) for model in (Encounter, CheckIn, SeatingPlan, OneToOne)]
     assert not seed_demo()
     assert [count(model) for model in (Encounter, CheckIn, SeatingPlan, OneToOne)] == counts
+
+
+def test_seed_demo_has_requests_referrals_help_and_thanks(app):
+    """Both groups ask the network (open, solved with helpers, expired, raised at the next meeting,
+    a private answer); referrals in every status; help records; thanks for help and business, one
+    with an amount between the demo member and another member on the wall with both's consent, one
+    without consent. Every item has its "created" history entry. A digest run lists the open ones.
+    Seeding again adds nothing."""
+    from app.asks.notices import send_digests
+    from app.models import HelpRecord, HelpRequest, Referral, RequestAnswer, SocialChange, Thanks
+    from app.seed import DEMO_MEMBER_EMAIL
+
+    def count(model, *where) -> int:
+        return db.session.scalar(select(func.count()).select_from(model).where(*where))
+
+    assert seed_demo()
+    requests = db.session.scalars(select(HelpRequest)).all()
+    assert {g.slug for r in requests for g in r.groups} == {"kaffeklub-vest", "kaffeklub-oest"}
+    assert {"open", "solved", "expired"} <= {r.status for r in requests}
+    raised = [r for r in requests if r.raise_at_meeting_id]
+    assert raised and all(r.raise_at_meeting.starts_at > utcnow() for r in raised)
+    assert raised[0].raise_at_meeting.group_id == raised[0].groups[0].id
+    assert count(RequestAnswer, RequestAnswer.private.is_(True)) >= 1
+    assert count(RequestAnswer, RequestAnswer.kind == "referral",
+                 RequestAnswer.referred_member_id.is_not(None))
+    solved = next(r for r in requests if r.status == "solved")
+    helpers = db.session.scalars(select(HelpRecord).where(HelpRecord.request_id == solved.id)).all()
+    assert helpers and all(h.kind == "request" and h.receiver_id == solved.author_id for h in helpers)
+    expired = next(r for r in requests if r.status == "expired")
+    assert expired.closed_at is not None and expired.deadline < utcnow().date()
+
+    assert {r.status for r in db.session.scalars(select(Referral))} == {"new", "contacted", "won", "lost"}
+    assert count(HelpRecord, HelpRecord.kind != "request") >= 2
+    maja = db.session.scalar(select(Member).where(Member.email == DEMO_MEMBER_EMAIL))
+    business = db.session.scalars(select(Thanks).where(Thanks.kind == "business")).all()
+    with_maja = [t for t in business if maja.id in (t.thanker_id, t.thanked_id)]
+    assert with_maja and with_maja[0].amount_dkk
+    assert with_maja[0].wall_by_thanker and with_maja[0].wall_by_thanked
+    assert any(t.amount_dkk and not (t.wall_by_thanker and t.wall_by_thanked) for t in business)
+    for thanks in business:  # between two members of its group
+        group = db.session.get(Group, thanks.group_id)
+        assert thanks.thanker.membership_in(group) and thanks.thanked.membership_in(group)
+
+    for item_type, model in (("request", HelpRequest), ("answer", RequestAnswer), ("referral", Referral),
+                             ("help", HelpRecord), ("thanks", Thanks)):
+        ids = set(db.session.scalars(select(model.id)))
+        created = set(db.session.scalars(select(SocialChange.item_id).where(
+            SocialChange.item_type == item_type, SocialChange.action == "created")))
+        assert ids and ids == created, item_type
+
+    counts = send_digests()
+    assert counts.digests >= 5
+    totals = [count(model) for model in (HelpRequest, RequestAnswer, Referral, HelpRecord, Thanks)]
+    assert not seed_demo()
+    assert [count(model) for model in (HelpRequest, RequestAnswer, Referral, HelpRecord, Thanks)] == totals
