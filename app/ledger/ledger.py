@@ -156,6 +156,7 @@ class RecentItem:
     message: str | None = None  # a thank-you's message, when the viewer may read it
     amount_dkk: int | None = None  # only on the member's own ledger
     hidden: bool = False  # only shown to those who may see hidden items
+    request_id: int | None = None  # the request a request or an answer belongs to
 
 
 @dataclass
@@ -299,7 +300,7 @@ def member_ledger(viewer, member_id: int, *, today: date) -> Ledger:
                 tally.add(on, _bump("requests_solved"))
         if listed:
             recent.append(RecentItem("request", r.id, "asked", on, None, status=r.status, title=r.title,
-                                     hidden=hidden and bool(fields & MODERATION_FIELDS)))
+                                     hidden=hidden and bool(fields & MODERATION_FIELDS), request_id=r.id))
     for a in answers:
         hidden = a.hidden_at is not None or a[7] is not None
         fields = answer_fields(relation([member.id, a.author_id], groups_of[a.request_id]),
@@ -311,7 +312,8 @@ def member_ledger(viewer, member_id: int, *, today: date) -> Ledger:
             tally.month(on, given=1)
         if listed:
             recent.append(RecentItem("answer", a.id, "given", on, Person(a[8], a[9]), kind=a.kind,
-                                     hidden=hidden and bool(fields & MODERATION_FIELDS)))
+                                     hidden=hidden and bool(fields & MODERATION_FIELDS),
+                                     request_id=a.request_id))
 
     # Referrals given and received.
     for r in db.session.execute(

@@ -6,7 +6,7 @@ Thin: `app.ledger.ledger` and `app.ledger.reports` decide who sees what.
 
 from __future__ import annotations
 
-from flask import Response, redirect, render_template, request, url_for
+from flask import Response, current_app, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -111,6 +111,26 @@ def group_thanks_wall(group):
 @bp.app_template_global()
 def can_see_group_ledger(group) -> bool:
     return permissions.can_manage_group(current_user, group)
+
+
+ITEM_LINKS = {"referral": ("ledger.referral", "referral_id"), "help": ("ledger.help_record", "help_id"),
+              "thanks": ("ledger.thanks", "thanks_id")}
+
+
+@bp.app_template_global()
+def ledger_item_link(item, ledger) -> str | None:
+    """Where a recent item of a ledger leads: a referral, help or thank-you to its page for its two
+    members (the others see only the line), a request or an answer to the request."""
+    views = current_app.view_functions
+    if item.type in ("request", "answer"):
+        if "asks.show" not in views or not item.request_id:
+            return None
+        return url_for("asks.show", request_id=item.request_id)
+    endpoint, name = ITEM_LINKS.get(item.type, (None, None))
+    party = ledger.own or (item.other is not None and item.other.id == current_user.id)
+    if endpoint is None or endpoint not in views or not party:
+        return None
+    return url_for(endpoint, **{name: item.id})
 
 
 @bp.app_context_processor

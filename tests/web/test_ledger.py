@@ -165,3 +165,48 @@ def test_profile_card_summary(lw, client, login, english):
     login(lw.anna)
     html = client.get(f"/members/{lw.anna.id}").get_data(as_text=True)
     assert "/give-and-take" in html and "4 referrals given" in html
+
+
+def _statements(run) -> int:
+    from sqlalchemy import event
+
+    from app.extensions import db
+
+    statements = []
+
+    def count(*args):
+        statements.append(args[2])
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        run()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    return len(statements)
+
+
+def test_queries_do_not_grow_with_the_items(lw):
+    from app.extensions import db
+    from tests.web.ledger_helpers import help_record, referral, thanks
+
+    def run():
+        db.session.expire_all()
+        member_ledger(lw.bo, lw.anna.id, today=lw.today)
+
+    run()  # warm: the viewer's memberships are loaded once
+    before = _statements(run)
+    for _ in range(15):
+        referral(lw.anna, lw.carl, lw.a, lw.recent)
+        help_record(lw.carl, lw.anna, lw.a, lw.nine)
+        thanks(lw.carl, lw.anna, lw.a, lw.recent, "help")
+    assert _statements(run) == before
+    assert before <= 14
+
+
+def test_danish_pages_render(lw, client, login):
+    login(lw.anna)
+    html = client.get("/give-and-take?period=all").get_data(as_text=True)
+    assert "17.000 kr." in html
+    login(lw.organizer)
+    assert client.get(f"/groups/{lw.a.slug}/give-and-take?by=year").status_code == 200
+    assert client.get(f"/members/{lw.anna.id}/give-and-take?period=6m").status_code == 200
