@@ -236,3 +236,26 @@ def test_two_expiry_runs_expire_each_request_once(app, groups):
     assert notices._expire_one(ask.id, today, DAY_OVER) == 0
     assert len(mails("ask_expired")) == 1
     assert db.session.scalar(select(func.count()).select_from(SocialChange)) == 1
+
+
+def test_posting_through_the_asks_service_mails_a_link_the_reader_can_open(app, client, login, groups):
+    """The whole path: the asks service posts and sends request_posted; the mail's link opens the
+    request for the reader; a reader of another group gets no mail."""
+    import re
+    from urllib.parse import urlsplit
+
+    from app.asks import services
+
+    herning, ikast = groups
+    author = person("Anna Asker", [herning], "off")
+    reader = person("Bo Instant", [herning])
+    person("Gustav Elsewhere", [ikast])
+    ask = services.post_request(author, {"title": "Et lokale til 40 personer", "body": "",
+                                         "deadline": None, "category": "", "group_ids": [herning.id]})
+    [mail] = mails("ask_new")
+    assert mail.recipients == reader.email
+    link = re.search(rf"https?://\S+/asks/{ask.id}\b", text_of(mail))
+    assert link, text_of(mail)
+    login(reader)
+    page = client.get(urlsplit(link.group(0)).path)
+    assert page.status_code == 200 and "Et lokale til 40 personer" in page.get_data(as_text=True)
