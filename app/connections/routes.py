@@ -88,6 +88,14 @@ def privacy_setting():
     return redirect(url_for("connections.my_network") + "#privacy", code=303)
 
 
+@bp.get("/network/privacy")
+@login_required
+def privacy_setting_page():
+    """The setting's form posts here; a GET (a reload, or the way back from logging in after the
+    session ran out) shows the setting instead of "method not allowed"."""
+    return redirect(url_for("connections.my_network") + "#privacy", code=303)
+
+
 @bp.get("/members/<int:member_id>/network")
 @login_required
 def member_network(member_id: int):
@@ -169,6 +177,14 @@ def one_to_one_action(one_to_one_id: int, action: str):
     if back == "network":
         return redirect(url_for("connections.my_network") + "#one-to-ones", code=303)
     return redirect(url_for("connections.one_to_one", one_to_one_id=row.id), code=303)
+
+
+@bp.get("/one-to-ones/<int:one_to_one_id>/<any(confirm, decline, cancel):action>")
+@login_required
+def one_to_one_action_page(one_to_one_id: int, action: str):
+    """A GET of an answer's address (see privacy_setting_page) goes to the 1-to-1's page, where
+    the buttons are; nothing changes."""
+    return redirect(url_for("connections.one_to_one", one_to_one_id=one_to_one_id), code=303)
 
 
 @bp.get("/one-to-ones/<int:one_to_one_id>/calendar.ics")

@@ -240,3 +240,14 @@ def test_a_member_who_hides_their_network_is_not_named_in_anothers_list(net, cli
     login(net.target)  # and Tina still sees Xena on her own page
     assert f'data-met="{net.xena.id}"' in client.get("/network").get_data(as_text=True)
 
+
+
+def test_a_get_of_a_form_address_leads_back_to_the_page_and_changes_nothing(net, client, login):
+    login(net.target)
+    response = client.get("/network/privacy")
+    assert response.status_code == 303 and response.headers["Location"].endswith("/network#privacy")
+    db.session.refresh(net.target)
+    assert net.target.hide_network is False
+    response = client.get("/one-to-ones/12345/confirm")
+    assert response.status_code == 303 and response.headers["Location"].endswith("/one-to-ones/12345")
+    assert client.get(response.headers["Location"]).status_code == 404  # not theirs: as ever
