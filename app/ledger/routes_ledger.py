@@ -113,6 +113,17 @@ def can_see_group_ledger(group) -> bool:
     return permissions.can_manage_group(current_user, group)
 
 
+@bp.app_template_global()
+def ledger_period_label(totals, by: str) -> str:
+    """A report period in words: "nov. 2026", "K4 2026" or "2026"."""
+    start = totals.start
+    if by == "year":
+        return str(start.year)
+    if by == "quarter":
+        return _("Q%(quarter)d %(year)d", quarter=(start.month - 1) // 3 + 1, year=start.year)
+    return format_date(start, "MMM yyyy")
+
+
 ITEM_LINKS = {"referral": ("ledger.referral", "referral_id"), "help": ("ledger.help_record", "help_id"),
               "thanks": ("ledger.thanks", "thanks_id")}
 
