@@ -1,5 +1,5 @@
 """Referrals, help and thanked business as ties between two members, for
-`app.connections.history.pair_ties` and through it the strength function
+`app.connections.history` (`pair_ties`, `member_ties`) and through it the strength function
 (`app.connections.strength`), the network pages and the seating planner.
 
 - A referral given is a `REFERRAL` tie on the day it was recorded; once the receiver marked it won
@@ -15,10 +15,10 @@ Three queries whatever the number of members.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Iterator
 from datetime import UTC, date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from app.connections.strength import BUSINESS, HELP, REFERRAL, REFERRAL_WON, Tie
 from app.extensions import db
@@ -39,48 +39,55 @@ def _ordered(a: int, b: int) -> Pair:
     return (a, b) if a < b else (b, a)
 
 
-def social_ties(member_ids: Collection[int], today: date) -> dict[Pair, list[Tie]]:
-    """{(a, b): ties} (a < b) from referrals, help and thanked business among `member_ids`."""
-    ids = {int(m) for m in member_ids}
-    if len(ids) < 2:
-        return {}
-    small = len(ids) <= _IN_LIMIT
-    ties: dict[Pair, list[Tie]] = defaultdict(list)
+def _kept(found: list[Tie], today: date) -> list[Tie]:
+    return sorted((t for t in found if t.on <= today), key=lambda t: (t.on, t.kind))
 
-    def among(a_column, b_column):
-        return (a_column.in_(ids), b_column.in_(ids)) if small else ()
 
+def _ties(among: Callable) -> Iterator[tuple[int, int, Tie]]:
+    """(a, b, tie) for every referral, help and thanked business; `among(a_column, b_column)` gives
+    the query's filter on the two members (a tuple of conditions)."""
     for giver, receiver, status, created_at, changed_at in db.session.execute(
             select(Referral.giver_id, Referral.receiver_id, Referral.status, Referral.created_at,
                    Referral.status_changed_at)
             .where(Referral.withdrawn_at.is_(None), Referral.hidden_at.is_(None),
                    *among(Referral.giver_id, Referral.receiver_id))):
         if status == ReferralStatus.WON.value:
-            tie = Tie(REFERRAL_WON, _day(changed_at or created_at))
+            yield giver, receiver, Tie(REFERRAL_WON, _day(changed_at or created_at))
         else:
-            tie = Tie(REFERRAL, _day(created_at))
-        ties[_ordered(giver, receiver)].append(tie)
-
+            yield giver, receiver, Tie(REFERRAL, _day(created_at))
     for giver, receiver, given_on in db.session.execute(
             select(HelpRecord.giver_id, HelpRecord.receiver_id, HelpRecord.given_on)
             .where(HelpRecord.withdrawn_at.is_(None), HelpRecord.hidden_at.is_(None),
                    *among(HelpRecord.giver_id, HelpRecord.receiver_id))):
-        ties[_ordered(giver, receiver)].append(Tie(HELP, given_on))
-
+        yield giver, receiver, Tie(HELP, given_on)
     for thanker, thanked, created_at in db.session.execute(
             select(Thanks.thanker_id, Thanks.thanked_id, Thanks.created_at)
             .where(Thanks.kind == ThanksKind.BUSINESS.value, Thanks.referral_id.is_(None),
                    Thanks.withdrawn_at.is_(None), Thanks.hidden_at.is_(None),
                    *among(Thanks.thanker_id, Thanks.thanked_id))):
-        ties[_ordered(thanker, thanked)].append(Tie(BUSINESS, _day(created_at)))
+        yield thanker, thanked, Tie(BUSINESS, _day(created_at))
 
-    result = {}
-    for (a, b), found in ties.items():
+
+def social_ties(member_ids: Collection[int], today: date) -> dict[Pair, list[Tie]]:
+    """{(a, b): ties} (a < b, ordered by date) from referrals, help and thanked business among
+    `member_ids`."""
+    ids = {int(m) for m in member_ids}
+    if len(ids) < 2:
+        return {}
+    small = len(ids) <= _IN_LIMIT
+    ties: dict[Pair, list[Tie]] = defaultdict(list)
+    for a, b, tie in _ties(lambda x, y: (x.in_(ids), y.in_(ids)) if small else ()):
         if a in ids and b in ids:
-            kept = sorted((t for t in found if t.on <= today), key=lambda t: (t.on, t.kind))
-            if kept:
-                result[(a, b)] = kept
-    return result
+            ties[_ordered(a, b)].append(tie)
+    return {pair: kept for pair, found in ties.items() if (kept := _kept(found, today))}
 
 
-__all__ = ["social_ties"]
+def member_social_ties(member_id: int, today: date) -> dict[int, list[Tie]]:
+    """{other member: ties} from the referrals, help and thanked business `member_id` took part in."""
+    ties: dict[int, list[Tie]] = defaultdict(list)
+    for a, b, tie in _ties(lambda x, y: (or_(x == member_id, y == member_id),)):
+        ties[b if a == member_id else a].append(tie)
+    return {other: kept for other, found in ties.items() if (kept := _kept(found, today))}
+
+
+__all__ = ["member_social_ties", "social_ties"]

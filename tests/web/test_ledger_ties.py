@@ -58,3 +58,16 @@ def test_strength_goes_up_when_a_referral_is_given_and_again_when_won(app):
     given.status_changed_at = at(today)
     db.session.commit()
     assert current() > after_given
+
+
+def test_one_members_social_ties(app):
+    today = local_today()
+    day = today - timedelta(days=1)
+    g = create_group()
+    anna, bo, carl = (create_member(groups=[g]) for _ in range(3))
+    referral(anna, bo, g, day)
+    help_record(carl, anna, g, day)
+    help_record(bo, carl, g, day)
+    from app.ledger.ties import member_social_ties
+
+    assert member_social_ties(anna.id, today) == {bo.id: [Tie(REFERRAL, day)], carl.id: [Tie(HELP, day)]}
