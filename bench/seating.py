@@ -43,36 +43,35 @@ CONSTRUCTED = [(4, 4, 5), (5, 5, 6), (8, 4, 10), (7, 7, 8), (16, 4, 21)]
 def golfer_row(g: int, s: int, best: int, *, seconds: float, seeds: int,
                construct: bool = False) -> dict:
     row = {"instance": f"{g}-{s}", "best_known": best, "reached": 0, "times": [],
-           "it_per_s": 0.0, "missed": None}
+           "it_per_s": 0.0, "missed": []}
     problem = planner.golfer(g, s)
+    iterations = spent = 0.0
     for rounds in range(best, 0, -1):
-        times, rates, repeats = [], [], []
+        times, repeats = [], []
         for seed in range(seeds):
             plan = plan_tables(problem, rounds, seed=1000 + seed, seconds=seconds,
                                construct=construct)
             repeats.append(plan.quality.repeats)
             times.append(plan.seconds)
-            if plan.seconds > 0 and plan.iterations:
-                rates.append(plan.iterations / plan.seconds)
+            iterations += plan.iterations
+            spent += plan.seconds
+        row["it_per_s"] = iterations / spent if spent else 0.0
         if all(r == 0 for r in repeats):
-            row.update(reached=rounds, times=times,
-                       it_per_s=statistics.median(rates) if rates else 0.0)
+            row.update(reached=rounds, times=times)
             return row
-        if row["missed"] is None:
-            row["missed"] = (rounds, repeats)
+        row["missed"].append((rounds, repeats))
     return row
 
 
 def golfer_table(rows: list[dict], seconds: float, title: str) -> str:
     lines = [f"{title}, {len(rows[0]['times']) or '?'} seeds, {seconds:g} s limit each",
              f"{'g-s':6} {'best known':>10} {'reached':>8} {'median s':>9} {'worst s':>8} "
-             f"{'it/s':>9}  not reached (repeats per seed)"]
+             f"{'it/s':>9}  not reached (repeats per seed)",
+             "(it/s over every run of the row; few iterations where a plan came at once)"]
     for row in rows:
         times = row["times"] or [0.0]
-        missed = ""
-        if row["missed"]:
-            rounds, repeats = row["missed"]
-            missed = f"{row['instance']}-{rounds}: {repeats}"
+        missed = "; ".join(f"{row['instance']}-{rounds}: {repeats}"
+                           for rounds, repeats in row["missed"])
         lines.append(f"{row['instance']:6} {row['best_known']:>10} {row['reached']:>8} "
                      f"{statistics.median(times):9.2f} {max(times):8.2f} {row['it_per_s']:9.0f}  {missed}")
     return "\n".join(lines)
