@@ -443,28 +443,27 @@ def group_for(user, slug) -> Group:
 
 
 def for_meeting(user, meeting: Meeting) -> list[HelpRequest]:
-    """The open requests raised at this meeting that the user may see (the meeting page's hook)."""
+    """The open requests raised at this meeting that the user may see (the meeting page's hook;
+    hidden ones stay on the request list for their asker and the organizers, not here)."""
     if not _authenticated(user):
         return []
     rows = db.session.scalars(
         select(HelpRequest).where(HelpRequest.raise_at_meeting_id == meeting.id, HelpRequest.status == OPEN,
-                                  HelpRequest.withdrawn_at.is_(None))
+                                  HelpRequest.withdrawn_at.is_(None), HelpRequest.hidden_at.is_(None))
         .options(selectinload(HelpRequest.groups), selectinload(HelpRequest.author))
         .order_by(HelpRequest.created_at, HelpRequest.id)).all()
     return [r for r in rows if fields_of_request(user, r)]
 
 
 def latest_for_group(user, group: Group, limit: int = 3) -> tuple[list[HelpRequest], int]:
-    """The group's newest open requests the user may see, and how many there are (the group page)."""
+    """The group's newest open requests the user may see, and how many there are (the group page;
+    hidden ones are left out here too)."""
     if not _authenticated(user) or not (permissions.is_admin(user) or permissions.is_member_of(user, group)):
         return [], 0
-    organizer = permissions.is_admin(user) or permissions.is_organizer_of(user, group)
     query = select(HelpRequest).where(
-        HelpRequest.status == OPEN, HelpRequest.withdrawn_at.is_(None),
+        HelpRequest.status == OPEN, HelpRequest.withdrawn_at.is_(None), HelpRequest.hidden_at.is_(None),
         exists().where(help_request_groups.c.request_id == HelpRequest.id,
                        help_request_groups.c.group_id == group.id))
-    if not organizer:
-        query = query.where(or_(HelpRequest.hidden_at.is_(None), HelpRequest.author_id == user.id))
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     if not total:
         return [], 0

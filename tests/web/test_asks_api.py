@@ -36,9 +36,18 @@ def test_post_a_request_to_the_path_group_and_more(app, client, w):
     db.session.commit()
     sent = []
     with events.request_posted.connected_to(lambda sender, **kw: sent.append(sender.id)):
-        response = _post(client, f"/api/v1/groups/{w.a.slug}/requests", {
-            "title": "Et lokale til 40 personer", "deadline": next_week().isoformat(), "category": "premises",
-            "groups": [w.b.slug], "raise_at_group": w.a.slug}, _h(w, "asker"))
+        response = _post(
+            client,
+            f"/api/v1/groups/{w.a.slug}/requests",
+            {
+                "title": "Et lokale til 40 personer",
+                "deadline": next_week().isoformat(),
+                "category": "premises",
+                "groups": [w.b.slug],
+                "raise_at_group": w.a.slug,
+            },
+            _h(w, "asker"),
+        )
     assert response.status_code == 201, response.get_json()
     body = response.get_json()
     assert sorted(g["slug"] for g in body["groups"]) == sorted([w.a.slug, w.b.slug])
@@ -48,25 +57,32 @@ def test_post_a_request_to_the_path_group_and_more(app, client, w):
     assert sent == [body["id"]]
 
 
-@pytest.mark.parametrize("payload,field", [
-    ({}, "title"),
-    ({"title": ""}, "title"),
-    ({"title": 5}, "title"),
-    ({"title": "x", "deadline": "0001-01-01"}, "deadline"),
-    ({"title": "x", "deadline": "9999-12-31"}, "deadline"),
-    ({"title": "x", "deadline": "2000-01-01"}, "deadline"),
-    ({"title": "x", "deadline": 20270101}, "deadline"),
-    ({"title": "x", "category": "nonsense"}, "category"),
-    ({"title": "x", "groups": "kaffeklub-bornholm"}, "groups"),
-    ({"title": "x", "groups": ["kaffeklub-bornholm"]}, "groups"),
-    ({"title": "x", "groups": [2**63]}, "groups"),
-    ({"title": "a\x00b"}, "title"),
-    ({"title": "\ud800"}, "title"),
-    ({"title": "x", "raise_at_group": "kaffeklub-bornholm"}, "raise_at_group"),
-])
+@pytest.mark.parametrize(
+    "payload,field",
+    [
+        ({}, "title"),
+        ({"title": ""}, "title"),
+        ({"title": 5}, "title"),
+        ({"title": "x", "deadline": "0001-01-01"}, "deadline"),
+        ({"title": "x", "deadline": "9999-12-31"}, "deadline"),
+        ({"title": "x", "deadline": "2000-01-01"}, "deadline"),
+        ({"title": "x", "deadline": 20270101}, "deadline"),
+        ({"title": "x", "category": "nonsense"}, "category"),
+        ({"title": "x", "groups": "kaffeklub-bornholm"}, "groups"),
+        ({"title": "x", "groups": ["kaffeklub-bornholm"]}, "groups"),
+        ({"title": "x", "groups": [2**63]}, "groups"),
+        ({"title": "a\x00b"}, "title"),
+        ({"title": "\ud800"}, "title"),
+        ({"title": "x", "raise_at_group": "kaffeklub-bornholm"}, "raise_at_group"),
+    ],
+)
 def test_post_refuses_bad_bodies_with_a_422_naming_the_field(app, client, w, payload, field):
-    response = client.post(f"/api/v1/groups/{w.a.slug}/requests",
-                           data=json.dumps(payload), content_type="application/json", headers=_h(w, "asker"))
+    response = client.post(
+        f"/api/v1/groups/{w.a.slug}/requests",
+        data=json.dumps(payload),
+        content_type="application/json",
+        headers=_h(w, "asker"),
+    )
     assert response.status_code == 422, response.get_json()
     assert response.mimetype == PROBLEM
     assert field in response.get_json()["errors"]
@@ -78,30 +94,40 @@ def test_the_title_message_is_the_pages_own(app, client, w):
     assert response.get_json()["errors"]["title"] == ["Please say what you need."]
 
 
-@pytest.mark.parametrize("body", ["[1, 2]", "\"x\"", "null", "{\"title\": \"x\"", "1" + "0" * 5000,
-                                  "[" * 5000 + "]" * 5000])
+@pytest.mark.parametrize(
+    "body", ["[1, 2]", '"x"', "null", '{"title": "x"', "1" + "0" * 5000, "[" * 5000 + "]" * 5000]
+)
 def test_malformed_bodies_are_4xx(app, client, w, body):
-    for url in (f"/api/v1/groups/{w.a.slug}/requests", f"/api/v1/requests/{post(w)}/answers",
-                f"/api/v1/requests/{post(w)}/solve"):
+    for url in (
+        f"/api/v1/groups/{w.a.slug}/requests",
+        f"/api/v1/requests/{post(w)}/answers",
+        f"/api/v1/requests/{post(w)}/solve",
+    ):
         response = client.post(url, data=body, content_type="application/json", headers=_h(w, "asker"))
         assert 400 <= response.status_code < 500
 
 
 def test_post_to_a_group_i_am_not_in(app, client, w):
-    assert _post(client, f"/api/v1/groups/{w.b.slug}/requests", {"title": "x"}, _h(w, "asker")).status_code == 403
+    assert (
+        _post(client, f"/api/v1/groups/{w.b.slug}/requests", {"title": "x"}, _h(w, "asker")).status_code
+        == 403
+    )
     assert _post(client, "/api/v1/groups/nope/requests", {"title": "x"}, _h(w, "asker")).status_code == 404
     assert _post(client, f"/api/v1/groups/{w.a.slug}/requests", {"title": "x"}, {}).status_code == 401
 
 
-@pytest.mark.parametrize("role,status", [("asker", 200), ("member", 200), ("organizer", 200), ("admin", 200),
-                                         ("other", 404), ("anonymous", 401)])
+@pytest.mark.parametrize(
+    "role,status",
+    [("asker", 200), ("member", 200), ("organizer", 200), ("admin", 200), ("other", 404), ("anonymous", 401)],
+)
 def test_get_a_request_by_role(app, client, w, role, status):
     rid = post(w)
     assert client.get(f"/api/v1/requests/{rid}", headers=_h(w, role)).status_code == status
 
 
-@pytest.mark.parametrize("role,status", [("member", 200), ("organizer", 200), ("admin", 200), ("other", 404),
-                                         ("anonymous", 401)])
+@pytest.mark.parametrize(
+    "role,status", [("member", 200), ("organizer", 200), ("admin", 200), ("other", 404), ("anonymous", 401)]
+)
 def test_list_a_groups_requests_by_role(app, client, w, role, status):
     post(w)
     response = client.get(f"/api/v1/groups/{w.a.slug}/requests", headers=_h(w, role))
@@ -131,17 +157,31 @@ def test_list_filters_and_hostile_queries(app, client, w):
 
 def test_answer_and_solve_by_api(app, client, w):
     rid = post(w)
-    response = _post(client, f"/api/v1/requests/{rid}/answers",
-                     {"kind": "referral", "referred_member_id": w.member.id, "private": True}, _h(w, "helper"))
+    response = _post(
+        client,
+        f"/api/v1/requests/{rid}/answers",
+        {"kind": "referral", "referred_member_id": w.member.id, "private": True},
+        _h(w, "helper"),
+    )
     assert response.status_code == 201, response.get_json()
     assert response.get_json()["referred_member"]["id"] == w.member.id
-    assert db.session.scalar(db.select(OutboxMessage).where(OutboxMessage.kind == "ask_answer")).member_id == \
-        w.asker.id
+    assert (
+        db.session.scalar(db.select(OutboxMessage).where(OutboxMessage.kind == "ask_answer")).member_id
+        == w.asker.id
+    )
     got = []
-    with events.request_solved.connected_to(lambda sender, helper_ids, actor: got.append((helper_ids, actor.id))):
-        assert _post(client, f"/api/v1/requests/{rid}/solve", {"helper_ids": [w.helper.id]},
-                     _h(w, "helper")).status_code == 403
-        response = _post(client, f"/api/v1/requests/{rid}/solve", {"helper_ids": [w.helper.id]}, _h(w, "asker"))
+    with events.request_solved.connected_to(
+        lambda sender, helper_ids, actor: got.append((helper_ids, actor.id))
+    ):
+        assert (
+            _post(
+                client, f"/api/v1/requests/{rid}/solve", {"helper_ids": [w.helper.id]}, _h(w, "helper")
+            ).status_code
+            == 403
+        )
+        response = _post(
+            client, f"/api/v1/requests/{rid}/solve", {"helper_ids": [w.helper.id]}, _h(w, "asker")
+        )
         assert response.status_code == 200
         assert response.get_json()["helpers"] == [{"id": w.helper.id, "name": w.helper.name}]
         again = _post(client, f"/api/v1/requests/{rid}/solve", {"helper_ids": [w.helper.id]}, _h(w, "asker"))
@@ -149,13 +189,16 @@ def test_answer_and_solve_by_api(app, client, w):
     assert got == [([w.helper.id], w.asker.id)]
 
 
-@pytest.mark.parametrize("payload,field", [
-    ({"helper_ids": "x"}, "helper_ids"),
-    ({"helper_ids": [True]}, "helper_ids"),
-    ({"helper_ids": [2**31]}, "helper_ids"),
-    ({"helper_ids": [1.5]}, "helper_ids"),
-    ({"helper_ids": list(range(1, 500))}, "helper_ids"),
-])
+@pytest.mark.parametrize(
+    "payload,field",
+    [
+        ({"helper_ids": "x"}, "helper_ids"),
+        ({"helper_ids": [True]}, "helper_ids"),
+        ({"helper_ids": [2**31]}, "helper_ids"),
+        ({"helper_ids": [1.5]}, "helper_ids"),
+        ({"helper_ids": list(range(1, 500))}, "helper_ids"),
+    ],
+)
 def test_solve_refuses_wrong_helper_ids(app, client, w, payload, field):
     rid = post(w)
     response = _post(client, f"/api/v1/requests/{rid}/solve", payload, _h(w, "asker"))
@@ -171,16 +214,19 @@ def test_solve_with_someone_from_another_group_is_refused(app, client, w):
     assert "helper_ids" in response.get_json()["errors"]
 
 
-@pytest.mark.parametrize("payload,field", [
-    ({}, "kind"),
-    ({"kind": "bribe"}, "kind"),
-    ({"kind": "offer"}, "body"),
-    ({"kind": "offer", "body": 7}, "body"),
-    ({"kind": "referral"}, "referred_name"),
-    ({"kind": "referral", "referred_member_id": 2**40}, "referred_member_id"),
-    ({"kind": "referral", "referred_member_id": "1"}, "referred_member_id"),
-    ({"kind": "offer", "body": "x", "private": "yes"}, "private"),
-])
+@pytest.mark.parametrize(
+    "payload,field",
+    [
+        ({}, "kind"),
+        ({"kind": "bribe"}, "kind"),
+        ({"kind": "offer"}, "body"),
+        ({"kind": "offer", "body": 7}, "body"),
+        ({"kind": "referral"}, "referred_name"),
+        ({"kind": "referral", "referred_member_id": 2**40}, "referred_member_id"),
+        ({"kind": "referral", "referred_member_id": "1"}, "referred_member_id"),
+        ({"kind": "offer", "body": "x", "private": "yes"}, "private"),
+    ],
+)
 def test_answer_refuses_bad_bodies(app, client, w, payload, field):
     rid = post(w)
     response = _post(client, f"/api/v1/requests/{rid}/answers", payload, _h(w, "helper"))
@@ -200,14 +246,29 @@ def test_answer_permissions(app, client, w):
 def test_patch_withdraw_and_moderation_by_api(app, client, w):
     rid = post(w)
     aid = answer(w, rid)
-    response = client.patch(f"/api/v1/requests/{rid}", data=json.dumps({"title": "Ny titel"}),
-                            content_type="application/json", headers=_h(w, "asker"))
+    response = client.patch(
+        f"/api/v1/requests/{rid}",
+        data=json.dumps({"title": "Ny titel"}),
+        content_type="application/json",
+        headers=_h(w, "asker"),
+    )
     assert response.status_code == 200 and response.get_json()["title"] == "Ny titel"
     assert reload(HelpRequest, rid).body == "Vi vokser og har brug for hjælp."  # left out: kept
-    assert client.patch(f"/api/v1/requests/{rid}", data=json.dumps({"title": "x"}), content_type="application/json",
-                        headers=_h(w, "member")).status_code == 403
-    response = client.patch(f"/api/v1/answers/{aid}", data=json.dumps({"body": "Rettet"}),
-                            content_type="application/json", headers=_h(w, "helper"))
+    assert (
+        client.patch(
+            f"/api/v1/requests/{rid}",
+            data=json.dumps({"title": "x"}),
+            content_type="application/json",
+            headers=_h(w, "member"),
+        ).status_code
+        == 403
+    )
+    response = client.patch(
+        f"/api/v1/answers/{aid}",
+        data=json.dumps({"body": "Rettet"}),
+        content_type="application/json",
+        headers=_h(w, "helper"),
+    )
     assert response.status_code == 200 and response.get_json()["body"] == "Rettet"
     assert _post(client, f"/api/v1/answers/{aid}/hide", {"reason": "x"}, _h(w, "member")).status_code == 403
     assert _post(client, f"/api/v1/answers/{aid}/hide", {}, _h(w, "organizer")).status_code == 422
@@ -217,7 +278,10 @@ def test_patch_withdraw_and_moderation_by_api(app, client, w):
     assert hidden["hidden"] is True and hidden["hidden_reason"] == "Reklame"
     assert hidden["hidden_by"]["id"] == w.organizer.id
     assert client.get(f"/api/v1/requests/{rid}", headers=_h(w, "member")).get_json()["answers"] == []
-    assert _post(client, f"/api/v1/answers/{aid}/hide", {"reason": "igen"}, _h(w, "organizer")).status_code == 409
+    assert (
+        _post(client, f"/api/v1/answers/{aid}/hide", {"reason": "igen"}, _h(w, "organizer")).status_code
+        == 409
+    )
     assert _post(client, f"/api/v1/answers/{aid}/show", {}, _h(w, "admin")).status_code == 200
     assert _post(client, f"/api/v1/answers/{aid}/withdraw", {}, _h(w, "member")).status_code == 403
     assert _post(client, f"/api/v1/answers/{aid}/withdraw", {}, _h(w, "helper")).status_code == 204

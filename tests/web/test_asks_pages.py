@@ -33,9 +33,17 @@ def test_ask_page_posts_a_request_and_redirects(app, client, login, w):
         sent.append(sender.id)
 
     with events.request_posted.connected_to(receiver):
-        response = client.post("/asks/new", data={
-            "title": "  Et lokale til 40 personer ", "body": "Til en konference", "deadline": next_week().isoformat(),
-            "category": "premises", "group_ids": [str(w.a.id)], "raise_at_group_id": str(w.a.id)})
+        response = client.post(
+            "/asks/new",
+            data={
+                "title": "  Et lokale til 40 personer ",
+                "body": "Til en konference",
+                "deadline": next_week().isoformat(),
+                "category": "premises",
+                "group_ids": [str(w.a.id)],
+                "raise_at_group_id": str(w.a.id),
+            },
+        )
     assert response.status_code == 303
     req = db.session.scalar(db.select(HelpRequest))
     assert response.headers["Location"].endswith(f"/asks/{req.id}")
@@ -57,22 +65,26 @@ def test_ask_page_posts_a_request_and_redirects(app, client, login, w):
     assert client.get(f"/asks/{req.id}").status_code == 404
 
 
-@pytest.mark.parametrize("field,value,message", [
-    ("title", "", "Please say what you need."),
-    ("deadline", "0001-01-01", None),
-    ("deadline", "9999-12-31", None),
-    ("deadline", "2000-01-01", None),
-    ("category", "nonsense", None),
-    ("group_ids", "99999999999999999999", None),
-    ("title", "a\x00b", None),
-])
+@pytest.mark.parametrize(
+    "field,value,message",
+    [
+        ("title", "", "Please say what you need."),
+        ("deadline", "0001-01-01", None),
+        ("deadline", "9999-12-31", None),
+        ("deadline", "2000-01-01", None),
+        ("category", "nonsense", None),
+        ("group_ids", "99999999999999999999", None),
+        ("title", "a\x00b", None),
+    ],
+)
 def test_ask_form_refuses_bad_input_with_a_form_error(app, client, login, w, english, field, value, message):
     _csrf_off(app)
     login(w.asker)
     data = {"title": "Hjælp", "group_ids": str(w.a.id)}
     data[field] = value
-    response = client.post("/asks/new", data=encode(list(data.items())),
-                           content_type="application/x-www-form-urlencoded")
+    response = client.post(
+        "/asks/new", data=encode(list(data.items())), content_type="application/x-www-form-urlencoded"
+    )
     assert response.status_code == 422
     if message:
         assert message in response.get_data(as_text=True)
@@ -102,8 +114,15 @@ def test_answer_mails_the_asker_and_redirects(app, client, login, w):
     _csrf_off(app)
     rid = post(w)
     login(w.helper)
-    response = client.post(f"/asks/{rid}/answers", data={"kind": "referral", "referred_member_id": str(w.member.id),
-                                                         "body": "Hun lavede vores", "private": "y"})
+    response = client.post(
+        f"/asks/{rid}/answers",
+        data={
+            "kind": "referral",
+            "referred_member_id": str(w.member.id),
+            "body": "Hun lavede vores",
+            "private": "y",
+        },
+    )
     assert response.status_code == 303
     row = db.session.scalar(db.select(RequestAnswer))
     assert row.private and row.referred_member_id == w.member.id
@@ -137,7 +156,9 @@ def test_solve_sends_request_solved_with_the_helpers_and_mails_them(app, client,
 
     login(w.asker)
     with events.request_solved.connected_to(receiver):
-        response = client.post(f"/asks/{rid}/solve", data={"helper_ids": [str(w.helper.id), str(w.member.id)]})
+        response = client.post(
+            f"/asks/{rid}/solve", data={"helper_ids": [str(w.helper.id), str(w.member.id)]}
+        )
         assert response.status_code == 303
         again = client.post(f"/asks/{rid}/solve", data={"helper_ids": [str(w.helper.id)]})
     assert again.status_code == 409  # a reload never solves twice
@@ -168,7 +189,9 @@ def test_edit_keeps_old_and_new_in_the_history(app, client, login, w):
     rid = post(w)
     login(w.asker)
     assert client.get(f"/asks/{rid}/edit").status_code == 200
-    response = client.post(f"/asks/{rid}/edit", data={"title": "En revisor", "body": "", "category": "advice"})
+    response = client.post(
+        f"/asks/{rid}/edit", data={"title": "En revisor", "body": "", "category": "advice"}
+    )
     assert response.status_code == 303
     change = db.session.scalar(db.select(SocialChange).where(SocialChange.action == "updated"))
     assert change.changes["title"] == ["En bogholder med forstand på byggeri", "En revisor"]
@@ -221,7 +244,9 @@ def test_organizer_hides_and_shows_with_a_reason(app, client, login, w):
     assert client.post(f"/asks/request/{rid}/hide", data={"reason": "Reklame"}).status_code == 303
     changes = db.session.scalars(db.select(SocialChange).where(SocialChange.action == "hidden")).all()
     assert {(c.item_type, c.actor_id, c.reason) for c in changes} == {
-        ("request", w.organizer.id, "Reklame"), ("answer", w.organizer.id, "Reklame")}
+        ("request", w.organizer.id, "Reklame"),
+        ("answer", w.organizer.id, "Reklame"),
+    }
     # the other members do not see it; the author sees it with the reason; organizers and admins too
     login(w.member)
     assert client.get(f"/asks/{rid}").status_code == 404
