@@ -265,7 +265,8 @@ def thanks_payload(user, row: Thanks) -> dict[str, Any]:
 @blp.route("/referrals", endpoint="Referrals")
 class Referrals(MethodView):
     @blp.doc(security=TOKEN_REQUIRED, summary="My referrals",
-             description="The referrals the caller received and gave, newest first (withdrawn ones left out).")
+             description="The referrals the caller received and gave, newest first (withdrawn ones "
+                         "left out).")
     @blp.arguments(LangQuerySchema, location="query")
     @blp.response(200, ReferralListSchema)
     @_errors(*READ_ERRORS)
@@ -278,8 +279,8 @@ class Referrals(MethodView):
 
     @blp.doc(security=TOKEN_REQUIRED, summary="Give a referral",
              description="To a member who shares a group with the caller. The receiver gets the contact by "
-                         "mail; only the two see the contact and what it is about. 422 names every wrong field "
-                         "with the words of the web form.")
+                         "mail; only the two see the contact and what it is about. 422 names every wrong "
+                         "field with the words of the web form.")
     @blp.arguments(LangQuerySchema, location="query")
     @blp.arguments(ReferralInputSchema)
     @blp.response(201, ReferralSchema)
@@ -305,8 +306,9 @@ class ReferralView(MethodView):
             return referral_payload(g.api_user, seen.item)
 
     @blp.doc(security=TOKEN_REQUIRED, summary="Move a referral on (the receiver)",
-             description="new → contacted → won | lost (and won ↔ lost as a correction). Won or lost tells "
-                         "the giver by mail. The giver and others answer 403, a move that is not allowed 409.")
+             description="new → contacted → won | lost (and won ↔ lost as a correction). Won or lost "
+                         "tells the giver by mail. The giver and others answer 403, a move that is not "
+                         "allowed 409.")
     @blp.arguments(LangQuerySchema, location="query")
     @blp.arguments(ReferralStatusSchema)
     @blp.response(200, ReferralSchema)
@@ -314,7 +316,8 @@ class ReferralView(MethodView):
     @token_required
     def patch(self, query, data, referral_id):
         with api_locale(query):
-            return referral_payload(g.api_user, referrals.set_status(g.api_user, referral_id, data.get("status")))
+            row = referrals.set_status(g.api_user, referral_id, data.get("status"))
+            return referral_payload(g.api_user, row)
 
 
 def _thanks_input(data: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -330,9 +333,10 @@ def _thanks_input(data: dict[str, Any]) -> tuple[str, dict[str, Any]]:
 @blp.route("/thanks", endpoint="ThanksList")
 class ThanksCreate(MethodView):
     @blp.doc(security=TOKEN_REQUIRED, summary="Say thank you",
-             description="`business` (\"Tak for forretningen\"): business that came through the network, from "
-                         "a referral the caller received (`referral_id`) or from a member (`thanked_id`), "
-                         "optionally with `amount_dkk` (whole kroner; only the two members ever see it). "
+             description="`business` (\"Tak for forretningen\"): business that came through the network, "
+                         "from a referral the caller received (`referral_id`) or from a member "
+                         "(`thanked_id`), optionally with `amount_dkk` (whole kroner; only the two members "
+                         "ever see it). "
                          "`help` (\"Tak for hjælpen\"): help that is not business, recorded with the thanks "
                          "(`thanked_id` helped the caller; `help_kind`, `description`, `given_on`). The "
                          "thanked member is mailed. 422 names every wrong field.")
@@ -369,8 +373,8 @@ def thanks_one(query, thanks_id):
 @blp.get("/members/<int:member_id>/ledger")
 @blp.doc(security=TOKEN_REQUIRED, summary="A member's give and take",
          description="The member's ledger for the last 6 and 12 months and all time, as the caller may see "
-                     "it (the same as the member's page): amounts only on the caller's own ledger, only items "
-                     "the caller may see counted. 404 for a member the caller may not see.")
+                     "it (the same as the member's page): amounts only on the caller's own ledger, only "
+                     "items the caller may see counted. 404 for a member the caller may not see.")
 @blp.arguments(LangQuerySchema, location="query")
 @blp.response(200, LedgerSchema)
 @_errors(*READ_ERRORS)

@@ -37,19 +37,19 @@ HELP_CHOICES = [("advice", _l("Advice")), ("introduction", _l("An introduction")
 
 
 class ReferralForm(AppForm):
-    receiver_id = SelectField(_l("To whom do you give the referral?"), coerce=member_id, validate_choice=False,
-                              validators=[Required()])
+    receiver_id = SelectField(_l("To whom do you give the referral?"), coerce=member_id,
+                              validate_choice=False, validators=[Required()])
     group_id = SelectField(_l("Group"), coerce=member_id, validate_choice=False,
                            description=_l("Only when you share several groups."))
     contact_name = StringField(_l("The contact's name"), validators=[Required()],
                                render_kw=html_limits(max_length=REFERRAL_LIMITS["contact_name"]))
     contact_company = StringField(_l("Company (optional)"),
                                   render_kw=html_limits(max_length=REFERRAL_LIMITS["contact_company"]))
-    contact_phone = StringField(_l("Phone"), render_kw=html_limits(max_length=REFERRAL_LIMITS["contact_phone"],
-                                                                    autocomplete="off"))
-    contact_email = StringField(_l("E-mail"), render_kw=html_limits(max_length=REFERRAL_LIMITS["contact_email"],
-                                                                     autocomplete="off"),
-                                description=_l("A phone number or an e-mail address, unless it is only a tip."))
+    contact_phone = StringField(_l("Phone"), render_kw=html_limits(
+        max_length=REFERRAL_LIMITS["contact_phone"], autocomplete="off"))
+    contact_email = StringField(_l("E-mail"), render_kw=html_limits(
+        max_length=REFERRAL_LIMITS["contact_email"], autocomplete="off"),
+        description=_l("A phone number or an e-mail address, unless it is only a tip."))
     about = TextAreaField(_l("What is it about?"), validators=[Required()],
                           render_kw=html_limits(max_length=REFERRAL_LIMITS["about"], rows=4))
     warmth = RadioField(_l("How warm is the contact?"), choices=WARMTH_CHOICES, validate_choice=False,
@@ -59,8 +59,10 @@ class ReferralForm(AppForm):
 
     def to_data(self) -> dict:
         return {"receiver_id": self.receiver_id.data, "group_id": self.group_id.data or None,
-                "contact_name": self.contact_name.data or "", "contact_company": self.contact_company.data or "",
-                "contact_phone": self.contact_phone.data or "", "contact_email": self.contact_email.data or "",
+                "contact_name": self.contact_name.data or "",
+                "contact_company": self.contact_company.data or "",
+                "contact_phone": self.contact_phone.data or "",
+                "contact_email": self.contact_email.data or "",
                 "about": self.about.data or "", "warmth": self.warmth.data,
                 "request_id": member_id(self.request_id.data) or None}
 
@@ -88,10 +90,11 @@ class BusinessThanksForm(AppForm):
     amount_dkk = StringField(_l("Amount in kroner (optional)"),
                              description=_l("Only the two of you see the amount; e.g. 12.500."),
                              render_kw={"inputmode": "numeric", "maxlength": 40, "autocomplete": "off"})
-    message = TextAreaField(_l("Message (optional)"), render_kw=html_limits(max_length=THANKS_LIMITS["message"],
-                                                                             rows=3))
+    message = TextAreaField(_l("Message (optional)"),
+                            render_kw=html_limits(max_length=THANKS_LIMITS["message"], rows=3))
     wall_by_thanker = BooleanField(_l("Show it on the group's thank-you wall"),
-                                   description=_l("Only when the other member agrees too; never with the amount."))
+                                   description=_l("Only when the other member agrees too; never with "
+                                                  "the amount."))
     submit = SubmitField(_l("Say thank you"))
 
     def to_data(self) -> dict:
@@ -101,7 +104,8 @@ class BusinessThanksForm(AppForm):
 
 
 class HelpThanksForm(AppForm):
-    giver_id = SelectField(_l("Who helped you?"), coerce=member_id, validate_choice=False, validators=[Required()])
+    giver_id = SelectField(_l("Who helped you?"), coerce=member_id, validate_choice=False,
+                           validators=[Required()])
     group_id = SelectField(_l("Group"), coerce=member_id, validate_choice=False,
                            description=_l("Only when you share several groups."))
     kind = RadioField(_l("What kind of help?"), choices=HELP_CHOICES, validate_choice=False, default="advice")
@@ -113,8 +117,9 @@ class HelpThanksForm(AppForm):
     submit = SubmitField(_l("Say thank you"))
 
     def to_data(self) -> dict:
-        return {"giver_id": self.giver_id.data, "group_id": self.group_id.data or None, "kind": self.kind.data,
-                "description": self.description.data or "", "given_on": self.given_on.data,
+        return {"giver_id": self.giver_id.data, "group_id": self.group_id.data or None,
+                "kind": self.kind.data, "description": self.description.data or "",
+                "given_on": self.given_on.data,
                 "message": self.message.data or "", "wall_by_thanker": bool(self.wall_by_thanker.data)}
 
 
@@ -125,7 +130,8 @@ class HelpEditForm(AppForm):
     submit = SubmitField(_l("Save the correction"))
 
     def to_data(self) -> dict:
-        return {"kind": self.kind.data, "description": self.description.data or "", "given_on": self.given_on.data}
+        return {"kind": self.kind.data, "description": self.description.data or "",
+                "given_on": self.given_on.data}
 
 
 class ThanksEditForm(AppForm):

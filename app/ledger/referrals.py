@@ -56,13 +56,15 @@ def _contact(errors: FieldErrors, data: Mapping) -> dict[str, str]:
     values = {
         "contact_name": common.text(errors, data, "contact_name", LIMITS["contact_name"], one_line=True,
                                     required=_("Please enter the contact's name.")),
-        "contact_company": common.text(errors, data, "contact_company", LIMITS["contact_company"], one_line=True),
+        "contact_company": common.text(errors, data, "contact_company", LIMITS["contact_company"],
+                                       one_line=True),
         "contact_phone": common.text(errors, data, "contact_phone", LIMITS["contact_phone"], one_line=True),
         "contact_email": common.text(errors, data, "contact_email", LIMITS["contact_email"], one_line=True),
         "about": common.text(errors, data, "about", LIMITS["about"],
                              required=_("Please say what it is about.")),
     }
-    if values["contact_phone"] and "contact_phone" not in errors and not phone_is_valid(values["contact_phone"]):
+    phone = values["contact_phone"]
+    if phone and "contact_phone" not in errors and not phone_is_valid(phone):
         errors.add("contact_phone", phone_message())
     if values["contact_email"] and "contact_email" not in errors:
         try:
@@ -103,7 +105,8 @@ def clean(user, data: Mapping) -> ReferralData:
     values = _contact(errors, data)
     request_id = _request_id(errors, user, data)
     errors.raise_if_any()
-    return ReferralData(receiver=receiver, group_id=group.id if group else None, request_id=request_id, **values)
+    return ReferralData(receiver=receiver, group_id=group.id if group else None, request_id=request_id,
+                        **values)
 
 
 # --- use cases -------------------------------------------------------------------------------------

@@ -105,7 +105,8 @@ def _render_form(template: str, form, errors: list[str], **context):
 @login_required
 def referrals_mine():
     return render_template("ledger/mine.html", refs=referrals.mine(current_user),
-                           thanks=thanks_service.mine(current_user), help_records=thanks_service.help_of_mine(current_user))
+                           thanks=thanks_service.mine(current_user),
+                           help_records=thanks_service.help_of_mine(current_user))
 
 
 # --- referrals ----------------------------------------------------------------------------------------
@@ -127,7 +128,8 @@ def new_referral():
         except ValidationFailed as error:
             errors = apply_field_errors(form, error)
         else:
-            flash(_("Thank you for the referral: %(name)s has been told.", name=referral.receiver.name), "success")
+            flash(_("Thank you for the referral: %(name)s has been told.", name=referral.receiver.name),
+                  "success")
             return redirect(url_for("ledger.referral", referral_id=referral.id), code=303)
     return _render_form("ledger/referral_form.html", form, errors)
 
@@ -197,7 +199,8 @@ def new_thanks():
             abort(403)
     if request.method == "GET":
         form.referral_id.data = str(referral_id or "")
-        form.thanked_id.data = from_referral.giver_id if from_referral else (request.args.get("to", type=int) or 0)
+        wanted = request.args.get("to", type=int) or 0
+        form.thanked_id.data = from_referral.giver_id if from_referral else wanted
     errors: list[str] = []
     if form.validate_on_submit():
         try:
@@ -236,8 +239,8 @@ def new_help_thanks():
 @login_required
 def thanks(thanks_id: int):
     seen = services.get_for(current_user, services.THANKS, thanks_id)
-    return render_template("ledger/thanks.html", seen=seen, t=seen.item, reason_form=ReasonForm(formdata=None),
-                           action_form=ActionForm(formdata=None))
+    return render_template("ledger/thanks.html", seen=seen, t=seen.item,
+                           reason_form=ReasonForm(formdata=None), action_form=ActionForm(formdata=None))
 
 
 @bp.route("/thanks/<int:thanks_id>/edit", methods=["GET", "POST"])
@@ -291,7 +294,8 @@ def wall_link(token: str):
     try:
         row = thanks_service.read_wall_token(token)
     except NotFound:
-        return _no_store(render_template("ledger/wall_link.html", t=None, form=None, error=None, done=False), 404)
+        page = render_template("ledger/wall_link.html", t=None, form=None, error=None, done=False)
+        return _no_store(page, 404)
     form = ActionForm()
     error = None
     if form.validate_on_submit():

@@ -32,7 +32,7 @@ from app.input_guard import has_unstorable, int_in_range, normalize_newlines
 from app.ledger import amounts
 from app.ledger.history import changes_of, record_change
 from app.models import Group, HelpRecord, Member, Membership, Referral, Thanks, utcnow
-from app.models.social import MAX_AMOUNT_DKK, SocialChange
+from app.models.social import MAX_AMOUNT_DKK
 from app.validation import FieldErrors
 from app.visibility import Relation, help_fields, referral_fields, thanks_fields
 
@@ -99,7 +99,8 @@ def choose_counterpart(errors: FieldErrors, user, data: Mapping, field: str, *, 
     return other, choose_group(errors, data, shared, group_field)
 
 
-def choose_group(errors: FieldErrors, data: Mapping, shared: list[Group], field: str = "group_id") -> Group | None:
+def choose_group(errors: FieldErrors, data: Mapping, shared: list[Group],
+                 field: str = "group_id") -> Group | None:
     group_id = data.get(field)
     if group_id in (None, "", 0):
         if len(shared) == 1:
@@ -151,7 +152,8 @@ AMOUNT_MESSAGES = {
     amounts.NOT_A_NUMBER: lambda: _("Please enter the amount in whole kroner, e.g. 12500 or 12.500."),
     amounts.NEGATIVE: lambda: _("The amount cannot be negative."),
     amounts.FRACTION: lambda: _("Please enter whole kroner, without øre."),
-    amounts.TOO_LARGE: lambda: _("The amount can be at most %(max)s kroner.", max=f"{MAX_AMOUNT_DKK:,}".replace(",", ".")),
+    amounts.TOO_LARGE: lambda: _("The amount can be at most %(max)s kroner.",
+                                 max=f"{MAX_AMOUNT_DKK:,}".replace(",", ".")),
 }
 
 
@@ -352,7 +354,3 @@ def _field_name(key: str) -> str:
     """History keys use the model's column names; the rule names people without `_id`."""
     return {"giver_id": "giver", "receiver_id": "receiver", "thanked_id": "thanked",
             "thanker_id": "thanker", "group_id": "group"}.get(key, key)
-
-
-def changes_since(item_type: str, item_id: int) -> list[SocialChange]:
-    return changes_of(item_type, item_id)

@@ -36,7 +36,8 @@ from app.models import HelpKind, HelpRecord, Member, Referral, Thanks, ThanksKin
 from app.validation import FieldErrors
 
 LIMITS = {"message": 2000, "description": 4000}
-HELP_KINDS = tuple(k.value for k in HelpKind if k is not HelpKind.REQUEST)  # a solved request is recorded by asks
+# A solved request is recorded by the request_solved receiver, not by members.
+HELP_KINDS = tuple(k.value for k in HelpKind if k is not HelpKind.REQUEST)
 DAYS_BACK = 366 * 5
 _WALL_SALT = "kaffeklub.ledger.thanks-wall.v1"
 
@@ -248,13 +249,15 @@ def agree_to_wall(user, thanks_id: Any, agree: bool = True) -> Thanks:
     if not common.visible_fields(user, thanks):
         raise NotFound()
     if thanks.thanked_id != user.id:
-        raise PermissionDenied(_("Only %(name)s, who is thanked, can agree to the wall.", name=thanks.thanked.name))
+        raise PermissionDenied(_("Only %(name)s, who is thanked, can agree to the wall.",
+                                 name=thanks.thanked.name))
     return _set_wall(thanks, user, agree)
 
 
 def _set_wall(thanks: Thanks, actor: Member, agree: bool) -> Thanks:
     if thanks.wall_by_thanked != agree:
-        record_change(common.THANKS, thanks.id, actor, "wall", {"wall_by_thanked": [thanks.wall_by_thanked, agree]})
+        record_change(common.THANKS, thanks.id, actor, "wall",
+                      {"wall_by_thanked": [thanks.wall_by_thanked, agree]})
         thanks.wall_by_thanked = agree
         db.session.commit()
     return thanks

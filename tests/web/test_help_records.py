@@ -94,7 +94,8 @@ def test_correct_and_withdraw_help_keep_the_history(app, login, lw):
 
 
 def _request(author, *groups) -> HelpRequest:
-    request = HelpRequest(author_id=author.id, title="En bogholder med forstand på byggeri", groups=list(groups))
+    request = HelpRequest(author_id=author.id, title="En bogholder med forstand på byggeri",
+                          groups=list(groups))
     db.session.add(request)
     db.session.commit()
     return request

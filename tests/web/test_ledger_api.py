@@ -76,7 +76,8 @@ def test_give_a_referral_and_the_receiver_moves_it(client, lw):
     assert [m.kind for m in mails()] == ["referral_new"]
     path = f"/api/v1/referrals/{body['id']}"
     assert_problem(client.patch(path, json={"status": "won"}, headers=giver), 403)
-    assert client.patch(path, json={"status": "contacted"}, headers=receiver).get_json()["status"] == "contacted"
+    moved = client.patch(path, json={"status": "contacted"}, headers=receiver)
+    assert moved.get_json()["status"] == "contacted"
     assert_problem(client.patch(path, json={"status": "new"}, headers=receiver), 409)
     assert client.patch(path, json={"status": "won"}, headers=receiver).get_json()["status"] == "won"
     assert [m.kind for m in mails("referral_status")] == ["referral_status"]
@@ -131,7 +132,7 @@ def test_hostile_status_is_a_4xx(client, lw, status):
 
 @pytest.mark.parametrize("viewer", VIEWERS)
 @pytest.mark.parametrize("wall", [False, True])
-def test_a_thanks_amount_only_for_the_two_and_the_message_for_others_only_on_the_wall(client, lw, viewer, wall):
+def test_a_thanks_amount_only_for_the_two_and_its_message_only_on_the_wall(client, lw, viewer, wall):
     row = thank_business(lw, wall_by_thanker=wall)
     if wall:
         row.wall_by_thanked = True
@@ -177,7 +178,7 @@ def test_bad_amounts_are_named(client, lw, sent):
 
 def test_nan_in_the_json_body_is_refused(client, lw):
     response = _post(client, "/api/v1/thanks", _headers(lw, "receiver"),
-                     '{"thanked_id": %d, "amount_dkk": NaN}' % lw.giver.id)
+                     f'{{"thanked_id": {lw.giver.id}, "amount_dkk": NaN}}')
     assert 400 <= response.status_code < 500
 
 

@@ -242,7 +242,8 @@ def test_hiding_needs_a_reason_and_showing_again_is_kept(app, login, lw):
     with pytest.raises(ValidationFailed):
         services.hide(lw.organizer, "referral", referral.id, "  ")
     client = client_as(app, login, lw, "organizer")
-    assert client.post(f"/give-and-take/referral/{referral.id}/hide", data={"reason": "Krænkende"}).status_code == 303
+    hidden = client.post(f"/give-and-take/referral/{referral.id}/hide", data={"reason": "Krænkende"})
+    assert hidden.status_code == 303
     assert client.post(f"/give-and-take/referral/{referral.id}/show", data={"reason": ""}).status_code == 303
     actions = [c.action for c in db.session.scalars(select(SocialChange).order_by(SocialChange.id))]
     assert actions == ["created", "hidden", "shown"]

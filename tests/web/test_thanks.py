@@ -162,7 +162,8 @@ def test_correcting_the_amount_is_kept_and_organizers_never_read_it(app, login, 
     row = thank_business(lw)
     client = client_as(app, login, lw, "receiver")
     assert client.get(f"/thanks/{row.id}/edit").status_code == 200
-    response = client.post(f"/thanks/{row.id}/edit", data={"amount_dkk": "15 000", "message": "Tusind tak for Karen!"})
+    response = client.post(f"/thanks/{row.id}/edit",
+                           data={"amount_dkk": "15 000", "message": "Tusind tak for Karen!"})
     assert response.status_code == 303
     change = db.session.scalars(select(SocialChange).where(SocialChange.action == "updated")).one()
     assert change.changes == {"amount_dkk": [12500, 15000]}
@@ -173,7 +174,8 @@ def test_correcting_the_amount_is_kept_and_organizers_never_read_it(app, login, 
         assert page.status_code == 200
         text = page.get_data(as_text=True)
         assert 'data-action="updated"' in text and "12500" not in text and "15000" not in text
-    assert client_as(app, login, lw, "member").get(f"/give-and-take/thanks/{row.id}/history").status_code == 404
+    member = client_as(app, login, lw, "member")
+    assert member.get(f"/give-and-take/thanks/{row.id}/history").status_code == 404
     with pytest.raises(PermissionDenied):
         thanks.correct_thanks(lw.giver, row.id, {"amount_dkk": 1})
 
@@ -187,10 +189,12 @@ def test_thanks_for_help_has_no_amount(app, lw):
 def test_withdrawn_thanks_is_gone_for_everyone(app, login, lw):
     row = thank_business(lw)
     client = client_as(app, login, lw, "receiver")
-    assert client.post(f"/give-and-take/thanks/{row.id}/withdraw", data={"reason": "Forkert person"}).status_code == 303
+    response = client.post(f"/give-and-take/thanks/{row.id}/withdraw", data={"reason": "Forkert person"})
+    assert response.status_code == 303
     for role in VIEWERS[:-1]:
         assert _page(app, login, lw, role, row.id).status_code == 404, role
-    assert "Gitte" not in client.get("/referrals").get_data(as_text=True).split('id="thanks"')[1].split("</section>")[0]
+    page = client.get("/referrals").get_data(as_text=True)
+    assert "Gitte" not in page.split('id="thanks"')[1].split("</section>")[0]
 
 
 def test_organizers_hide_thanks_with_a_reason_and_the_parties_see_it(app, login, lw):
