@@ -209,3 +209,13 @@ def test_meeting_panel_for_organizers_only(client, login, door):
     assert "You are checked in." in client.get(f"/meetings/{door.meeting.id}").get_data(as_text=True)
     login(door.outsider)
     assert client.get(f"/meetings/{door.meeting.id}").status_code == 404
+
+
+def test_close_page_before_the_start_leads_back(app, english, client, login):
+    """The door page's Close button before the meeting starts: the page says so and leads back."""
+    early = build_door(starts_in=timedelta(minutes=20))
+    login(early.organizer)
+    html = client.get(f"/meetings/{early.meeting.id}/close").get_data(as_text=True)
+    assert "The meeting has not started yet" in html and "data-close-button" not in html
+    assert "data-close-back" in html
+    assert f'href="/meetings/{early.meeting.id}/checkin"' in html and f'href="/meetings/{early.meeting.id}"' in html
