@@ -167,7 +167,8 @@ class AnswerFieldsSchema(Schema):
         "description": "A referral: the member of the request's groups to talk to"})
     referred_name = _text_field("A referral: someone outside the network (name, company, how to reach them)",
                                 services.LIMITS["referred_name"])
-    private = Flag(allow_none=True, truthy={True}, falsy={False}, metadata={"description": "Only the asker (and the author) see it"})
+    private = Flag(allow_none=True, truthy={True}, falsy={False},
+                   metadata={"description": "Only the asker (and the author) see it"})
 
 
 class AnswerInputSchema(AnswerFieldsSchema):
@@ -194,18 +195,18 @@ class RequestListQuerySchema(LangQuerySchema):
 # --- output -------------------------------------------------------------------------------------------
 
 
-class PersonRefSchema(Schema):
+class RequestPersonSchema(Schema):
     id = fields.Integer(required=True)
     name = fields.String(required=True)
 
 
-class GroupRefSchema(Schema):
+class RequestGroupSchema(Schema):
     id = fields.Integer(required=True)
     slug = fields.String(required=True)
     name = fields.String(required=True)
 
 
-class MeetingRefSchema(Schema):
+class RequestMeetingSchema(Schema):
     id = fields.Integer(required=True)
     title = fields.String(required=True)
     starts_at = fields.DateTime(required=True)
@@ -215,7 +216,7 @@ class _Moderation(Schema):
     hidden = fields.Boolean(metadata={"description": "Hidden by an organizer (only for the author, "
                                                      "organizers and admins)"})
     hidden_reason = fields.String()
-    hidden_by = fields.Nested(PersonRefSchema, allow_none=True, metadata={
+    hidden_by = fields.Nested(RequestPersonSchema, allow_none=True, metadata={
         "description": "Who hid it (organizers and admins)"})
 
 
@@ -225,10 +226,10 @@ class AnswerSchema(_Moderation):
 
     id = fields.Integer(required=True)
     request_id = fields.Integer()
-    author = fields.Nested(PersonRefSchema)
+    author = fields.Nested(RequestPersonSchema)
     kind = fields.String(metadata={"enum": list(services.KINDS)})
     body = fields.String()
-    referred_member = fields.Nested(PersonRefSchema, allow_none=True)
+    referred_member = fields.Nested(RequestPersonSchema, allow_none=True)
     referred_name = fields.String()
     private = fields.Boolean()
     created_at = fields.DateTime()
@@ -239,23 +240,23 @@ class RequestSummarySchema(_Moderation):
         ordered = True
 
     id = fields.Integer(required=True)
-    author = fields.Nested(PersonRefSchema)
+    author = fields.Nested(RequestPersonSchema)
     title = fields.String()
     body = fields.String()
     category = fields.String(metadata={"description": "A category code, or empty"})
     deadline = fields.Date(allow_none=True)
     status = fields.String(metadata={"enum": list(services.STATUSES)})
-    groups = fields.List(fields.Nested(GroupRefSchema))
+    groups = fields.List(fields.Nested(RequestGroupSchema))
     created_at = fields.DateTime()
     solved_at = fields.DateTime(allow_none=True)
     closed_at = fields.DateTime(allow_none=True)
-    raise_at_meeting = fields.Nested(MeetingRefSchema, allow_none=True)
+    raise_at_meeting = fields.Nested(RequestMeetingSchema, allow_none=True)
 
 
 class RequestSchema(RequestSummarySchema):
     answers = fields.List(fields.Nested(AnswerSchema), metadata={
         "description": "The answers the caller may see (private ones: the asker and their authors only)"})
-    helpers = fields.List(fields.Nested(PersonRefSchema), metadata={
+    helpers = fields.List(fields.Nested(RequestPersonSchema), metadata={
         "description": "Who helped, as the asker named them when solving"})
 
 
