@@ -19,7 +19,15 @@ from app.extensions import db
 from app.models import Member, utcnow
 from app.models.social import HelpRequest, RequestNotice, SocialChange
 from tests import factories
-from tests.web.notices_helpers import mails, notices_of, post_request, recipients, subject_of, text_of
+from tests.web.notices_helpers import (
+    mails,
+    notices_of,
+    post_request,
+    recipients,
+    run_overlapping,
+    subject_of,
+    text_of,
+)
 
 
 def translated(msgid: str, language: str = "da", **values) -> str:
@@ -237,6 +245,17 @@ def test_two_expiry_runs_expire_each_request_once(app, groups):
     assert notices._expire_one(ask.id, today, DAY_OVER) == 1
     assert notices._expire_one(ask.id, today, DAY_OVER) == 0
     assert len(mails("ask_expired")) == 1
+    assert db.session.scalar(select(func.count()).select_from(SocialChange)) == 1
+
+
+def test_two_expiry_runs_at_once_expire_and_mail_once(app, groups, tmp_path):
+    author = person("Anna Asker", [groups[0]], "off")
+    ask = post_request(author, [groups[0]], deadline=date(2031, 3, 1))
+    results = run_overlapping(app, tmp_path, lambda: notices.expire_due(DAY_OVER)["requests_expired"])
+    assert sorted(results) == [0, 1]
+    assert len(mails("ask_expired")) == 1
+    db.session.expire_all()
+    assert db.session.get(HelpRequest, ask.id).status == "expired"
     assert db.session.scalar(select(func.count()).select_from(SocialChange)) == 1
 
 

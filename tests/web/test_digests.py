@@ -7,20 +7,25 @@ Times are passed in (`now=`): Monday 3 March 2031 07:00 in Copenhagen is 06:00 U
 
 from __future__ import annotations
 
-import fcntl
-import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from app.asks import notices
 from app.asks.notices import send_digests
 from app.extensions import db
 from app.models import Member, Membership
 from tests import factories
-from tests.waiting import wait_for
-from tests.web.notices_helpers import mails, notices_of, post_request, recipients, subject_of, text_of
+from tests.web.notices_helpers import (
+    mails,
+    notices_of,
+    post_request,
+    recipients,
+    run_overlapping,
+    subject_of,
+    text_of,
+)
 
 MONDAY = datetime(2031, 3, 3, 6, 0, tzinfo=UTC)
 NEXT_MONDAY = MONDAY + timedelta(days=7)
@@ -203,60 +208,14 @@ def test_a_broken_digest_is_left_for_the_next_run_and_the_others_go(app, groups,
 
 
 def test_two_runs_at_once_send_one_digest(app, groups, tmp_path):
-    """Both runs find the member due; the first claims her and is held (ROW_LOCK_TEST_HOLD) while
-    holding the claim, until the second waits for it too. Then the first commits its digest and the
-    second's conditional UPDATE matches nothing."""
+    """Both runs find the member due; the first claims her and is held while holding the claim,
+    until the second waits for it too. Then the first commits its digest and the second's
+    conditional UPDATE matches nothing."""
     herning, _ikast = groups
     reader = person("Rikke Reader", [herning])
     asker = person("Anna Asker", [herning], "off")
     post_request(asker, [herning], "Revisor søges", created_at=MONDAY - timedelta(days=1))
-    postgres = db.engine.dialect.name == "postgresql"
-    hold_key = 434343 if postgres else str(tmp_path / "hold")
-    arrived = tmp_path / "arrived"
-    app.config.update(ROW_LOCK_TEST_HOLD=hold_key, ROW_LOCK_TEST_ARRIVED_FILE=str(arrived))
-    results: list[int] = []
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(2)
-
-    def run() -> None:
-        try:
-            with app.app_context():
-                barrier.wait(timeout=60)
-                results.append(send_digests(MONDAY).digests)
-        except BaseException as exc:  # reported below
-            errors.append(exc)
-
-    holder = db.engine.connect() if postgres else open(hold_key, "w")  # noqa: SIM115
-    try:
-        if postgres:
-            holder.execute(text("SELECT pg_advisory_lock(:key)"), {"key": hold_key})
-            holder.commit()
-        else:
-            fcntl.flock(holder, fcntl.LOCK_EX)
-        threads = [threading.Thread(target=run) for _ in range(2)]
-        for thread in threads:
-            thread.start()
-        if postgres:
-            def both_waiting() -> bool:
-                waits = holder.execute(text(
-                    "SELECT wait_event FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                    "AND datname = current_database()")).scalars().all()
-                holder.commit()
-                return "advisory" in waits and len(waits) == 2
-            wait_for(both_waiting, "one run holding the claim and the other waiting for it")
-        else:
-            wait_for(lambda: arrived.exists() and len(arrived.read_text().split()) == 2,
-                     "both runs asking for the write lock")
-    finally:
-        if postgres:
-            holder.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": hold_key})
-            holder.commit()
-            holder.close()
-        else:
-            fcntl.flock(holder, fcntl.LOCK_UN)
-            holder.close()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not errors, errors
+    results = run_overlapping(app, tmp_path, lambda: send_digests(MONDAY).digests)
     assert sorted(results) == [0, 1]
     assert recipients("ask_digest") == [reader.email]
+    assert len(notices_of(reader)) == 1
