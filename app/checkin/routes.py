@@ -67,7 +67,7 @@ def _door_page(meeting_id: int, *, status: int = 200, visitor: VisitorForm | Non
         "checkin/door.html", view=view, meeting=view.meeting, group=view.meeting.group, counts=view.counts,
         counts_text=counts_text(view.counts), tap=PersonForm(formdata=None), walk_in_form=walk_in,
         names={m.id: m.name for m in view.hosts},
-        visitor_form=visitor, error=error), status)
+        visitor_form=visitor, error=error, started=utcnow() >= view.meeting.starts_at), status)
     response.headers["Cache-Control"] = "no-store"  # Back shows the list as it is now
     return response
 

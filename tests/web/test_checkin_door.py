@@ -51,7 +51,8 @@ def test_search_folds_danish_letters_and_accents(client, login, door):
     """People type without a Danish keyboard: "gaest", "gast" and "GÆST" all find Gitte Gæst."""
     login(door.organizer)
     for query in ("gaest", "gast", "GÆST", "gæs"):
-        html = client.get(f"/meetings/{door.meeting.id}/checkin", query_string={"q": query}).get_data(as_text=True)
+        page = client.get(f"/meetings/{door.meeting.id}/checkin", query_string={"q": query})
+        html = page.get_data(as_text=True)
         assert "Gitte Gæst" in html, query
         assert f'data-person="m{door.member.id}"' not in html
     # The rows carry the folded text the page's script filters on.
@@ -204,3 +205,14 @@ def test_hostile_search_and_visitor_fields(client, login, door):
     assert response.status_code in (303, 400, 422)
     assert all("\ud800" not in row.name for row in _checkins(door.meeting.id))
     assert client.get("/meetings/99999999999/checkin").status_code == 404
+
+
+def test_close_button_only_once_the_meeting_has_started(client, login, door):
+    """Before the start the door page offers no Close (its page would only say "not yet")."""
+    login(door.organizer)
+    close = f'href="/meetings/{door.meeting.id}/close"'
+    assert close not in client.get(f"/meetings/{door.meeting.id}/checkin").get_data(as_text=True)
+    started = build_door(starts_in=timedelta(minutes=-5))
+    login(started.organizer)
+    assert f'href="/meetings/{started.meeting.id}/close"' in client.get(
+        f"/meetings/{started.meeting.id}/checkin").get_data(as_text=True)

@@ -65,7 +65,8 @@ def test_member_checks_in_with_the_qr_address(client, login, door):
     assert done.status_code == 303
     assert "Welcome" in client.get(done.headers["Location"]).get_data(as_text=True)
     assert client.post(path).status_code == 303  # again: nothing new
-    assert "You are already checked in." in client.get(path).get_data(as_text=True)  # the QR code scanned again
+    # The QR code scanned again:
+    assert "You are already checked in." in client.get(path).get_data(as_text=True)
     rows = _checkins(door.meeting.id)
     assert len(rows) == 1 and rows[0].member_id == door.walker.id and rows[0].via == CheckInVia.SELF.value
     assert rows[0].walk_in
