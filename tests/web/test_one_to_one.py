@@ -384,3 +384,13 @@ def test_a_link_to_a_cancelled_one_says_so(app, client, login, pair):
     assert refused.status_code == 422 and 'role="alert"' in refused.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(OneToOne, row.id).status == "cancelled"
+
+
+def test_the_page_says_who_logged_it_from_each_side(app, client, login, pair, english):
+    anne, bo = pair
+    _propose(client, login, anne, bo)
+    row = db.session.scalar(select(OneToOne))
+    assert "Logged by you" in client.get(f"/one-to-ones/{row.id}").get_data(as_text=True)
+    login(bo)
+    page = client.get(f"/one-to-ones/{row.id}").get_data(as_text=True)
+    assert "Logged by Anne Ågård" in page and "Logged by you" not in page
