@@ -642,6 +642,19 @@ def _meeting_repeats(tab: np.ndarray, arr: _Arrays) -> int:
     return int(np.maximum(C - 1, 0).sum() // 2)
 
 
+def warm_up() -> float:
+    """Compile (or load from numba's cache) the search kernel by planning a tiny problem, both
+    code paths; returns the seconds it took. The first plan in a process otherwise pays for it
+    inside its time limit: loading the cache takes about a second, compiling (a new checkout, a
+    changed search.py, or no writable cache: set NUMBA_CACHE_DIR) 10-30 seconds."""
+    began = time.perf_counter()
+    plan_tables(golfer(2, 2), 2, seed=0, seconds=60.0, max_iterations=5)
+    plan_tables(Problem(("a", "b", "c", "d"), ((2, 2),), hosts=frozenset({"a"}),
+                        needs_host=frozenset({"b"}), previous=((("a", "c"), ("b", "d")),)),
+                1, seed=0, seconds=60.0, max_iterations=5)
+    return time.perf_counter() - began
+
+
 def golfer(groups: int, size: int) -> Problem:
     """The social golfer problem: `groups` tables of `size`, people "0".."n-1", no history."""
     n = groups * size
@@ -651,4 +664,4 @@ def golfer(groups: int, size: int) -> Problem:
 
 
 __all__ = ["Plan", "Problem", "Progress", "Quality", "evaluate", "golfer", "lower_bound",
-           "plan_tables", "table_sizes_for"]
+           "plan_tables", "table_sizes_for", "warm_up"]

@@ -263,3 +263,7 @@ def test_partial_spread_gives_8_4_9():
                 met.add(pair_)
     plan = plan_tables(planner.golfer(8, 4), 9, seed=3, seconds=BIG, max_iterations=10)
     assert plan.quality.repeats == 0 and plan.iterations == 0
+
+
+def test_warm_up_compiles_both_paths():
+    assert planner.warm_up() >= 0
