@@ -78,6 +78,37 @@ def help_kind_word(kind: str) -> str:
     return thanks_service.help_kind_word(kind)
 
 
+CHANGE_LABELS = {
+    "status": lambda: _("Status"), "contact_name": lambda: _("The contact's name"),
+    "contact_company": lambda: _("Company"), "contact_phone": lambda: _("Phone"),
+    "contact_email": lambda: _("E-mail"), "about": lambda: _("What is it about?"),
+    "warmth": lambda: _("How warm is the contact?"), "amount_dkk": lambda: _("Amount"),
+    "message": lambda: _("Message"), "wall_by_thanker": lambda: _("Thank-you wall"),
+    "wall_by_thanked": lambda: _("Thank-you wall"), "kind": lambda: _("Kind of help"),
+    "description": lambda: _("Description"), "given_on": lambda: _("Date"),
+    "request_id": lambda: _("Request"),
+}
+
+
+@bp.app_template_global()
+def change_label(name: str) -> str:
+    """A field of a history entry in words."""
+    label = CHANGE_LABELS.get(name)
+    return label() if label else name
+
+
+@bp.app_template_global()
+def change_value(name: str, value) -> str:
+    """A value of a history entry in words (a status, a warmth, a kind, yes/no; "–" for none)."""
+    if value is None or value == "":
+        return "–"
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    words = {"status": referrals.status_word, "warmth": referrals.warmth_word,
+             "kind": thanks_service.help_kind_word}.get(name)
+    return words(value) if words else str(value)
+
+
 def item_url(item_type: str, item_id: int) -> str:
     endpoint, name = ITEM_ENDPOINTS[item_type]
     return url_for(endpoint, **{name: item_id})
