@@ -117,8 +117,7 @@ def set_request_notices(user, choice) -> Member:
     if not isinstance(choice, str) or choice not in CHOICE_LABELS:
         raise ValidationFailed(_("Please correct the marked fields."),
                                fields={"request_notices": [_("Please choose one of the options.")]})
-    begin_write()
-    member = db.session.get(Member, user.id, populate_existing=True)
+    member = db.session.get(Member, user.id)
     if member.request_notices != choice:
         member.request_notices = choice
         if choice in digest_rules.DIGEST_CHOICES:
