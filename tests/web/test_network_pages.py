@@ -251,3 +251,15 @@ def test_a_get_of_a_form_address_leads_back_to_the_page_and_changes_nothing(net,
     response = client.get("/one-to-ones/12345/confirm")
     assert response.status_code == 303 and response.headers["Location"].endswith("/one-to-ones/12345")
     assert client.get(response.headers["Location"]).status_code == 404  # not theirs: as ever
+
+
+@pytest.mark.parametrize("url", [
+    "/members/99999999999999999999/network", "/one-to-ones/99999999999999999999",
+    "/one-to-ones/99999999999999999999/calendar.ics", "/one-to-ones/99999999999999999999/confirm",
+    "/one-to-ones/new?with=99999999999999999999", "/one-to-ones/new?with=-1",
+    "/groups/%00/network", "/groups/x/network?months=99999999999999999999",
+])
+def test_huge_ids_and_odd_queries_are_not_a_500(net, client, login, url):
+    login(net.organizer)
+    assert client.get(url, follow_redirects=True).status_code in (200, 400, 404, 405)
+    assert client.post("/one-to-ones/99999999999999999999/confirm").status_code in (400, 404)
