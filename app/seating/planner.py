@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
 import numpy as np
@@ -204,6 +204,17 @@ def lower_bound(problem: Problem, rounds: int | None = None) -> int:
     return max(by_acquaintance, by_pigeonhole)
 
 
+def _plan_bound(problem: Problem, rounds: Sequence[Sequence[Sequence[str]]]) -> int:
+    """The lower bound for plans with this plan's table sizes (moved by hand, they may differ from
+    the problem's)."""
+    if not rounds:
+        return 0
+    sizes = tuple(tuple(len(table) for table in tables) for tables in rounds)
+    if any(not s for s in sizes):
+        return 0
+    return lower_bound(replace(problem, table_sizes=sizes), len(rounds))
+
+
 def evaluate(problem: Problem, rounds: Sequence[Sequence[Sequence[str]]]) -> Quality:
     """The quality of any plan (the planner's, or one moved by hand). Keys not among the
     problem's people count as people who have met nobody."""
@@ -257,7 +268,7 @@ def evaluate(problem: Problem, rounds: Sequence[Sequence[Sequence[str]]]) -> Qua
                 moved += 1
     return Quality(
         pairs=pairs, new_pairs=new, repeats=repeats, repeats_in_meeting=in_meeting,
-        lower_bound=lower_bound(problem, len(rounds)) if rounds else 0, repeated=repeated,
+        lower_bound=_plan_bound(problem, rounds), repeated=repeated,
         violations=violations, moved=moved)
 
 

@@ -267,3 +267,17 @@ def test_partial_spread_gives_8_4_9():
 
 def test_warm_up_compiles_both_paths():
     assert planner.warm_up() >= 0
+
+
+def test_bound_follows_a_plan_moved_by_hand():
+    p = planner.golfer(4, 3)
+    plan = plan_tables(p, 2, seed=1, seconds=BIG, max_iterations=100)
+    assert plan.quality.lower_bound == 0
+    moved = [[list(t) for t in tables] for tables in plan.rounds]
+    # everyone at one table in round 2: three from each first-round table, so 4 x 3 pairs again
+    moved[1] = [[x for t in moved[1] for x in t], [], [], []]
+    quality = evaluate(p, moved)
+    assert quality.lower_bound == quality.repeats == 12
+    moved[1] = [[x for t in plan.rounds[1] for x in t][:9], *plan.rounds[1][3:]]
+    quality = evaluate(p, moved)
+    assert quality.lower_bound <= quality.repeats
