@@ -22,6 +22,7 @@ from wtforms.fields.choices import SelectChoice
 
 from app.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from app.extensions import db
+from app.models import Meeting
 from app.seating import bp, rules, services
 from app.seating.forms import MoveForm, RuleForm, SettingsForm, VersionForm
 from app.seating.layout import LAYOUTS
@@ -217,6 +218,21 @@ def _member_choices(members) -> list[SelectChoice]:
         SelectChoice(str(m.id), f"{m.name} ({m.company})" if m.company else m.name) for m in members]
 
 
+def _from_meeting(group) -> Meeting | None:
+    """The meeting whose seating plan led here (?meeting=<id>, one of this group's): the rules page
+    then leads back to that plan, and its forms keep the way back."""
+    raw = request.args.get("meeting", "")
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 12):
+        return None
+    meeting = db.session.get(Meeting, int(raw))
+    return meeting if meeting is not None and meeting.group_id == group.id else None
+
+
+def _rules_url(slug: str) -> str:
+    meeting = request.args.get("meeting", "")
+    return url_for("seating.group_rules", slug=slug, **({"meeting": meeting} if meeting else {}))
+
+
 def _rules_page(slug: str, *, form: RuleForm | None = None, status: int = 200, error: str | None = None):
     listing = rules.rule_list(current_user, slug)
     form = form or RuleForm(formdata=None)
@@ -224,7 +240,7 @@ def _rules_page(slug: str, *, form: RuleForm | None = None, status: int = 200, e
     form.member_b.choices = _member_choices(listing.members)
     names = {m.id: m.name for m in listing.members}
     return render_template("seating/rules.html", listing=listing, group=listing.group, form=form,
-                           names=names, error=error), status
+                           names=names, error=error, back=_from_meeting(listing.group)), status
 
 
 @bp.get("/groups/<slug>/seating-rules")
@@ -250,7 +266,7 @@ def rule_add(slug: str):
             getattr(form, name).errors = list(messages)
         return _rules_page(slug, form=form, status=422, error=exc.message)
     flash(_("The rule is saved."), "success")
-    return flask_redirect(url_for("seating.group_rules", slug=slug), code=303)
+    return flask_redirect(_rules_url(slug), code=303)
 
 
 @bp.post("/groups/<slug>/seating-rules/<int:rule_id>/delete")
@@ -261,4 +277,4 @@ def rule_remove(slug: str, rule_id: int):
         return _rules_page(slug, status=422, error=_expired(form) or _("Please correct the marked fields."))
     rules.remove_rule(current_user, slug, rule_id)
     flash(_("The rule is removed."), "success")
-    return flask_redirect(url_for("seating.group_rules", slug=slug), code=303)
+    return flask_redirect(_rules_url(slug), code=303)

@@ -314,3 +314,25 @@ def test_quality_box_names_the_repeated_pairs(client, login, app, english):
     assert "Who sits together again (2 pairs)" in page
     assert f"{a.name} &amp; {b.name}:" in page or f"{b.name} &amp; {a.name}:" in page
     assert "last met Jun 1, 2025, 2 times" in page and "together in 2 rounds today" in page
+
+
+def test_rules_page_from_a_plan_leads_back_to_it(client, login, room):
+    """From the plan's rules button the rules page leads back to that plan, also after saving a rule;
+    a meeting of another group, or a bad number, gives the plain page."""
+    from tests.factories import create_meeting
+    login(room.organizer)
+    plan_url = f"/meetings/{room.meeting.id}/seating"
+    assert f"/groups/{room.group.slug}/seating-rules?meeting={room.meeting.id}" in client.get(plan_url).text
+    url = f"/groups/{room.group.slug}/seating-rules"
+    page = client.get(url, query_string={"meeting": room.meeting.id}).text
+    assert "data-rules-back" in page and f'href="{plan_url}"' in page
+    a, b = room.others[0], room.others[1]
+    response = client.post(url + f"?meeting={room.meeting.id}",
+                           data={"member_a": str(a.id), "member_b": str(b.id), "kind": "apart"})
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"?meeting={room.meeting.id}")
+    elsewhere = create_meeting(group=room.other_group, title="Andet møde")
+    for value in (str(elsewhere.id), "²", "9" * 40, "-1", ""):
+        page = client.get(url, query_string={"meeting": value})
+        assert page.status_code == 200 and "data-rules-back" not in page.text
+    assert client.get(url, query_string={"meeting": "\x00"}).status_code == 400  # the app refuses NUL anywhere
