@@ -78,5 +78,8 @@ def init_app(app: Flask) -> None:
             click.echo(f"Note: {rounds} rounds is more than the counting bound "
                        f"{(n - 1) // (size - 1)} for {groups} tables of {size}: "
                        "some repeats are unavoidable.", err=True)
-        result = solve(groups, size, rounds, seconds, seed, tty=sys.stderr.isatty())
+        try:
+            result = solve(groups, size, rounds, seconds, seed, tty=sys.stderr.isatty())
+        except ValueError as error:
+            raise click.UsageError(str(error)) from None
         click.echo(json.dumps(result, separators=(",", ":")))

@@ -43,6 +43,8 @@ REPEAT_COST = 100_000.0
 APART_COST = 1e9
 TOGETHER_COST = 1e9
 MAX_PEOPLE = 2000
+# rounds x people x tables: the search's score arrays (8 bytes each, a few of them)
+MAX_CELLS = 4_000_000
 
 
 def pair(a: str, b: str) -> PairKey:
@@ -306,6 +308,9 @@ def _check(problem: Problem, rounds: int) -> list[tuple[int, ...]]:
     for s in sizes:
         if any(x < 1 for x in s) or sum(s) != n:
             raise ValueError(f"Table sizes {list(s)} do not seat exactly {n} people.")
+    if rounds * n * max(len(s) for s in sizes) > MAX_CELLS:
+        raise ValueError(f"Too large to plan: {rounds} rounds of {n} people at "
+                         f"{max(len(s) for s in sizes)} tables.")
     return sizes
 
 

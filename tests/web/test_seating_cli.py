@@ -49,6 +49,7 @@ def test_more_rounds_than_possible_says_so(runner):
     (["--groups", "99999999999999999999", "--size", "3", "--rounds", "2"], "--groups"),
     (["--groups", "3", "--size", "3", "--rounds", "2", "--seed", "x"], "--seed"),
     (["--size", "3", "--rounds", "2"], "--groups"),
+    (["--groups", "500", "--size", "2", "--rounds", "50"], "Too large to plan"),
 ])
 def test_bad_input_is_a_clear_error(runner, args, message):
     result = solve(runner, *args)
