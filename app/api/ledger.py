@@ -54,12 +54,12 @@ STATUS_CONFLICT = "The status cannot move that way (new → contacted → won | 
 # --- schemas -----------------------------------------------------------------------------------------
 
 
-class PersonSchema(Schema):
+class LedgerPersonSchema(Schema):
     id = fields.Integer(required=True)
     name = fields.String(required=True)
 
 
-class GroupRefSchema(Schema):
+class LedgerGroupSchema(Schema):
     id = fields.Integer(required=True)
     name = fields.String(required=True)
     slug = fields.String(required=True)
@@ -75,9 +75,9 @@ class ReferralSchema(Schema):
         ordered = True
 
     id = fields.Integer(required=True)
-    giver = fields.Nested(PersonSchema)
-    receiver = fields.Nested(PersonSchema)
-    group = fields.Nested(GroupRefSchema, allow_none=True)
+    giver = fields.Nested(LedgerPersonSchema)
+    receiver = fields.Nested(LedgerPersonSchema)
+    group = fields.Nested(LedgerGroupSchema, allow_none=True)
     warmth = fields.String(metadata={"enum": list(referrals.WARMTHS)})
     status = fields.String(metadata={"enum": list(referrals.STATUSES)})
     created_at = fields.DateTime()
@@ -121,9 +121,9 @@ class ThanksSchema(Schema):
         ordered = True
 
     id = fields.Integer(required=True)
-    thanker = fields.Nested(PersonSchema)
-    thanked = fields.Nested(PersonSchema)
-    group = fields.Nested(GroupRefSchema, allow_none=True)
+    thanker = fields.Nested(LedgerPersonSchema)
+    thanked = fields.Nested(LedgerPersonSchema)
+    group = fields.Nested(LedgerGroupSchema, allow_none=True)
     kind = fields.String(metadata={"enum": ["business", "help"]})
     referral_id = fields.Integer(allow_none=True)
     help_id = fields.Integer(allow_none=True)
@@ -156,7 +156,7 @@ class ThanksInputSchema(Schema):
     given_on = _any("help: the day (YYYY-MM-DD, default today)")
 
 
-class CountsSchema(Schema):
+class LedgerCountsSchema(Schema):
     class Meta:
         ordered = True
 
@@ -185,13 +185,13 @@ class CountsSchema(Schema):
     received = fields.Integer()
 
 
-class MonthSchema(Schema):
+class LedgerMonthSchema(Schema):
     month = fields.String()
     given = fields.Integer()
     received = fields.Integer()
 
 
-class RecentSchema(Schema):
+class LedgerRecentSchema(Schema):
     class Meta:
         ordered = True
 
@@ -199,7 +199,7 @@ class RecentSchema(Schema):
     id = fields.Integer()
     direction = fields.String()
     on = fields.String(metadata={"format": "date"})
-    other = fields.Nested(PersonSchema, allow_none=True)
+    other = fields.Nested(LedgerPersonSchema, allow_none=True)
     kind = fields.String()
     status = fields.String()
     title = fields.String()
@@ -212,13 +212,13 @@ class LedgerSchema(Schema):
     class Meta:
         ordered = True
 
-    member = fields.Nested(PersonSchema, required=True)
+    member = fields.Nested(LedgerPersonSchema, required=True)
     own = fields.Boolean(required=True, metadata={"description": "The caller is the member (amounts shown)"})
     today = fields.String(required=True, metadata={"format": "date"})
     periods = fields.Dict(keys=fields.String(metadata={"enum": ["6m", "12m", "all"]}),
-                          values=fields.Nested(CountsSchema), required=True)
-    months = fields.List(fields.Nested(MonthSchema), required=True)
-    recent = fields.List(fields.Nested(RecentSchema), required=True)
+                          values=fields.Nested(LedgerCountsSchema), required=True)
+    months = fields.List(fields.Nested(LedgerMonthSchema), required=True)
+    recent = fields.List(fields.Nested(LedgerRecentSchema), required=True)
 
 
 # --- representation ------------------------------------------------------------------------------------
