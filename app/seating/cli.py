@@ -83,3 +83,12 @@ def init_app(app: Flask) -> None:
         except ValueError as error:
             raise click.UsageError(str(error)) from None
         click.echo(json.dumps(result, separators=(",", ":")))
+
+    @seating_group.command("warm-up")
+    def warm_up_command():
+        """Compile the planner's search code, or load it from numba's cache, so that the first
+        seating plan after a deploy gets its whole time limit. Run it once after each deploy, as
+        the user the app runs as (the cache goes to app/seating/__pycache__ or NUMBA_CACHE_DIR)."""
+        from app.seating import planner
+
+        click.echo(f"Seating planner ready in {planner.warm_up():.1f} s.")

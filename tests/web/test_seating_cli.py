@@ -56,3 +56,9 @@ def test_bad_input_is_a_clear_error(runner, args, message):
     assert result.exit_code == 2
     assert message in result.output
     assert "Traceback" not in result.output
+
+
+def test_warm_up_readies_the_planner(runner):
+    result = runner.invoke(args=["seating", "warm-up"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Seating planner ready in ")
