@@ -49,6 +49,7 @@ blp.before_request(refuse_anonymous_writes)
 blp.after_request(no_store)
 
 STATUS_CONFLICT = "The status cannot move that way (new → contacted → won | lost; won ↔ lost)"
+FLOOD_CONFLICT = "The caller has recorded 50 referrals and thanks in the last 24 hours"
 
 
 # --- schemas -----------------------------------------------------------------------------------------
@@ -284,7 +285,7 @@ class Referrals(MethodView):
     @blp.arguments(LangQuerySchema, location="query")
     @blp.arguments(ReferralInputSchema)
     @blp.response(201, ReferralSchema)
-    @_errors(*WRITE_ERRORS)
+    @_errors(*WRITE_ERRORS, conflict=FLOOD_CONFLICT)
     @token_required
     def post(self, query, data):
         with api_locale(query):
@@ -343,7 +344,7 @@ class ThanksCreate(MethodView):
     @blp.arguments(LangQuerySchema, location="query")
     @blp.arguments(ThanksInputSchema)
     @blp.response(201, ThanksSchema)
-    @_errors(*WRITE_ERRORS)
+    @_errors(*WRITE_ERRORS, conflict=FLOOD_CONFLICT)
     @token_required
     def post(self, query, data):
         with api_locale(query):

@@ -116,6 +116,7 @@ def give(user, data: Mapping) -> Referral:
     """Record a referral; the receiver is mailed the contact. Commits."""
     common.require_member(user)
     values = clean(user, data)
+    common.refuse_flood(user)
     referral = Referral(giver_id=user.id, receiver_id=values.receiver.id, group_id=values.group_id,
                         request_id=values.request_id, contact_name=values.contact_name,
                         contact_company=values.contact_company, contact_phone=values.contact_phone,

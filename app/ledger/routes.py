@@ -158,6 +158,8 @@ def new_referral():
             referral = referrals.give(current_user, form.to_data())
         except ValidationFailed as error:
             errors = apply_field_errors(form, error)
+        except DomainError as error:  # too many in a day
+            errors = [error.message]
         else:
             flash(_("Thank you for the referral: %(name)s has been told.", name=referral.receiver.name),
                   "success")
@@ -238,6 +240,8 @@ def new_thanks():
             row = thanks_service.thank_for_business(current_user, form.to_data())
         except ValidationFailed as error:
             errors = apply_field_errors(form, error)
+        except DomainError as error:  # too many in a day
+            errors = [error.message]
         else:
             flash(_("Your thank-you is saved and %(name)s has been told.", name=row.thanked.name), "success")
             return redirect(url_for("ledger.thanks", thanks_id=row.id), code=303)
@@ -260,6 +264,8 @@ def new_help_thanks():
             row = thanks_service.thank_for_help(current_user, form.to_data())
         except ValidationFailed as error:
             errors = apply_field_errors(form, error)
+        except DomainError as error:  # too many in a day
+            errors = [error.message]
         else:
             flash(_("Your thank-you is saved and %(name)s has been told.", name=row.thanked.name), "success")
             return redirect(url_for("ledger.thanks", thanks_id=row.id), code=303)

@@ -19,14 +19,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.auth.viewers import relation_to_item
-from app.errors import NotFound, PermissionDenied
+from app.errors import Conflict, NotFound, PermissionDenied
 from app.extensions import db
 from app.input_guard import has_unstorable, int_in_range, normalize_newlines
 from app.ledger import amounts
@@ -37,6 +37,9 @@ from app.validation import FieldErrors
 from app.visibility import Relation, help_fields, referral_fields, thanks_fields
 
 REFERRAL, HELP, THANKS = "referral", "help", "thanks"
+# Referrals and thank-yous one member may record in 24 hours: each mails another member, so nobody
+# can flood a fellow member's inbox (a busy networker gives a few a week).
+MAX_PER_DAY = 50
 MODELS: dict[str, type] = {REFERRAL: Referral, HELP: HelpRecord, THANKS: Thanks}
 MAX_REASON = 1000
 
@@ -50,6 +53,17 @@ def authenticated(user) -> bool:
 def require_member(user) -> None:
     if not authenticated(user) or not getattr(user, "active", True):
         raise PermissionDenied()
+
+
+def refuse_flood(user) -> None:
+    """Conflict when the user has recorded MAX_PER_DAY referrals and thank-yous in the last 24 hours."""
+    since = utcnow() - timedelta(hours=24)
+    recent = (db.session.scalar(select(func.count(Referral.id)).where(
+        Referral.giver_id == user.id, Referral.created_at >= since)) or 0) + (db.session.scalar(
+        select(func.count(Thanks.id)).where(Thanks.thanker_id == user.id, Thanks.created_at >= since)) or 0)
+    if recent >= MAX_PER_DAY:
+        raise Conflict(_("You have recorded %(num)d referrals and thanks in the last 24 hours. Please wait a "
+                         "little before recording more.", num=MAX_PER_DAY))
 
 
 def is_id(value: Any) -> bool:

@@ -97,6 +97,7 @@ def thank_for_business(user, data: Mapping) -> Thanks:
     """"Tak for forretningen": record business that came through the network. Commits."""
     common.require_member(user)
     values = clean_business(user, data)
+    common.refuse_flood(user)
     thanks = Thanks(thanker_id=user.id, thanked_id=values.thanked.id, group_id=values.group_id,
                     kind=ThanksKind.BUSINESS.value, referral_id=values.referral_id,
                     amount_dkk=values.amount_dkk, message=values.message,
@@ -154,6 +155,7 @@ def thank_for_help(user, data: Mapping) -> Thanks:
     message = common.text(errors, data, "message", LIMITS["message"])
     wall = common.flag(errors, data, "wall_by_thanker")
     errors.raise_if_any()
+    common.refuse_flood(user)
     record = HelpRecord(giver_id=giver.id, receiver_id=user.id, group_id=group.id, recorded_by_id=user.id,
                         **values)
     db.session.add(record)

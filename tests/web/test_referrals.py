@@ -4,7 +4,7 @@ status moves and who may make them, correcting, withdrawing, hiding and the hist
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.extensions import db
@@ -259,3 +259,18 @@ def test_my_referrals_page_lists_received_and_given(app, login, lw):
     assert "data-referrals-given" in page and "Karen Kunde" in page
     page = client_as(app, login, lw, "member").get("/referrals").get_data(as_text=True)
     assert "Karen Kunde" not in page
+
+
+def test_no_more_than_the_daily_number_of_referrals_and_thanks(app, login, lw, monkeypatch):
+    monkeypatch.setattr(services, "MAX_PER_DAY", 2)
+    give_referral(lw)
+    from app.ledger import thanks
+
+    thanks.thank_for_business(lw.giver, {"thanked_id": lw.receiver.id})
+    with pytest.raises(Conflict):
+        give_referral(lw)
+    client = client_as(app, login, lw, "giver")
+    response = client.post("/referrals/new", data={"receiver_id": str(lw.receiver.id), **CONTACT})
+    assert response.status_code == 422
+    assert db.session.scalar(select(func.count(Referral.id))) == 1
+    assert len(mails()) == 2
