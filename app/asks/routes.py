@@ -69,8 +69,8 @@ def _member_label(member) -> str:
 def _filter_from_args() -> services.ListFilter:
     mine_groups = {g.id for g in services.my_groups(current_user)}
     group_id = request.args.get("group", type=int)
-    if group_id not in mine_groups and not current_user.is_admin:
-        group_id = None
+    if not services.is_id(group_id) or (group_id not in mine_groups and not current_user.is_admin):
+        group_id = None  # junk, a number beyond the id column, or a group that is not mine
     category = request.args.get("category", "")
     status = request.args.get("status", "open")
     return services.ListFilter(

@@ -81,7 +81,8 @@ def _authenticated(user) -> bool:
     return bool(user is not None and getattr(user, "is_authenticated", False))
 
 
-def _is_id(value) -> bool:
+def is_id(value) -> bool:
+    """A whole number the id columns can hold (a bigger one would raise in the query, not miss)."""
     return isinstance(value, int) and not isinstance(value, bool) and value > 0 and int_in_range(value)
 
 
@@ -200,7 +201,7 @@ def _category(errors: FieldErrors, value) -> str:
 def _id_list(errors: FieldErrors, name: str, value, limit: int, message: str) -> list[int]:
     if value is None:
         return []
-    if not isinstance(value, (list, tuple)) or len(value) > limit or not all(_is_id(v) for v in value):
+    if not isinstance(value, (list, tuple)) or len(value) > limit or not all(is_id(v) for v in value):
         errors.add(name, message)
         return []
     return list(dict.fromkeys(value))
@@ -261,7 +262,7 @@ def clean_request(user, data: Mapping, *, editing: HelpRequest | None = None) ->
                 values.groups = [mine[i] for i in ids]
         raise_at = data.get("raise_at_group_id")
         if raise_at not in (None, 0, ""):
-            if not _is_id(raise_at) or (values.groups and raise_at not in ids):
+            if not is_id(raise_at) or (values.groups and raise_at not in ids):
                 errors.add("raise_at_group_id", _("Choose one of the groups you ask."))
             elif values.groups:
                 meeting = next_meeting(raise_at)
@@ -277,7 +278,7 @@ def clean_request(user, data: Mapping, *, editing: HelpRequest | None = None) ->
 
 
 def _load(request_id, *, lock: bool = False) -> HelpRequest:
-    if not _is_id(request_id):
+    if not is_id(request_id):
         raise NotFound()
     query = select(HelpRequest).where(HelpRequest.id == request_id).options(
         selectinload(HelpRequest.groups), selectinload(HelpRequest.author))
@@ -582,7 +583,7 @@ def clean_answer(user, req: HelpRequest, data: Mapping, *,
         member_id = data.get("referred_member_id")
         name = _text(errors, data, "referred_name", LIMITS["referred_name"], one_line=True)
         if member_id not in (None, 0, ""):
-            if not _is_id(member_id):
+            if not is_id(member_id):
                 errors.add("referred_member_id", _("Choose a member from the list."))
             else:
                 referred = db.session.get(Member, member_id)
@@ -640,7 +641,7 @@ def answer_request(user, request_id, data: Mapping) -> RequestAnswer:
 
 
 def get_answer(user, answer_id, *, lock: bool = False) -> RequestAnswer:
-    if not _is_id(answer_id):
+    if not is_id(answer_id):
         raise NotFound()
     answer = db.session.get(RequestAnswer, answer_id)
     if answer is None:
