@@ -14,7 +14,7 @@ from wtforms import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.asks.services import CATEGORIES, LIMITS
+from app.asks.rules import CATEGORIES, LIMITS
 from app.forms_base import AppForm
 from app.validation import LenientDateField, Required, html_limits
 
