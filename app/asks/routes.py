@@ -36,7 +36,7 @@ def asks_for_meeting(meeting):
 
 @bp.app_template_global()
 def asks_for_group(group):
-    """(the group's newest 3 open requests the member may see, how many there are)."""
+    """(the group's newest 3 open requests the member may see, whether there are more)."""
     return services.latest_for_group(current_user, group)
 
 

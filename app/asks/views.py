@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, exists, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.asks.rules import (
     EXPIRED,
@@ -212,33 +212,33 @@ def group_for(user, slug) -> Group:
 
 def for_meeting(user, meeting: Meeting) -> list[HelpRequest]:
     """The open requests raised at this meeting that the user may see (the meeting page's hook;
-    hidden ones stay on the request list for their asker and the organizers, not here)."""
+    hidden ones stay on the request list for their asker and the organizers, not here). One query."""
     if not authenticated(user):
         return []
-    rows = db.session.scalars(
-        select(HelpRequest).where(HelpRequest.raise_at_meeting_id == meeting.id, HelpRequest.status == OPEN,
-                                  HelpRequest.withdrawn_at.is_(None), HelpRequest.hidden_at.is_(None))
-        .options(selectinload(HelpRequest.groups), selectinload(HelpRequest.author))
-        .order_by(HelpRequest.created_at, HelpRequest.id)).all()
-    return [r for r in rows if fields_of_request(user, r)]
-
-
-def latest_for_group(user, group: Group, limit: int = 3) -> tuple[list[HelpRequest], int]:
-    """The group's newest open requests the user may see, and how many there are (the group page;
-    hidden ones are left out here too)."""
-    if not authenticated(user) or not (permissions.is_admin(user) or permissions.is_member_of(user, group)):
-        return [], 0
     query = select(HelpRequest).where(
-        HelpRequest.status == OPEN, HelpRequest.withdrawn_at.is_(None), HelpRequest.hidden_at.is_(None),
-        exists().where(help_request_groups.c.request_id == HelpRequest.id,
-                       help_request_groups.c.group_id == group.id))
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    if not total:
-        return [], 0
-    rows = db.session.scalars(query.options(selectinload(HelpRequest.author))
-                              .order_by(HelpRequest.created_at.desc(), HelpRequest.id.desc()).limit(limit))
-    return list(rows), total
+        HelpRequest.raise_at_meeting_id == meeting.id, HelpRequest.status == OPEN,
+        HelpRequest.withdrawn_at.is_(None), HelpRequest.hidden_at.is_(None))
+    if not permissions.is_admin(user):  # the rule for a visible request: its groups' members and the asker
+        mine = [m.group_id for m in user.memberships]
+        query = query.where(or_(HelpRequest.author_id == user.id, exists().where(
+            help_request_groups.c.request_id == HelpRequest.id, help_request_groups.c.group_id.in_(mine))))
+    return list(db.session.scalars(query.options(joinedload(HelpRequest.author))
+                                   .order_by(HelpRequest.created_at, HelpRequest.id)))
 
+
+def latest_for_group(user, group: Group, limit: int = 3) -> tuple[list[HelpRequest], bool]:
+    """The group's newest open requests the user may see, and whether there are more (the group
+    page; hidden ones are left out here too). One query."""
+    if not authenticated(user) or not (permissions.is_admin(user) or permissions.is_member_of(user, group)):
+        return [], False
+    rows = list(db.session.scalars(
+        select(HelpRequest).where(
+            HelpRequest.status == OPEN, HelpRequest.withdrawn_at.is_(None), HelpRequest.hidden_at.is_(None),
+            exists().where(help_request_groups.c.request_id == HelpRequest.id,
+                           help_request_groups.c.group_id == group.id))
+        .options(joinedload(HelpRequest.author))
+        .order_by(HelpRequest.created_at.desc(), HelpRequest.id.desc()).limit(limit + 1)))
+    return rows[:limit], len(rows) > limit
 
 
 def get_answer(user, answer_id, *, lock: bool = False) -> RequestAnswer:

@@ -278,3 +278,40 @@ def test_list_filters_survive_junk(app, client, login, w, query):
         response = client.get("/asks" + query)
         # a NUL byte is refused app-wide (400); anything else shows the list
         assert response.status_code == (400 if "%00" in query else 200)
+
+
+def _statements(run, seen=None) -> int:
+    from sqlalchemy import event
+
+    statements = []
+
+    def count(*args):
+        statements.append(args[2])
+        if seen is not None:
+            seen.append(args[2])
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        run()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    return len(statements)
+
+
+def test_the_meeting_and_group_hooks_take_one_query_each(app, w):
+    from app.asks import services
+
+    for n in range(5):
+        post(w, title=f"Forespørgsel {n}", raise_at_group_id=w.a.id)
+    # loaded with the page: the viewer and their memberships, the meeting, the group
+    _ = (w.member.is_admin, [m.group_id for m in w.member.memberships], w.meeting.id, w.a.id)
+    raised = []
+    latest = []
+    seen = []
+    assert _statements(lambda: raised.extend(services.for_meeting(w.member, w.meeting)), seen) == 1, seen
+    assert _statements(lambda: latest.append(services.latest_for_group(w.member, w.a))) == 1
+    assert len(raised) == 5 and [r.author.name for r in raised] == ["Anne Asker"] * 5
+    rows, more = latest[0]
+    assert [r.title for r in rows] == ["Forespørgsel 4", "Forespørgsel 3", "Forespørgsel 2"] and more
+    assert services.for_meeting(w.other, w.meeting) == []
+    assert services.latest_for_group(w.other, w.a) == ([], False)
