@@ -115,7 +115,8 @@ def _require_author(user, req: HelpRequest) -> None:
 
 
 def edit_request(user, request_id, data: Mapping) -> HelpRequest:
-    """The asker corrects title, details, deadline and category (history: old → new). Commits."""
+    """The asker corrects title, details, deadline and category (history: old → new); a new deadline
+    opens an expired request again. Commits."""
     req = get_for(user, request_id, lock=True)
     _require_author(user, req)
     if req.status not in (OPEN, EXPIRED):
@@ -125,6 +126,10 @@ def edit_request(user, request_id, data: Mapping) -> HelpRequest:
     after = {"title": values.title, "body": values.body, "deadline": values.deadline,
              "category": values.category}
     changes = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
+    if req.status == EXPIRED and "deadline" in changes:
+        # a new deadline (from today on, or none) opens an expired request again
+        changes["status"] = [EXPIRED, OPEN]
+        req.status, req.closed_at = OPEN, None
     if changes:
         for name, value in after.items():
             setattr(req, name, value)

@@ -315,3 +315,26 @@ def test_the_meeting_and_group_hooks_take_one_query_each(app, w):
     assert [r.title for r in rows] == ["Forespørgsel 4", "Forespørgsel 3", "Forespørgsel 2"] and more
     assert services.for_meeting(w.other, w.meeting) == []
     assert services.latest_for_group(w.other, w.a) == ([], False)
+
+
+def test_a_new_deadline_opens_an_expired_request_again(app, client, login, w):
+    from datetime import timedelta
+
+    from app.asks import services
+
+    rid = post(w)
+    req = reload(HelpRequest, rid)
+    req.status, req.deadline = "expired", services.local_today() - timedelta(days=2)
+    db.session.commit()
+    _csrf_off(app)
+    login(w.asker)
+    # the old deadline may stay as it is (no "in the past" error for an unchanged date)
+    unchanged = {"title": "Ny titel", "deadline": (services.local_today() - timedelta(days=2)).isoformat()}
+    assert client.post(f"/asks/{rid}/edit", data=unchanged).status_code == 303
+    assert reload(HelpRequest, rid).status == "expired"
+    later = {"title": "Ny titel", "deadline": next_week().isoformat()}
+    assert client.post(f"/asks/{rid}/edit", data=later).status_code == 303
+    req = reload(HelpRequest, rid)
+    assert req.status == "open" and req.closed_at is None and req.deadline == next_week()
+    change = db.session.scalars(db.select(SocialChange).where(SocialChange.action == "updated")).all()[-1]
+    assert change.changes["status"] == ["expired", "open"]
