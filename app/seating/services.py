@@ -26,6 +26,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import gettext as _
 
+from app import events
 from app.auth import permissions
 from app.checkin.attendees import Attendee, attendees
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -153,6 +154,11 @@ def _write(user, meeting_id: int, seen_version: int | None, rounds: Rounds, *, s
     plan.version = (plan.version or 0) + 1
     plan.updated_by_id = user.id
     plan.updated_at = utcnow()
+    if meeting.is_closed:
+        # A plan corrected after the meeting (who really sat where): the encounters follow, as they
+        # do after an attendance correction (app.checkin.services.correct).
+        db.session.flush()
+        events.meeting_closed.send(meeting, actor=user)
     db.session.commit()
     return plan
 

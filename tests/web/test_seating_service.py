@@ -339,3 +339,27 @@ def test_once_anyone_checked_in_only_the_checked_in_are_seated(app):
     view = services.plan_for(room.organizer, room.meeting.id)
     assert {s.name for s in view.people.values() if s.kind == "visitor"} == {"Vera Visitor"}
     assert view.not_seated == [] and view.gone == []
+
+
+def test_a_plan_changed_after_the_close_resends_meeting_closed(app):
+    """Who really sat where, corrected after the meeting: the encounters follow (meeting_closed again);
+    before the close a change sends nothing."""
+    from app import events
+    from app.models import utcnow
+    room = build_room(others=6)
+    seen = []
+
+    def receiver(meeting, actor=None, **_kw):
+        seen.append((meeting.id, getattr(actor, "id", None)))
+
+    with events.meeting_closed.connected_to(receiver):
+        plan = services.generate(room.organizer, room.meeting.id, {"tables": 2, "rounds": 2}, seed=7).plan
+        person = plan.rounds[1][0][0]
+        plan = services.move(room.organizer, room.meeting.id, 2, person, 2, version=plan.version).plan
+        assert seen == []
+        room.meeting.closed_at = utcnow()
+        room.meeting.closed_by_id = room.organizer.id
+        db.session.commit()
+        services.move(room.organizer, room.meeting.id, 2, person, 1, version=plan.version)
+    assert seen == [(room.meeting.id, room.organizer.id)]
+    assert person in plan_of(room.meeting).rounds[1][0]
