@@ -155,6 +155,7 @@ def edit(request_id: int):
 
 
 def _answer_choices(form: AnswerForm, req) -> None:
+    form.private.label.text = _("Only to %(name)s", name=req.author.name)
     form.referred_member_id.choices = [(0, _("Choose a member"))] + [
         (m.id, _member_label(m)) for m in services.referable_members(req)
         if m.id not in (req.author_id, current_user.id)]
