@@ -163,7 +163,8 @@ MEMBER_PAGES = [
     "/members/{organizer}", "/profile", "/profile/password", "/profile/tokens", "/meetings",
     "/groups/vest/meetings", "/groups/vest/meetings?view=month", "/groups/vest/meetings/past",
     "/meetings/{meeting}", "/network", "/one-to-ones/new", "/members/{organizer}/network",
-    "/meetings/{meeting}/my-tables",
+    "/meetings/{meeting}/my-tables", "/referrals", "/referrals/new", "/thanks/new", "/thanks/help/new",
+    "/give-and-take", "/members/{organizer}/give-and-take", "/asks", "/asks/new", "/asks/notices",
 ]
 
 
@@ -181,6 +182,7 @@ ORGANIZER_PAGES = [
     "/groups/vest/meetings/past", "/meetings/{meeting}/checkin", "/meetings/{meeting}/checkin/qr",
     "/meetings/{meeting}/close", "/meetings/{meeting}/attendance", "/meetings/{meeting}/seating",
     "/groups/vest/seating-rules", "/groups/vest/network", "/members/{member}/network",
+    "/groups/vest/give-and-take",
 ]
 
 

@@ -117,6 +117,13 @@ def test_the_document_lists_every_api_operation(app):
         "POST /api/v1/one-to-ones/{one_to_one_id}/confirm",
         "POST /api/v1/one-to-ones/{one_to_one_id}/decline",
         "POST /api/v1/one-to-ones/{one_to_one_id}/cancel",
+        "GET /api/v1/members/{member_id}/ledger",
+        "GET /api/v1/referrals",
+        "POST /api/v1/referrals",
+        "GET /api/v1/referrals/{referral_id}",
+        "PATCH /api/v1/referrals/{referral_id}",
+        "POST /api/v1/thanks",
+        "GET /api/v1/thanks/{thanks_id}",
     ])
 
 
