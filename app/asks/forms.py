@@ -12,6 +12,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.asks.rules import CATEGORIES, LIMITS
@@ -32,8 +33,9 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-def category_choices() -> list[tuple[str, str]]:
-    return [("", str(_l("No category")))] + [(code, str(label)) for code, label in CATEGORIES.items()]
+def category_choices() -> list[SelectChoice]:
+    return [SelectChoice("", str(_l("No category")))] + [SelectChoice(code, str(label))
+                                                         for code, label in CATEGORIES.items()]
 
 
 class _RequestFields(AppForm):
@@ -73,8 +75,8 @@ class EditRequestForm(_RequestFields):
 
 
 class AnswerForm(AppForm):
-    kind = RadioField(_l("Your answer"), choices=[("offer", _l("I can help with that")),
-                                                  ("referral", _l("Talk to …"))],
+    kind = RadioField(_l("Your answer"), choices=[SelectChoice("offer", _l("I can help with that")),
+                                                  SelectChoice("referral", _l("Talk to …"))],
                       default="offer", validate_choice=False)
     body = TextAreaField(_l("Message"), render_kw=html_limits(max_length=LIMITS["answer"], rows=3))
     referred_member_id = SelectField(_l("Talk to (a member)"), coerce=_member_id, validate_choice=False)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
 
 from app.asks import bp, services
 from app.asks.forms import (
@@ -93,14 +94,15 @@ def index():
 
 def _request_choices(form: RequestForm) -> None:
     groups = services.my_groups(current_user)
-    form.group_ids.choices = [(g.id, g.name) for g in groups]
+    form.group_ids.choices = [SelectChoice(g.id, g.name) for g in groups]
     form.category.choices = category_choices()
-    raise_choices = [(0, _("No"))]
+    raise_choices = [SelectChoice(0, _("No"))]
     for group in groups:
         meeting = services.next_meeting(group.id)
         if meeting is not None:
             when = format_in_zone(meeting.starts_at, group.timezone, "medium")
-            raise_choices.append((group.id, _("%(group)s, %(date)s", group=group.name, date=when)))
+            label = _("%(group)s, %(date)s", group=group.name, date=when)
+            raise_choices.append(SelectChoice(group.id, label))
     form.raise_at_group_id.choices = raise_choices
 
 
@@ -111,7 +113,7 @@ def new():
     _request_choices(form)
     if request.method == "GET":
         wanted = request.args.get("group", type=int)
-        choices = [value for value, _label in form.group_ids.choices]
+        choices = [choice.value for choice in form.group_ids.choices]
         form.group_ids.data = [wanted] if wanted in choices else (choices[:1] if len(choices) == 1 else [])
     errors: list[str] = []
     if form.validate_on_submit():
@@ -156,13 +158,13 @@ def edit(request_id: int):
 
 def _answer_choices(form: AnswerForm, req) -> None:
     form.private.label.text = _("Only to %(name)s", name=req.author.name)
-    form.referred_member_id.choices = [(0, _("Choose a member"))] + [
-        (m.id, _member_label(m)) for m in services.referable_members(req)
+    form.referred_member_id.choices = [SelectChoice(0, _("Choose a member"))] + [
+        SelectChoice(m.id, _member_label(m)) for m in services.referable_members(req)
         if m.id not in (req.author_id, current_user.id)]
 
 
 def _solve_choices(form: SolveForm, req) -> None:
-    form.helper_ids.choices = [(m.id, _member_label(m)) for m in services.helper_choices(req)]
+    form.helper_ids.choices = [SelectChoice(m.id, _member_label(m)) for m in services.helper_choices(req)]
 
 
 def _render_show(request_id: int, *, answer_form=None, solve_form=None, errors=None, status=200):
