@@ -202,6 +202,11 @@ class World:
             ),
         )
         self.token, _plain = create_token(self.admin, "fuzz")
+        from app.asks import services as asks
+
+        # The admin (who walks the forms) asks, so the asker's forms are walked too.
+        ask = asks.post_request(self.admin, {"title": "En bogholder", "group_ids": [self.group.id]})
+        reply = asks.answer_request(self.organizer, ask.id, {"kind": "offer", "body": "Det kan jeg"})
         membership = db.session.scalar(
             select(Membership).where(
                 Membership.member_id == self.member.id, Membership.group_id == self.group.id
@@ -220,6 +225,8 @@ class World:
             "admin": self.admin.id,
             "group": self.group.id,
             "settings": NetworkSettings.get().id,
+            "request_id": ask.id,
+            "answer_id": reply.id,
         }
         db.session.commit()
 
@@ -242,6 +249,10 @@ class World:
             "token": "no-such-token",
             "message_id": 1,
             "filename": "css/app.css",
+            "request_id": ids["request_id"],
+            "answer_id": ids["answer_id"],
+            "item_type": "request",
+            "item_id": ids["request_id"],
         }
         if not set(rule.arguments) <= set(values):
             return None

@@ -124,6 +124,19 @@ def test_the_document_lists_every_api_operation(app):
         "PATCH /api/v1/referrals/{referral_id}",
         "POST /api/v1/thanks",
         "GET /api/v1/thanks/{thanks_id}",
+        "GET /api/v1/groups/{slug}/requests",
+        "POST /api/v1/groups/{slug}/requests",
+        "GET /api/v1/requests/{request_id}",
+        "PATCH /api/v1/requests/{request_id}",
+        "POST /api/v1/requests/{request_id}/withdraw",
+        "POST /api/v1/requests/{request_id}/answers",
+        "POST /api/v1/requests/{request_id}/solve",
+        "POST /api/v1/requests/{request_id}/hide",
+        "POST /api/v1/requests/{request_id}/show",
+        "PATCH /api/v1/answers/{answer_id}",
+        "POST /api/v1/answers/{answer_id}/withdraw",
+        "POST /api/v1/answers/{answer_id}/hide",
+        "POST /api/v1/answers/{answer_id}/show",
     ])
 
 
