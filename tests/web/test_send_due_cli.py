@@ -17,6 +17,12 @@ from app.models import OutboxMessage, utcnow
 from tests.factories import build_meeting_world, create_meeting, create_member
 
 
+def line(invitations: int, updates: int, reminders: int) -> str:
+    """The command's summary line (nothing else due: no meeting to close, no request expired)."""
+    return (f"Invitations {invitations}, updates {updates}, reminders {reminders}, "
+            "meetings closed 0, requests expired 0.")
+
+
 def _mails(kind: str) -> int:
     return db.session.scalar(select(func.count(OutboxMessage.id)).where(OutboxMessage.kind == kind))
 
@@ -31,7 +37,7 @@ def world(app):
 def test_nothing_due_prints_zero_counts(runner, world):
     result = runner.invoke(args=["meetings", "send-due"])
     assert result.exit_code == 0, result.output
-    assert result.output.strip() == "Invitations 0, updates 0, reminders 0."
+    assert result.output.strip() == line(0, 0, 0)
 
 
 def test_automatic_invitations_go_out_once_within_the_groups_days(runner, world):
@@ -39,25 +45,25 @@ def test_automatic_invitations_go_out_once_within_the_groups_days(runner, world)
     db.session.commit()
 
     too_early = runner.invoke(args=["meetings", "send-due", "--now", "2031-02-25T07:00:00+00:00"])
-    assert too_early.output.strip() == "Invitations 0, updates 0, reminders 0."
+    assert too_early.output.strip() == line(0, 0, 0)
 
     due = runner.invoke(args=["meetings", "send-due", "--now", "2031-02-27T07:00:00+00:00"])
     assert due.exit_code == 0, due.output
-    assert due.output.strip() == "Invitations 3, updates 0, reminders 0."
+    assert due.output.strip() == line(3, 0, 0)
     assert _mails("calendar_invite") == 3
 
     again = runner.invoke(args=["meetings", "send-due", "--now", "2031-02-27T07:05:00+00:00"])
-    assert again.output.strip() == "Invitations 0, updates 0, reminders 0."
+    assert again.output.strip() == line(0, 0, 0)
     assert _mails("calendar_invite") == 3
 
     create_member(groups=[world.group], name="Nina Ny", language="en")  # joins later: invited next run
     later = runner.invoke(args=["meetings", "send-due", "--now", "2031-02-28T07:00:00+00:00"])
-    assert later.output.strip() == "Invitations 1, updates 0, reminders 0."
+    assert later.output.strip() == line(1, 0, 0)
 
 
 def test_a_group_without_the_setting_is_left_to_its_organizers(runner, world):
     result = runner.invoke(args=["meetings", "send-due", "--now", "2031-03-04T07:00:00+00:00"])
-    assert result.output.strip() == "Invitations 0, updates 0, reminders 0."
+    assert result.output.strip() == line(0, 0, 0)
     assert _mails("calendar_invite") == 0
 
 
@@ -74,10 +80,10 @@ def test_a_moved_meeting_sends_one_coalesced_update(app, runner, world):
 
     just_before = (due_at - timedelta(seconds=1)).isoformat()
     before = runner.invoke(args=["meetings", "send-due", "--now", just_before])
-    assert before.output.strip() == "Invitations 0, updates 0, reminders 0."
+    assert before.output.strip() == line(0, 0, 0)
     after = runner.invoke(args=["meetings", "send-due", "--now", due_at.isoformat()])
     assert after.exit_code == 0, after.output
-    assert after.output.strip() == "Invitations 0, updates 3, reminders 0."
+    assert after.output.strip() == line(0, 3, 0)
     assert _mails("calendar_update") == 3
 
 
@@ -89,19 +95,19 @@ def test_the_reminder_goes_the_day_before_at_the_groups_time(runner, world):
     rsvp.answer(world.member, world.meeting.id, "yes")
     # 4 March 2031, 17:00 in Copenhagen is 16:00 UTC.
     early = runner.invoke(args=["meetings", "send-due", "--now", "2031-03-04T15:59:00+00:00"])
-    assert early.output.strip() == "Invitations 0, updates 0, reminders 0."
+    assert early.output.strip() == line(0, 0, 0)
     due = runner.invoke(args=["meetings", "send-due", "--now", "2031-03-04T16:00:00+00:00"])
     assert due.exit_code == 0, due.output
-    assert due.output.strip() == "Invitations 0, updates 0, reminders 1."
+    assert due.output.strip() == line(0, 0, 1)
     again = runner.invoke(args=["meetings", "send-due", "--now", "2031-03-04T16:05:00+00:00"])
-    assert again.output.strip() == "Invitations 0, updates 0, reminders 0."
+    assert again.output.strip() == line(0, 0, 0)
 
 
 def test_a_naive_now_is_utc_and_a_bad_one_is_refused(runner, world):
     world.group.invite_days_before = 1
     db.session.commit()
     naive = runner.invoke(args=["meetings", "send-due", "--now", "2031-03-04T07:30:00"])
-    assert naive.output.strip() == "Invitations 3, updates 0, reminders 0."
+    assert naive.output.strip() == line(3, 0, 0)
     for bad in ("tomorrow", "2031-13-01", "\x00"):
         result = runner.invoke(args=["meetings", "send-due", "--now", bad])
         assert result.exit_code == 2
@@ -151,7 +157,7 @@ def test_loop_runs_again_survives_a_failure_and_stops_on_sigterm(runner, world, 
 
     assert result.exit_code == 0, result.output
     assert "Failed: RuntimeError: a hiccup" in result.output
-    assert result.output.count("Invitations 0, updates 0, reminders 0.") >= 2
+    assert result.output.count("Invitations 0, updates 0, reminders 0.") >= 2  # send_due is replaced here
     assert "Stopping after the current run (SIGTERM)." in result.output
     assert result.output.rstrip().endswith("Stopped.")
     assert signal.getsignal(signal.SIGTERM) is before  # the handler is put back
@@ -176,7 +182,7 @@ def test_loop_does_the_real_work(runner, world, monkeypatch):
     result = runner.invoke(args=["meetings", "send-due", "--loop", "--interval", "0.1"])
     killer.join()
     assert result.exit_code == 0, result.output
-    assert "Invitations 3, updates 0, reminders 0." in result.output
+    assert line(3, 0, 0) in result.output
     assert _mails("calendar_invite") == 3
 
 
