@@ -8,10 +8,13 @@ Three kinds of tie (`app.connections.strength`):
 - `MEETING`: both checked in (`CheckIn`) at the same closed, not cancelled meeting and never shared
   a table there; dated on the meeting's local date.
 
+Referrals, help and business thanked for between the two (`REFERRAL` or `REFERRAL_WON`, `HELP`,
+`BUSINESS`) come from `app.ledger.ties` and are added to the same list.
+
 Ties after `today` are left out (a 1-to-1 confirmed for next week has not happened yet).
 
-Everything is read in three or four queries whatever the number of members (no query per member
-or pair): 80 members with two years of meetings is some 20,000 rows, about 0.2 s.
+Everything is read in three or four queries whatever the number of members, and three more for
+the referrals, help and thanks (no query per member or pair): 80 members with two years of meetings is some 20,000 rows, about 0.2 s.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from sqlalchemy import and_, or_, select
 
 from app.connections.strength import MEETING, MET_KINDS, ONE_TO_ONE, TABLE, Tie, level, strength
 from app.extensions import db
+from app.ledger.ties import member_social_ties, social_ties
 from app.models import CheckIn, Encounter, Group, Meeting, MeetingStatus, OneToOne, OneToOneStatus
 
 Pair = tuple[int, int]
@@ -87,6 +91,9 @@ def pair_ties(member_ids: Collection[int], *, today: date) -> dict[Pair, list[Ti
             if (meeting_id, a, b) not in sat:
                 ties[(a, b)].append(tie)
 
+    for pair, found in social_ties(ids, today).items():
+        ties[pair].extend(found)
+
     return {pair: sorted(found, key=_tie_order) for pair, found in ties.items()}
 
 
@@ -115,6 +122,9 @@ def member_ties(member_id: int, *, today: date) -> dict[int, list[Tie]]:
         for other in present:
             if other != member_id and (meeting_id, other) not in sat:
                 ties[other].append(Tie(MEETING, on))
+
+    for other, found in member_social_ties(member_id, today).items():
+        ties[other].extend(found)
 
     return {other: sorted(found, key=_tie_order) for other, found in ties.items()}
 
