@@ -98,7 +98,8 @@ def new_page(browser, **context_options):
     The context asks for reduced motion, so Bootstrap's collapse and fade end at once (its CSS
     drops the transitions): a test waits for a state (expect(...)) and never races an animation."""
     options = {"locale": "da-DK", "timezone_id": "Europe/Copenhagen", "reduced_motion": "reduce",
-               **context_options}
+               # A desktop wide enough for the whole top bar in one row (narrower: the toggler).
+               "viewport": {"width": 1440, "height": 900}, **context_options}
     context = browser.new_context(**options)
     page = context.new_page()
     page.errors = []  # type: ignore[attr-defined]

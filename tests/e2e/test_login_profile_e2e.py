@@ -101,8 +101,17 @@ def _logout_button(page):
     return page.locator("nav form[action$='/logout'] button")
 
 
+def _unfold_menu(page) -> None:
+    """Below the widest screens the top bar's menu is folded behind the toggler: open it."""
+    toggler = page.locator("nav .navbar-toggler")
+    if toggler.is_visible() and toggler.get_attribute("aria-expanded") != "true":
+        toggler.click()
+        expect(page.locator("#mainnav")).to_have_class(re.compile(r"\bshow\b"))
+
+
 def _open_user_menu(page):
     """The member's name in the top bar opens a menu (Bootstrap's dropdown script) with profile and logout."""
+    _unfold_menu(page)
     menu_button = page.locator("#user-menu")
     menu_button.click()
     expect(menu_button).to_have_attribute("aria-expanded", "true")
@@ -178,6 +187,7 @@ def test_login_by_mail_link_edit_profile_switch_language_and_log_out(live_server
     en_logout = _translated(live_server, "Log out", "en")
     da_members = _translated(live_server, "Members of %(name)s", "da")
     expect(_logout_button(page)).to_have_text(da_logout)
+    _unfold_menu(page)
     page.locator("nav button[data-lang='en']").click()
     page.wait_for_url(f"{base}/groups/{world['slug']}/members")
     _assert_clean(page)

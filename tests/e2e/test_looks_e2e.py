@@ -57,6 +57,24 @@ def test_phone_bar_is_one_row_and_long_titles_do_not_scroll_sideways(live_server
         page.context.close()
 
 
+@pytest.mark.parametrize("width", [1024, 1280, 1440, 1920])
+def test_the_admins_menu_fits_every_desktop_width(live_server, browser, world, width):
+    """The menu has grown (Mit netværk, Spørg netværket, Administration): with a long network name
+    it must still fit in one row, or fold behind the toggler, on every screen width."""
+    page = new_page(browser, viewport={"width": width, "height": 900})
+    try:
+        _log_in(page, world["link"])
+        for path in ("/", "/groups/lang"):
+            page.goto(live_server.url + path)
+            width_used = page.evaluate("document.scrollingElement.scrollWidth")
+            assert width_used <= width, (path, width_used)
+            box = page.locator("nav.navbar").bounding_box()
+            assert box is not None and box["height"] < 80, (path, box)  # one row
+        assert page.errors == [], page.errors
+    finally:
+        page.context.close()
+
+
 def test_short_name_is_suggested_while_typing_until_edited(live_server, browser, world):
     page = new_page(browser)
     try:
