@@ -338,3 +338,19 @@ def test_a_new_deadline_opens_an_expired_request_again(app, client, login, w):
     assert req.status == "open" and req.closed_at is None and req.deadline == next_week()
     change = db.session.scalars(db.select(SocialChange).where(SocialChange.action == "updated")).all()[-1]
     assert change.changes["status"] == ["expired", "open"]
+
+
+def test_a_solved_request_offers_the_asker_a_thank_you_to_each_helper(app, client, login, w):
+    _csrf_off(app)
+    rid = post(w)
+    answer(w, rid)
+    login(w.helper)  # an open request: a member may give the asker a referral from it
+    page = client.get(f"/asks/{rid}").get_data(as_text=True)
+    assert f"/referrals/new?request={rid}&amp;to={w.asker.id}" in page
+    login(w.asker)
+    assert "data-thank-helpers" not in client.get(f"/asks/{rid}").get_data(as_text=True)
+    client.post(f"/asks/{rid}/solve", data={"helper_ids": [str(w.helper.id), str(w.member.id)]})
+    page = client.get(f"/asks/{rid}").get_data(as_text=True)
+    assert f"/thanks/help/new?to={w.helper.id}" in page and f"/thanks/help/new?to={w.member.id}" in page
+    login(w.helper)  # only the asker is offered the thank-you
+    assert "data-thank-helpers" not in client.get(f"/asks/{rid}").get_data(as_text=True)

@@ -139,6 +139,9 @@ def test_own_page_shows_amounts(lw, client, login, english):
     assert client.get("/give-and-take?period=bogus").status_code == 200
     assert client.get("/give-and-take?period=%00%ED%B3%BF").status_code == 400
     assert client.get(f"/members/{lw.anna.id}/give-and-take").status_code == 302
+    # the ways to give: thanks, help thanks, a referral, and the list of one's own
+    for link in ("/thanks/new", "/thanks/help/new", "/referrals/new", 'href="/referrals"'):
+        assert link in html
 
 
 @pytest.mark.parametrize("role,status", [("bo", 200), ("organizer", 200), ("admin", 200), ("eve", 200),
@@ -162,9 +165,12 @@ def test_profile_card_summary(lw, client, login, english):
     assert "data-member-ledger" in html
     assert f"/members/{lw.anna.id}/give-and-take" in html
     assert "2 referrals given" in html
+    assert f"/referrals/new?to={lw.anna.id}" in html and f"/thanks/new?to={lw.anna.id}" in html
+    assert "Give Anna Andersen a referral" in html
     login(lw.anna)
     html = client.get(f"/members/{lw.anna.id}").get_data(as_text=True)
     assert "/give-and-take" in html and "4 referrals given" in html
+    assert "data-member-actions" not in html  # no thank-you to oneself
 
 
 def _statements(run) -> int:
