@@ -14,7 +14,8 @@ Referrals, help and business thanked for between the two (`REFERRAL` or `REFERRA
 Ties after `today` are left out (a 1-to-1 confirmed for next week has not happened yet).
 
 Everything is read in three or four queries whatever the number of members, and three more for
-the referrals, help and thanks (no query per member or pair): 80 members with two years of meetings is some 20,000 rows, about 0.2 s.
+the referrals, help and thanks (no query per member or pair): 80 members with two years of
+meetings is some 20,000 rows, about 0.2 s.
 """
 
 from __future__ import annotations

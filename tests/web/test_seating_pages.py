@@ -335,4 +335,5 @@ def test_rules_page_from_a_plan_leads_back_to_it(client, login, room):
     for value in (str(elsewhere.id), "²", "9" * 40, "-1", ""):
         page = client.get(url, query_string={"meeting": value})
         assert page.status_code == 200 and "data-rules-back" not in page.text
-    assert client.get(url, query_string={"meeting": "\x00"}).status_code == 400  # the app refuses NUL anywhere
+    # The app refuses a NUL byte anywhere.
+    assert client.get(url, query_string={"meeting": "\x00"}).status_code == 400
