@@ -427,7 +427,8 @@ def withdraw_request(query, request_id):
 @blp.doc(security=TOKEN_REQUIRED, summary="Answer a request",
          description="A member of the request's groups offers help (`offer`, with a message) or names "
                      "someone (`referral`: `referred_member_id`, a member of its groups, or "
-                     "`referred_name`). `private`: only the asker sees it. The asker gets a mail. The "
+                     "`referred_name`; an `offer` that names someone is saved as a `referral`). "
+                     "`private`: only the asker sees it. The asker gets a mail. The "
                      "asker themself answers 403, a closed or hidden request 409.")
 @blp.arguments(LangQuerySchema, location="query")
 @blp.arguments(AnswerInputSchema)

@@ -283,6 +283,14 @@ def _in_groups(member_id: int, req: HelpRequest) -> bool:
         Membership.member_id == member_id, Membership.group_id.in_(group_ids_of(req)))))
 
 
+def names_someone(data: Mapping) -> bool:
+    """Whether an answer names a person to talk to (a member or a name), whatever its kind says."""
+    member_id = data.get("referred_member_id")
+    name = data.get("referred_name")
+    return (member_id not in (None, 0, "", "0", False)
+            or (name not in (None, "") and not (isinstance(name, str) and not name.strip())))
+
+
 def clean_answer(user, req: HelpRequest, data: Mapping, *,
                  editing: RequestAnswer | None = None) -> AnswerData:
     errors = FieldErrors()
@@ -290,6 +298,9 @@ def clean_answer(user, req: HelpRequest, data: Mapping, *,
     if kind not in KINDS:
         errors.add("kind", _("Choose whether you can help or know someone who can."))
         kind = AnswerKind.OFFER.value
+    elif kind == AnswerKind.OFFER.value and editing is None and names_someone(data):
+        # A member chosen or a name typed is a "Tal med …" whatever the radio says: never drop it.
+        kind = AnswerKind.REFERRAL.value
     body = clean_text(errors, data, "body", LIMITS["answer"],
                  required_message=_("Please write a few words to %(name)s.", name=req.author.name)
                  if kind == AnswerKind.OFFER.value else None)

@@ -293,3 +293,21 @@ def test_patch_withdraw_and_moderation_by_api(app, client, w):
 
 def test_viewers_constant_covers_every_role():
     assert set(VIEWERS) == {"asker", "helper", "member", "organizer", "admin", "other", "anonymous"}
+
+
+def test_an_offer_that_names_someone_is_a_referral(app, client, w):
+    rid = post(w)
+    named = {"kind": "offer", "referred_member_id": w.member.id, "body": "Hun er god"}
+    response = _post(client, f"/api/v1/requests/{rid}/answers", named, _h(w, "helper"))
+    assert response.status_code == 201, response.get_json()
+    row = response.get_json()
+    assert row["kind"] == "referral" and row["referred_member"]["id"] == w.member.id
+    # a name alone (no message) is a referral too; a blank name is not
+    response = _post(client, f"/api/v1/requests/{rid}/answers",
+                     {"kind": "offer", "referred_name": "Gitte, Gittes Tæpper"}, _h(w, "organizer"))
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["kind"] == "referral"
+    assert response.get_json()["referred_name"] == "Gitte, Gittes Tæpper"
+    blank = _post(client, f"/api/v1/requests/{rid}/answers",
+                  {"kind": "offer", "referred_name": "   "}, _h(w, "member"))
+    assert blank.status_code == 422 and "body" in blank.get_json()["errors"]

@@ -354,3 +354,16 @@ def test_a_solved_request_offers_the_asker_a_thank_you_to_each_helper(app, clien
     assert f"/thanks/help/new?to={w.helper.id}" in page and f"/thanks/help/new?to={w.member.id}" in page
     login(w.helper)  # only the asker is offered the thank-you
     assert "data-thank-helpers" not in client.get(f"/asks/{rid}").get_data(as_text=True)
+
+
+def test_a_member_named_under_i_can_help_is_never_dropped(app, client, login, w):
+    """The radio left on "Det kan jeg hjælpe med" with a member chosen: the answer is a "Tal med"."""
+    _csrf_off(app)
+    rid = post(w)
+    login(w.helper)
+    response = client.post(f"/asks/{rid}/answers", data={
+        "kind": "offer", "referred_member_id": str(w.member.id), "referred_name": "", "body": "Hun er god."})
+    assert response.status_code == 303
+    row = db.session.scalar(db.select(RequestAnswer))
+    assert row.kind == "referral" and row.referred_member_id == w.member.id
+    assert row.body == "Hun er god."
