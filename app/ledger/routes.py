@@ -171,7 +171,8 @@ def new_referral():
 @login_required
 def referral(referral_id: int):
     seen = services.get_for(current_user, services.REFERRAL, referral_id)
-    return render_template("ledger/referral.html", seen=seen, r=seen.item, moves=sorted(
+    return render_template("ledger/referral.html", seen=seen, r=seen.item,
+                           thanked=thanks_service.of_referral(current_user, seen.item), moves=sorted(
         referrals.MOVES.get(seen.item.status, ())), status_form=StatusForm(formdata=None),
         reason_form=ReasonForm(formdata=None), action_form=ActionForm(formdata=None))
 

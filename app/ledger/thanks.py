@@ -312,6 +312,15 @@ def mine(user, *, limit: int = 200) -> MyThanks:
                     given=[t for t in rows if t.thanker_id == user.id])
 
 
+def of_referral(user, referral: Referral) -> list[Thanks]:
+    """The thank-you for a referral as its two members see it on the referral (nobody else: the
+    amount is theirs); a withdrawn one is gone."""
+    if not getattr(user, "is_authenticated", False) or user.id not in (referral.giver_id, referral.receiver_id):
+        return []
+    return list(db.session.scalars(select(Thanks).where(
+        Thanks.referral_id == referral.id, Thanks.withdrawn_at.is_(None)).order_by(Thanks.id)))
+
+
 def help_of_mine(user, *, limit: int = 200) -> list[HelpRecord]:
     """Help the user gave or received (solved requests included), newest first."""
     common.require_member(user)

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from app.errors import PermissionDenied, ValidationFailed
 from app.extensions import db
-from app.ledger import services, thanks
+from app.ledger import referrals, services, thanks
 from app.models import SocialChange, Thanks
 from tests.web.referrals_helpers import (
     MODERATORS,
@@ -69,7 +69,6 @@ def test_the_thanked_member_gets_the_amount_by_mail_and_nobody_else_is_mailed(ap
 
 def test_no_mail_to_a_third_party_ever_holds_an_amount_or_a_contact(app, lw):
     referral = give_referral(lw)
-    from app.ledger import referrals
 
     referrals.set_status(lw.receiver, referral.id, "won")
     thanks.thank_for_business(lw.receiver, {"referral_id": referral.id, "amount_dkk": "98 765"})
@@ -118,6 +117,24 @@ def test_thanks_from_a_referral_is_prefilled_with_its_giver(app, login, lw):
     assert (row.thanked_id, row.referral_id, row.amount_dkk) == (lw.giver.id, referral.id, 4000)
     # the giver may not thank for their own referral
     assert client_as(app, login, lw, "giver").get(f"/thanks/new?referral={referral.id}").status_code == 403
+
+
+def test_a_thanked_referral_says_so_and_offers_no_second_thank_you(app, login, lw):
+    referral = give_referral(lw)
+    from app.ledger import referrals
+    referrals.set_status(lw.receiver, referral.id, "won")
+    client = client_as(app, login, lw, "receiver")
+    page = client.get(f"/referrals/{referral.id}").get_data(as_text=True)
+    assert f"/thanks/new?referral={referral.id}" in page and "data-referral-thanked" not in page
+    row = thank_business(lw, referral_id=referral.id)
+    page = client.get(f"/referrals/{referral.id}").get_data(as_text=True)
+    assert f"/thanks/new?referral={referral.id}" not in page
+    assert "data-referral-thanked" in page and "12.500" in page and f"/thanks/{row.id}" in page
+    page = client_as(app, login, lw, "giver").get(f"/referrals/{referral.id}").get_data(as_text=True)
+    assert "data-referral-thanked" in page and "12.500" in page and "Rasmus Modtager" in page
+    for role in ("organizer", "admin"):  # the thank-you and its amount are the two members' own
+        page = client_as(app, login, lw, role).get(f"/referrals/{referral.id}").get_data(as_text=True)
+        assert "data-referral-thanked" not in page and "12.500" not in page
 
 
 # --- the wall ------------------------------------------------------------------------------------------
