@@ -129,3 +129,9 @@ def test_wall_on_the_group_page(lw, client, login, english, role, shown):
     assert "Privat tak" not in html and "Trukket tilbage" not in html
     for amount in ("5,000", "5.000", "5000"):
         assert amount not in html
+    t1 = lw.items["t1"].id
+    assert (f'href="/thanks/{t1}"' in html) is shown  # each item opens its thank-you page
+    assert ("data-wall-hide" in html) is (role in ("organizer", "admin"))  # where organizers may hide it
+    if role in ("organizer", "admin"):
+        page = client.get(f"/thanks/{t1}").get_data(as_text=True)
+        assert "data-moderate" in page and 'id="moderate-reason"' in page
