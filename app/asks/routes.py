@@ -163,8 +163,11 @@ def _answer_choices(form: AnswerForm, req) -> None:
         if m.id not in (req.author_id, current_user.id)]
 
 
-def _solve_choices(form: SolveForm, req) -> None:
-    form.helper_ids.choices = [SelectChoice(m.id, _member_label(m)) for m in services.helper_choices(req)]
+def _solve_choices(form: SolveForm, req) -> set[int]:
+    """The check boxes, answerers and named members first; returns their ids (the rest is folded)."""
+    first, rest = services.helper_choice_groups(req)
+    form.helper_ids.choices = [SelectChoice(m.id, _member_label(m)) for m in first + rest]
+    return {m.id for m in first}
 
 
 def _render_show(request_id: int, *, answer_form=None, solve_form=None, errors=None, status=200):
@@ -175,10 +178,12 @@ def _render_show(request_id: int, *, answer_form=None, solve_form=None, errors=N
     _answer_choices(answer_form, req)
     if solve_form is None:
         solve_form = SolveForm(formdata=None)
+    first_helpers: set[int] = set()
     if shown.can_solve:
-        _solve_choices(solve_form, req)
+        first_helpers = _solve_choices(solve_form, req)
     return render_template("asks/show.html", view=shown, req=req, answer_form=answer_form,
-                           solve_form=solve_form, action_form=ActionForm(formdata=None),
+                           solve_form=solve_form, first_helpers=first_helpers,
+                           action_form=ActionForm(formdata=None),
                            errors=errors or [], hidden_by_name=services.hidden_by_name), status
 
 

@@ -60,6 +60,7 @@ from app.asks.views import (
     get_answer,
     get_for,
     group_for,
+    helper_choice_groups,
     helper_choices,
     hidden_by_name,
     latest_for_group,
@@ -317,7 +318,8 @@ __all__ = [
     "MAX_HELPERS", "MAX_PER_DAY", "STATUSES", "ListFilter", "RequestView", "answer_request", "can_moderate",
     "category_label",
     "edit_answer", "edit_request", "fields_of_answer", "fields_of_request", "for_meeting", "get_answer",
-    "get_for", "group_for", "group_ids_for_slugs", "helper_choices", "hidden_by_name", "hide", "is_id",
+    "get_for", "group_for", "group_ids_for_slugs", "helper_choice_groups", "helper_choices",
+    "hidden_by_name", "hide", "is_id",
     "latest_for_group", "list_requests", "local_today", "my_groups", "next_meeting", "post_request",
     "referable_members", "show", "solve", "view", "withdraw_answer", "withdraw_request",
 ]

@@ -254,9 +254,10 @@ def get_answer(user, answer_id, *, lock: bool = False) -> RequestAnswer:
 
 
 
-def helper_choices(req: HelpRequest) -> list[Member]:
-    """Whom the asker may name: answer authors and referred members first, then the groups' members."""
-    members = {m.id: m for m in referable_members(req)}
+def helper_choice_groups(req: HelpRequest) -> tuple[list[Member], list[Member]]:
+    """Whom the asker may name, in two lists: those who answered or were named in an answer, and the
+    rest of the groups' members."""
+    members = {m.id: m for m in referable_members(req) if m.id != req.author_id}
     first: list[int] = []
     for answer in req.answers:
         if answer.is_withdrawn:
@@ -264,8 +265,13 @@ def helper_choices(req: HelpRequest) -> list[Member]:
         for mid in (answer.author_id, answer.referred_member_id):
             if mid and mid in members and mid not in first:
                 first.append(mid)
-    rest = [m for m in members.values() if m.id not in first]
-    return [m for m in ([members[i] for i in first] + rest) if m.id != req.author_id]
+    return [members[i] for i in first], [m for m in members.values() if m.id not in first]
+
+
+def helper_choices(req: HelpRequest) -> list[Member]:
+    """Whom the asker may name: answer authors and referred members first, then the groups' members."""
+    first, rest = helper_choice_groups(req)
+    return first + rest
 
 
 

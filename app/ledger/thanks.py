@@ -315,7 +315,8 @@ def mine(user, *, limit: int = 200) -> MyThanks:
 def of_referral(user, referral: Referral) -> list[Thanks]:
     """The thank-you for a referral as its two members see it on the referral (nobody else: the
     amount is theirs); a withdrawn one is gone."""
-    if not getattr(user, "is_authenticated", False) or user.id not in (referral.giver_id, referral.receiver_id):
+    if not getattr(user, "is_authenticated", False) or user.id not in (referral.giver_id,
+                                                                        referral.receiver_id):
         return []
     return list(db.session.scalars(select(Thanks).where(
         Thanks.referral_id == referral.id, Thanks.withdrawn_at.is_(None)).order_by(Thanks.id)))

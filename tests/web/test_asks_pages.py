@@ -367,3 +367,19 @@ def test_a_member_named_under_i_can_help_is_never_dropped(app, client, login, w)
     row = db.session.scalar(db.select(RequestAnswer))
     assert row.kind == "referral" and row.referred_member_id == w.member.id
     assert row.body == "Hun er god."
+
+
+def test_the_solve_form_lists_the_answerers_first_and_folds_the_rest(app, client, login, w):
+    _csrf_off(app)
+    rid = post(w)
+    login(w.asker)
+    page = client.get(f"/asks/{rid}").get_data(as_text=True)
+    form = page.split("data-solve-form", 1)[1]
+    assert "<details" in form and "data-other-helpers" in form  # nobody answered: all folded
+    assert form.index("<details") < form.index(f'value="{w.helper.id}"')
+    answer(w, rid)  # the helper answers: on top, outside the fold
+    page = client.get(f"/asks/{rid}").get_data(as_text=True)
+    form = page.split("data-solve-form", 1)[1]
+    assert form.index(f'value="{w.helper.id}"') < form.index("<details")
+    assert form.index("<details") < form.index(f'value="{w.member.id}"')
+    assert "<details class=\"mb-1\" open" not in form
