@@ -23,8 +23,8 @@ from app.asks.forms import (
 )
 from app.errors import DomainError, NotFound, ValidationFailed
 from app.groups.forms import apply_field_errors
-from app.i18n import format_in_zone
 from app.pagination import WEB_PER_PAGE, page_number
+from app.templating import local_date_filter, local_time_filter
 
 # --- template helpers (the hooks on the meeting and group pages) -------------------------------------
 
@@ -100,8 +100,9 @@ def _request_choices(form: RequestForm) -> None:
     for group in groups:
         meeting = services.next_meeting(group.id)
         if meeting is not None:
-            when = format_in_zone(meeting.starts_at, group.timezone, "medium")
-            label = _("%(group)s, %(date)s", group=group.name, date=when)
+            label = _("%(group)s, %(date)s at %(time)s", group=group.name,
+                      date=local_date_filter(meeting.starts_at, group.timezone, "medium"),
+                      time=local_time_filter(meeting.starts_at, group.timezone))
             raise_choices.append(SelectChoice(group.id, label))
     form.raise_at_group_id.choices = raise_choices
 

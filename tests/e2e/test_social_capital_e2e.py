@@ -117,8 +117,10 @@ def test_ask_refer_solve_thank_and_only_the_two_see_the_amount(browser, tmp_path
         _settled(asker)
 
         # 4. ... and thanks Bo for the business with 12.500 kr., on the wall if Bo agrees
-        asker.goto(f"{server.url}/referrals")
-        asker.click('a[href="/thanks/new"]')
+        # (from the solved request itself: it offers a thank-you to each helper and for business)
+        thank_carl = f'[data-thank-helpers] a[href="/thanks/help/new?to={ids["carl"]}"]'
+        expect(asker.locator(thank_carl)).to_be_visible()
+        asker.click('[data-thank-helpers] a[href="/thanks/new"]')
         thanks = asker.locator("[data-thanks-form]")
         thanks.locator("#thanked_id").select_option(str(ids["bo"]))
         thanks.locator("#amount_dkk").fill("12.500")

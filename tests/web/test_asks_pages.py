@@ -3,6 +3,8 @@ POST redirects (303) so Back and reload never send twice."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from app import events
@@ -27,6 +29,9 @@ def test_ask_page_posts_a_request_and_redirects(app, client, login, w):
     login(w.asker)
     page = client.get("/asks/new")
     assert page.status_code == 200
+    # the meeting to raise it at: date and time to the minute, no seconds ("16. dec. 2026 kl. 08.30")
+    choice = page.get_data(as_text=True).split(f'<option value="{w.a.id}"', 1)[1].split("</option>", 1)[0]
+    assert re.search(r"\d\d[.:]\d\d", choice) and not re.search(r"\d\d[.:]\d\d[.:]\d\d", choice), choice
     sent = []
 
     def receiver(sender, **kw):
