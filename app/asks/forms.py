@@ -104,7 +104,8 @@ class SolveForm(AppForm):
 
 class HideForm(AppForm):
     reason = TextAreaField(_l("Reason"), validators=[Required()],
-                           description=_l("The author sees the reason; the other members no longer see it."),
+                           description=_l("The author and the asker see the reason; the other members no "
+                                          "longer see it."),
                            render_kw=html_limits(max_length=LIMITS["reason"], rows=3))
     submit = SubmitField(_l("Hide"))
 

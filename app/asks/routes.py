@@ -296,6 +296,8 @@ def hide(item_type: str, item_id: int):
     if not services.can_moderate(current_user, req):
         raise NotFound()
     form = HideForm()
+    if item_type == "request":  # the author is the asker
+        form.reason.description = _("The asker sees the reason; the other members no longer see the request.")
     errors: list[str] = []
     if form.validate_on_submit():
         try:

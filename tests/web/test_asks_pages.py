@@ -388,3 +388,17 @@ def test_the_solve_form_lists_the_answerers_first_and_folds_the_rest(app, client
     assert form.index(f'value="{w.helper.id}"') < form.index("<details")
     assert form.index("<details") < form.index(f'value="{w.member.id}"')
     assert "<details class=\"mb-1\" open" not in form
+
+
+def test_the_hide_form_says_who_still_sees_the_reason_and_the_ask_page_is_headed_new_request(
+        app, client, login, w, english):
+    rid = post(w)
+    aid = answer(w, rid)
+    login(w.organizer)
+    page = client.get(f"/asks/answer/{aid}/hide").get_data(as_text=True)
+    assert "The author and the asker see the reason" in page  # the asker also sees a hidden answer
+    page = client.get(f"/asks/request/{rid}/hide").get_data(as_text=True)
+    assert "The asker sees the reason" in page
+    login(w.asker)
+    page = client.get("/asks/new").get_data(as_text=True)
+    assert "<h1 class=\"h3\">New request</h1>" in page
