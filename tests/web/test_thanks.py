@@ -155,6 +155,8 @@ def test_the_wall_needs_both_and_the_mail_link_gives_the_second_consent(app, lw)
     db.session.expire_all()
     assert db.session.get(Thanks, row.id).wall_by_thanked is True
     assert services.on_wall(db.session.get(Thanks, row.id))
+    done = client.get(path).get_data(as_text=True)  # the heading no longer asks
+    assert "data-link-done" in done and "data-link-button" not in done and "?</h1>" not in done
     assert app.test_client().get("/thanks/wall/forged-token").status_code == 404
     change = db.session.scalars(select(SocialChange).where(SocialChange.action == "wall")).one()
     assert change.actor_id == lw.giver.id
@@ -224,3 +226,5 @@ def test_organizers_hide_thanks_with_a_reason_and_the_parties_see_it(app, login,
     assert _page(app, login, lw, "member", row.id).status_code == 404
     page = _page(app, login, lw, "giver", row.id).get_data(as_text=True)
     assert "data-hidden" in page and "Reklame" in page
+    mine = client_as(app, login, lw, "receiver").get("/referrals").get_data(as_text=True)
+    assert "text-bg-warning" in mine.split('id="thanks"', 1)[1]  # the own list marks it hidden
