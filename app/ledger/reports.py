@@ -46,6 +46,7 @@ from app.models.social import (
 )
 
 GRANULARITIES = {"month": 12, "quarter": 8, "year": 3}
+CSV_PERIOD_WORDS = {"month": "maaned", "quarter": "kvartal", "year": "aar"}
 GIVER_MONTHS = 12
 GIVER_MIN = 3
 QUIET_MONTHS = 3
@@ -331,7 +332,8 @@ def report_csv(report: Report) -> tuple[str, bytes]:
                 str(t.checkins)]
 
     rows = [row(p, p.key) for p in report.periods] + [row(report.total, "i alt")]
-    name = f"giv-og-tag-{report.group.slug}-{report.by}-{report.today.isoformat()}.csv"
+    # The file name is Danish like the headers (plain ASCII, so every browser keeps it).
+    name = f"giv-og-tag-{report.group.slug}-{CSV_PERIOD_WORDS[report.by]}-{report.today.isoformat()}.csv"
     return name, write_csv(CSV_HEADERS, rows)
 
 

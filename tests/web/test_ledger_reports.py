@@ -75,6 +75,7 @@ def test_report_page_and_csv(lw, client, login, english):
     response = client.get(f"/groups/{lw.a.slug}/give-and-take.csv")
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
+    assert f'filename="giv-og-tag-{lw.a.slug}-maaned-' in response.headers["Content-Disposition"]
     raw = response.get_data()
     assert raw.startswith("\ufeff".encode())
     text = raw.decode("utf-8-sig")

@@ -132,6 +132,7 @@ def test_a_thanked_referral_says_so_and_offers_no_second_thank_you(app, login, l
     assert "data-referral-thanked" in page and "12.500" in page and f"/thanks/{row.id}" in page
     page = client_as(app, login, lw, "giver").get(f"/referrals/{referral.id}").get_data(as_text=True)
     assert "data-referral-thanked" in page and "12.500" in page and "Rasmus Modtager" in page
+    assert "Din henvisning til Rasmus Modtager" in page or "Your referral to Rasmus Modtager" in page
     for role in ("organizer", "admin"):  # the thank-you and its amount are the two members' own
         page = client_as(app, login, lw, role).get(f"/referrals/{referral.id}").get_data(as_text=True)
         assert "data-referral-thanked" not in page and "12.500" not in page
