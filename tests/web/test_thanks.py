@@ -229,3 +229,13 @@ def test_organizers_hide_thanks_with_a_reason_and_the_parties_see_it(app, login,
     assert "data-hidden" in page and "Reklame" in page
     mine = client_as(app, login, lw, "receiver").get("/referrals").get_data(as_text=True)
     assert "text-bg-warning" in mine.split('id="thanks"', 1)[1]  # the own list marks it hidden
+
+
+def test_a_help_thank_you_says_what_the_help_was(app, login, lw):
+    row = thank_help(lw)
+    page = _page(app, login, lw, "giver", row.id).get_data(as_text=True)
+    assert "data-help-kind" in page and "Hjalp med momsregnskabet" in page
+    own = _page(app, login, lw, "receiver", row.id).get_data(as_text=True)
+    assert "<details data-withdraw-fold>" in own  # one's own thank-you: withdrawing is folded away
+    page = _page(app, login, lw, "organizer", row.id).get_data(as_text=True)
+    assert "data-help-kind" in page and "Hjalp med momsregnskabet" not in page  # the kind, not the what
