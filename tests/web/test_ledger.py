@@ -137,6 +137,7 @@ def test_own_page_shows_amounts(lw, client, login, english):
     assert "Business you brought others" in html and "Business you got through the network" in html
     assert "(2 new, 1 won, 1 lost)" in html and "Thanked 2 times</strong>, 2 of them for business" in html
     assert '<span class="text-nowrap">17,000 kr.</span>' in html
+    assert "data-quote>“Tak for lokalet”<" in html  # the reader's quotation marks (»…« in Danish)
     assert "<svg" in html and "data-chart-table" in html
     six = client.get("/give-and-take?period=6m").get_data(as_text=True)
     assert "You have given 3 referrals and received 0." in six
