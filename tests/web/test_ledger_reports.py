@@ -71,6 +71,10 @@ def test_report_page_and_csv(lw, client, login, english):
     login(lw.organizer)
     html = client.get(f"/groups/{lw.a.slug}/give-and-take?by=quarter").get_data(as_text=True)
     assert "Gives much, gets little" in html and "Anna Andersen" in html and "Gone quiet" in html
+    # on a phone the amounts are the column one needs: second, next to the period that never wraps
+    head = html.split("data-report", 1)[1].split("</thead>", 1)[0]
+    assert head.index("Period") < head.index("Business thanked for") < head.index("Requests")
+    assert '<th scope="row" class="text-nowrap">' in html
     assert client.get(f"/groups/{lw.a.slug}/give-and-take?by=%00").status_code == 400
     response = client.get(f"/groups/{lw.a.slug}/give-and-take.csv")
     assert response.status_code == 200
