@@ -24,9 +24,9 @@ from marshmallow import Schema, ValidationError, fields, validates_schema
 from app.api.auth import authenticate_request, no_store, refuse_anonymous_writes, token_required
 from app.api.meeting_schemas import INT32_MAX, Between, LangQuerySchema, Storable, Text, TextLength, Whole
 from app.api.meetings import FlatErrorsParser, _local, api_locale
-from app.api.rsvp import READ_ERRORS, WRITE_ERRORS, _zone
-from app.api.schemas import ProblemSchema
-from app.api.spec import PROBLEM_CONTENT_TYPE, TOKEN_REQUIRED, TaggedBlueprint
+from app.api.problems import READ_ERRORS, WRITE_ERRORS, documents_errors
+from app.api.rsvp import _zone
+from app.api.spec import TOKEN_REQUIRED, TaggedBlueprint
 from app.checkin import services
 from app.checkin.attendees import Attendee
 from app.errors import NotFound, ValidationFailed
@@ -43,23 +43,9 @@ blp.before_request(authenticate_request)
 blp.before_request(refuse_anonymous_writes)
 blp.after_request(no_store)
 
-_STATUSES = {"Unauthorized": 401, "Forbidden": 403, "NotFound": 404, "TooManyRequests": 429,
-             "UnsupportedMediaType": 415}
 CHECKIN_CONFLICT = ("The meeting is cancelled or closed (correct the attendance on the web), or its day "
                     "has not come yet")
 CLOSE_CONFLICT = "The meeting is cancelled or has not started yet"
-
-
-def _errors(*names: str, conflict: str | None = None):
-    def decorate(view):
-        for name in names:
-            view = blp.alt_response(_STATUSES[name], response=name)(view)
-        if conflict:
-            view = blp.alt_response(409, schema=ProblemSchema, content_type=PROBLEM_CONTENT_TYPE,
-                                    description=conflict)(view)
-        return view
-
-    return decorate
 
 
 def _id(description: str) -> Whole:
@@ -183,7 +169,7 @@ class Checkins(MethodView):
                          "A meeting the caller may not see answers 404, one they may see but not manage 403.")
     @blp.arguments(LangQuerySchema, location="query")
     @blp.response(200, CheckinListSchema)
-    @_errors(*READ_ERRORS)
+    @documents_errors(blp, *READ_ERRORS)
     @token_required
     def get(self, query, meeting_id):
         with api_locale(query):
@@ -206,7 +192,7 @@ class Checkins(MethodView):
     @blp.arguments(CheckinInputSchema)
     @blp.response(201, CheckinResultSchema, description="Checked in now")
     @blp.alt_response(200, schema=CheckinResultSchema, description="Was checked in already: nothing changed")
-    @_errors(*WRITE_ERRORS, conflict=CHECKIN_CONFLICT)
+    @documents_errors(blp, *WRITE_ERRORS, conflict=CHECKIN_CONFLICT)
     @token_required
     def post(self, query, data, meeting_id):
         with api_locale(query):
@@ -240,7 +226,7 @@ class Checkins(MethodView):
                      "undone already, or belongs to another meeting) answers 404.")
 @blp.arguments(LangQuerySchema, location="query")
 @blp.response(204)
-@_errors(*READ_ERRORS, conflict=CHECKIN_CONFLICT)
+@documents_errors(blp, *READ_ERRORS, conflict=CHECKIN_CONFLICT)
 @token_required
 def undo_checkin(query, meeting_id, checkin_id):
     with api_locale(query):
@@ -256,7 +242,7 @@ def undo_checkin(query, meeting_id, checkin_id):
                      "(`closed` false). No body.")
 @blp.arguments(LangQuerySchema, location="query")
 @blp.response(200, CloseResultSchema)
-@_errors(*READ_ERRORS, conflict=CLOSE_CONFLICT)
+@documents_errors(blp, *READ_ERRORS, conflict=CLOSE_CONFLICT)
 @token_required
 def close_meeting(query, meeting_id):
     with api_locale(query):

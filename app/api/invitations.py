@@ -23,7 +23,7 @@ from marshmallow import Schema, fields
 from app.api.auth import authenticate_request, no_store, refuse_anonymous_writes, token_required
 from app.api.meeting_schemas import LangQuerySchema
 from app.api.meetings import FlatErrorsParser, _local, api_locale
-from app.api.rsvp import READ_ERRORS, _errors
+from app.api.problems import READ_ERRORS, documents_errors
 from app.api.spec import TOKEN_REQUIRED, TaggedBlueprint
 from app.calendars import invites
 from app.meetings import services as meeting_services
@@ -108,7 +108,7 @@ class Invitations(MethodView):
                          "see answers 404, one they may see but not manage 403.")
     @blp.arguments(LangQuerySchema, location="query")
     @blp.response(200, InvitationStatusSchema)
-    @_errors(*READ_ERRORS)
+    @documents_errors(blp, *READ_ERRORS)
     @token_required
     def get(self, query, meeting_id):
         with api_locale(query):
@@ -127,7 +127,7 @@ class Invitations(MethodView):
                          "meeting or one that has started answers 409.")
     @blp.arguments(LangQuerySchema, location="query")
     @blp.response(200, InviteResultSchema)
-    @_errors(*READ_ERRORS, conflict=CONFLICT)
+    @documents_errors(blp, *READ_ERRORS, conflict=CONFLICT)
     @token_required
     def post(self, query, meeting_id):
         with api_locale(query):

@@ -29,7 +29,7 @@ from marshmallow import Schema, fields
 from app.api.auth import authenticate_request, no_store, refuse_anonymous_writes, token_required
 from app.api.meeting_schemas import INT32_MAX, Between, LangQuerySchema, Whole, _date, _text, _time
 from app.api.meetings import FlatErrorsParser, _local, api_locale
-from app.api.rsvp import READ_ERRORS, WRITE_ERRORS, _errors
+from app.api.problems import READ_ERRORS, WRITE_ERRORS, documents_errors
 from app.api.spec import TOKEN_REQUIRED, TaggedBlueprint
 from app.connections import one_to_ones, privacy, services
 from app.connections.history import Relation
@@ -222,7 +222,7 @@ def _input(data: dict[str, Any]) -> dict[str, Any]:
                      "A member the caller may not see (no shared group) answers 404.")
 @blp.arguments(LangQuerySchema, location="query")
 @blp.response(200, MemberNetworkSchema)
-@_errors(*READ_ERRORS)
+@documents_errors(blp, *READ_ERRORS)
 @token_required
 def member_network(query, member_id):
     with api_locale(query):
@@ -235,7 +235,7 @@ class OneToOnes(MethodView):
              description="The caller's 1-to-1s (proposed by them or to them), newest first.")
     @blp.arguments(LangQuerySchema, location="query")
     @blp.response(200, OneToOneListSchema)
-    @_errors(*READ_ERRORS)
+    @documents_errors(blp, *READ_ERRORS)
     @token_required
     def get(self, query):
         with api_locale(query):
@@ -254,7 +254,7 @@ class OneToOnes(MethodView):
     @blp.arguments(LangQuerySchema, location="query")
     @blp.arguments(OneToOneInputSchema)
     @blp.response(201, OneToOneSchema)
-    @_errors(*WRITE_ERRORS, conflict="The caller has logged 30 1-to-1s in the last 24 hours")
+    @documents_errors(blp, *WRITE_ERRORS, conflict="The caller has logged 30 1-to-1s in the last 24 hours")
     @token_required
     def post(self, query, data):
         with api_locale(query):
@@ -266,7 +266,7 @@ class OneToOnes(MethodView):
          description="For its proposer and partner; 404 for everybody else.")
 @blp.arguments(LangQuerySchema, location="query")
 @blp.response(200, OneToOneSchema)
-@_errors(*READ_ERRORS)
+@documents_errors(blp, *READ_ERRORS)
 @token_required
 def one_to_one(query, one_to_one_id):
     with api_locale(query):
@@ -288,7 +288,7 @@ def _action(one_to_one_id: int, action: str, query) -> dict[str, Any]:
                      "The proposer answers 403, a cancelled 1-to-1 409.")
 @blp.arguments(LangQuerySchema, location="query")
 @blp.response(200, OneToOneSchema)
-@_errors(*READ_ERRORS, conflict=ANSWER_CONFLICT)
+@documents_errors(blp, *READ_ERRORS, conflict=ANSWER_CONFLICT)
 @token_required
 def confirm(query, one_to_one_id):
     return _action(one_to_one_id, "confirm", query)
@@ -300,7 +300,7 @@ def confirm(query, one_to_one_id):
                      "cancelled 1-to-1 409.")
 @blp.arguments(LangQuerySchema, location="query")
 @blp.response(200, OneToOneSchema)
-@_errors(*READ_ERRORS, conflict=ANSWER_CONFLICT)
+@documents_errors(blp, *READ_ERRORS, conflict=ANSWER_CONFLICT)
 @token_required
 def decline(query, one_to_one_id):
     return _action(one_to_one_id, "decline", query)
@@ -312,7 +312,7 @@ def decline(query, one_to_one_id):
                      "cancellation (or a mail, for one that took place). The partner answers 403.")
 @blp.arguments(LangQuerySchema, location="query")
 @blp.response(200, OneToOneSchema)
-@_errors(*READ_ERRORS)
+@documents_errors(blp, *READ_ERRORS)
 @token_required
 def cancel(query, one_to_one_id):
     return _action(one_to_one_id, "cancel", query)

@@ -26,6 +26,7 @@ from flask.views import MethodView
 
 from app.api.auth import authenticate_request, no_store, refuse_anonymous_writes, token_required
 from app.api.meetings import FlatErrorsParser, _local, api_locale
+from app.api.problems import READ_ERRORS, WRITE_ERRORS, documents_errors
 from app.api.rsvp_schemas import (
     LangQuerySchema,
     MemberRsvpSchema,
@@ -36,8 +37,7 @@ from app.api.rsvp_schemas import (
     RsvpSchema,
     SubstituteInputSchema,
 )
-from app.api.schemas import ProblemSchema
-from app.api.spec import PROBLEM_CONTENT_TYPE, TOKEN_REQUIRED, TaggedBlueprint
+from app.api.spec import TOKEN_REQUIRED, TaggedBlueprint
 from app.errors import NotFound, PermissionDenied, ValidationFailed
 from app.extensions import db
 from app.models import MeetingGuest
@@ -54,24 +54,9 @@ blp.before_request(authenticate_request)
 blp.before_request(refuse_anonymous_writes)
 blp.after_request(no_store)
 
-_STATUSES = {"Unauthorized": 401, "Forbidden": 403, "NotFound": 404, "TooManyRequests": 429,
-             "UnsupportedMediaType": 415}
-READ_ERRORS = ("Unauthorized", "Forbidden", "NotFound", "TooManyRequests")
-WRITE_ERRORS = (*READ_ERRORS, "UnsupportedMediaType")
-
-
 def _errors(*names: str, conflict: str | None = None):
-    """The documented problems of an operation; `conflict`: what a 409 means there."""
-
-    def decorate(view):
-        for name in names:
-            view = blp.alt_response(_STATUSES[name], response=name)(view)
-        if conflict:
-            view = blp.alt_response(409, schema=ProblemSchema, content_type=PROBLEM_CONTENT_TYPE,
-                                    description=conflict)(view)
-        return view
-
-    return decorate
+    """documents_errors on this blueprint (kept for the modules that still import it from here)."""
+    return documents_errors(blp, *names, conflict=conflict)
 
 
 OWN_CONFLICT = ("The meeting is cancelled or has started, or (for `yes`, guests) the sign-up "
@@ -224,7 +209,7 @@ class OwnRsvp(MethodView):
                          "A members-only group the caller is not in answers 404, a public one 403.")
     @blp.arguments(LangQuerySchema, location="query")
     @blp.response(200, RsvpSchema)
-    @_errors(*READ_ERRORS)
+    @documents_errors(blp, *READ_ERRORS)
     @token_required
     def get(self, query, meeting_id):
         with api_locale(query):
@@ -244,7 +229,7 @@ class OwnRsvp(MethodView):
     @blp.arguments(LangQuerySchema, location="query")
     @blp.arguments(RsvpInputSchema)
     @blp.response(200, RsvpSchema)
-    @_errors(*WRITE_ERRORS, conflict=OWN_CONFLICT)
+    @documents_errors(blp, *WRITE_ERRORS, conflict=OWN_CONFLICT)
     @token_required
     def put(self, query, data, meeting_id):
         with api_locale(query), answered_as_committed():
@@ -259,7 +244,7 @@ class OwnRsvp(MethodView):
                          "answers 409.")
     @blp.arguments(LangQuerySchema, location="query")
     @blp.response(200, RsvpSchema)
-    @_errors(*READ_ERRORS, conflict=OWN_CONFLICT)
+    @documents_errors(blp, *READ_ERRORS, conflict=OWN_CONFLICT)
     @token_required
     def delete(self, query, meeting_id):
         with api_locale(query), answered_as_committed():
@@ -276,7 +261,7 @@ class OwnRsvp(MethodView):
 @blp.arguments(LangQuerySchema, location="query")
 @blp.arguments(SubstituteInputSchema)
 @blp.response(200, RsvpSchema)
-@_errors(*WRITE_ERRORS, conflict=OWN_CONFLICT)
+@documents_errors(blp, *WRITE_ERRORS, conflict=OWN_CONFLICT)
 @token_required
 def send_substitute(query, data, meeting_id):
     person = {key: data.get(key) for key in ("name", "email", "company")}
@@ -303,7 +288,7 @@ def send_substitute(query, data, meeting_id):
                      "group the caller is not in answers 404, a public one 403.")
 @blp.arguments(LangQuerySchema, location="query")
 @blp.response(200, RsvpListSchema)
-@_errors(*READ_ERRORS)
+@documents_errors(blp, *READ_ERRORS)
 @token_required
 def list_rsvps(query, meeting_id):
     with api_locale(query):
@@ -329,7 +314,7 @@ def list_rsvps(query, meeting_id):
 @blp.arguments(LangQuerySchema, location="query")
 @blp.arguments(MemberStatusInputSchema)
 @blp.response(200, MemberRsvpSchema)
-@_errors(*WRITE_ERRORS, conflict=ORGANIZER_CONFLICT)
+@documents_errors(blp, *WRITE_ERRORS, conflict=ORGANIZER_CONFLICT)
 @token_required
 def set_member_status(query, data, meeting_id, member_id):
     with api_locale(query), answered_as_committed():
@@ -356,7 +341,7 @@ def set_member_status(query, data, meeting_id, member_id):
 @blp.arguments(LangQuerySchema, location="query")
 @blp.arguments(PromoteInputSchema)
 @blp.response(200, RsvpListSchema)
-@_errors(*WRITE_ERRORS, conflict=ORGANIZER_CONFLICT)
+@documents_errors(blp, *WRITE_ERRORS, conflict=ORGANIZER_CONFLICT)
 @token_required
 def promote(query, data, meeting_id):
     holder = (services.MEMBER, data["member_id"]) if data.get("member_id") is not None \
@@ -374,7 +359,7 @@ def promote(query, data, meeting_id):
                      "Removing a guest who is cancelled already changes nothing (204).")
 @blp.arguments(LangQuerySchema, location="query")
 @blp.response(204)
-@_errors(*READ_ERRORS, conflict="The meeting is cancelled or (for members) has started")
+@documents_errors(blp, *READ_ERRORS, conflict="The meeting is cancelled or (for members) has started")
 @token_required
 def remove_guest(query, meeting_id, guest_id):
     with api_locale(query):

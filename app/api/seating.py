@@ -31,7 +31,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from app.api.auth import authenticate_request, no_store, refuse_anonymous_writes, token_required
 from app.api.meeting_schemas import INT32_MAX, Between, Flag, LangQuerySchema, Text, Whole
 from app.api.meetings import FlatErrorsParser, _local, api_locale
-from app.api.rsvp import READ_ERRORS, WRITE_ERRORS, _errors
+from app.api.problems import READ_ERRORS, WRITE_ERRORS, documents_errors
 from app.api.spec import TOKEN_REQUIRED, TaggedBlueprint
 from app.errors import PermissionDenied
 from app.models.seating import MAX_ROUNDS
@@ -214,7 +214,7 @@ class Seating(MethodView):
                          "of 403.")
     @blp.arguments(LangQuerySchema, location="query")
     @blp.response(200, SeatingSchema)
-    @_errors(*READ_ERRORS)
+    @documents_errors(blp, *READ_ERRORS)
     @token_required
     def get(self, query, meeting_id):
         with api_locale(query):
@@ -233,7 +233,7 @@ class Seating(MethodView):
     @blp.arguments(LangQuerySchema, location="query")
     @blp.arguments(SeatingInputSchema)
     @blp.response(200, SeatingSchema)
-    @_errors(*WRITE_ERRORS, conflict=CONFLICT)
+    @documents_errors(blp, *WRITE_ERRORS, conflict=CONFLICT)
     @token_required
     def post(self, query, data, meeting_id):
         with api_locale(query):
