@@ -366,6 +366,7 @@ def test_a_member_named_under_i_can_help_is_never_dropped(app, client, login, w)
     _csrf_off(app)
     rid = post(w)
     login(w.helper)
+    assert "data-referral-fields" in client.get(f"/asks/{rid}").get_data(as_text=True)
     response = client.post(f"/asks/{rid}/answers", data={
         "kind": "offer", "referred_member_id": str(w.member.id), "referred_name": "", "body": "Hun er god."})
     assert response.status_code == 303
