@@ -132,6 +132,17 @@ def _refuse_cancelled(meeting: Meeting) -> None:
         raise Conflict(_("The meeting is cancelled: its seating plan can no longer be changed."))
 
 
+def _saved_plan_to_change(user, meeting_id: int, seen: int | None) -> tuple[Meeting, SeatingPlan]:
+    """The managed meeting and its saved plan, refused if cancelled, missing or changed since `seen`."""
+    meeting = _managed_meeting(user, meeting_id)
+    _refuse_cancelled(meeting)
+    plan = load_plan(meeting.id)
+    if plan is None:
+        raise Conflict(_("There is no seating plan yet: make one first."))
+    _check_version(plan, seen)
+    return meeting, plan
+
+
 def _write(user, meeting_id: int, seen_version: int | None, rounds: Rounds, *, settings: Settings,
            quality: dict[str, Any], seed: int | None = None, published: bool | None = None) -> SeatingPlan:
     """Save the plan under the meeting's lock, if nobody changed it since `seen_version`; commits."""
@@ -219,12 +230,7 @@ def replan(user, meeting_id: int, *, version: Any) -> Outcome:
     """Plan again for the people seated now, starting from the saved plan: everyone keeps their table
     unless moving them helps a lot. Reports how many moved."""
     seen = _required_version(version)
-    meeting = _managed_meeting(user, meeting_id)
-    _refuse_cancelled(meeting)
-    plan = load_plan(meeting.id)
-    if plan is None:
-        raise Conflict(_("There is no seating plan yet: make one first."))
-    _check_version(plan, seen)
+    meeting, plan = _saved_plan_to_change(user, meeting_id, seen)
     seen = plan.version
     settings = stored_settings(plan.settings)
     context = context_for(meeting)
@@ -265,12 +271,7 @@ def _attendees_for(meeting: Meeting, keys: Sequence[str]) -> list[Attendee]:
 def move(user, meeting_id: int, round_number: Any, key: Any, table_number: Any, *, version: Any) -> Outcome:
     """Move one person to another table in one round (a manual move); the quality is computed again."""
     seen = _required_version(version)
-    meeting = _managed_meeting(user, meeting_id)
-    _refuse_cancelled(meeting)
-    plan = load_plan(meeting.id)
-    if plan is None:
-        raise Conflict(_("There is no seating plan yet: make one first."))
-    _check_version(plan, seen)
+    meeting, plan = _saved_plan_to_change(user, meeting_id, seen)
     rounds = [[list(table) for table in round_] for round_ in plan.rounds]
     errors: dict[str, list[str]] = {}
     if not isinstance(round_number, int) or isinstance(round_number, bool) \
@@ -303,12 +304,7 @@ def move(user, meeting_id: int, round_number: Any, key: Any, table_number: Any, 
 def publish(user, meeting_id: int, published: bool, *, version: Any) -> Outcome:
     """Show the plan to the members (their "mine borde"), or hide it again."""
     seen = _version_arg(version)
-    meeting = _managed_meeting(user, meeting_id)
-    _refuse_cancelled(meeting)
-    plan = load_plan(meeting.id)
-    if plan is None:
-        raise Conflict(_("There is no seating plan yet: make one first."))
-    _check_version(plan, seen)
+    meeting, plan = _saved_plan_to_change(user, meeting_id, seen)
     return Outcome(_write(user, meeting.id, plan.version, plan.rounds,
                           settings=stored_settings(plan.settings), quality=plan.quality,
                           published=bool(published)))
