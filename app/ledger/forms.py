@@ -13,6 +13,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 
 from app.forms_base import AppForm
 from app.ledger.referrals import LIMITS as REFERRAL_LIMITS
@@ -29,11 +30,11 @@ def member_id(value):
         return 0
 
 
-WARMTH_CHOICES = [("expects_call", _l("The contact expects a call")),
-                  ("may_call", _l("The contact may be called")),
-                  ("tip", _l("Only a tip (the contact does not know)"))]
-HELP_CHOICES = [("advice", _l("Advice")), ("introduction", _l("An introduction")),
-                ("room", _l("Lent a meeting room")), ("other", _l("Other"))]
+WARMTH_CHOICES = [SelectChoice("expects_call", _l("The contact expects a call")),
+                  SelectChoice("may_call", _l("The contact may be called")),
+                  SelectChoice("tip", _l("Only a tip (the contact does not know)"))]
+HELP_CHOICES = [SelectChoice("advice", _l("Advice")), SelectChoice("introduction", _l("An introduction")),
+                SelectChoice("room", _l("Lent a meeting room")), SelectChoice("other", _l("Other"))]
 
 
 class ReferralForm(AppForm):

@@ -12,6 +12,7 @@ from flask import abort, flash, make_response, redirect, render_template, reques
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
 
 from app import events
 from app.errors import DomainError, NotFound, ValidationFailed
@@ -115,13 +116,14 @@ def item_url(item_type: str, item_id: int) -> str:
 
 
 def _member_choices(field, *, empty: str) -> None:
-    field.choices = [(0, empty)] + [(m.id, f"{m.name} ({m.company})" if m.company else m.name)
-                                    for m in services.counterparts_for(current_user)]
+    field.choices = [SelectChoice(0, empty)] + [
+        SelectChoice(m.id, f"{m.name} ({m.company})" if m.company else m.name)
+        for m in services.counterparts_for(current_user)]
 
 
 def _group_choices(field) -> None:
     groups = sorted({m.group for m in current_user.memberships}, key=lambda g: (g.name, g.id))
-    field.choices = [(0, _("The group we share"))] + [(g.id, g.name) for g in groups]
+    field.choices = [SelectChoice(0, _("The group we share"))] + [SelectChoice(g.id, g.name) for g in groups]
 
 
 def _render_form(template: str, form, errors: list[str], **context):
