@@ -41,9 +41,8 @@ from app.api.meeting_schemas import (
 )
 from app.api.meetings import FlatErrorsParser, api_locale
 from app.api.pagination import PAGE_HEADERS_DOC, PAGINATION_DOC, PageQuerySchema, page_headers
-from app.api.rsvp import READ_ERRORS, WRITE_ERRORS
-from app.api.schemas import ProblemSchema
-from app.api.spec import PROBLEM_CONTENT_TYPE, TOKEN_REQUIRED, TaggedBlueprint
+from app.api.problems import READ_ERRORS, WRITE_ERRORS, documents_errors
+from app.api.spec import TOKEN_REQUIRED, TaggedBlueprint
 from app.asks import services
 from app.errors import ValidationFailed
 from app.extensions import db
@@ -61,23 +60,11 @@ blp.before_request(authenticate_request)
 blp.before_request(refuse_anonymous_writes)
 blp.after_request(no_store)
 
-_STATUSES = {"Unauthorized": 401, "Forbidden": 403, "NotFound": 404, "TooManyRequests": 429,
-             "UnsupportedMediaType": 415}
 CATEGORY_CODES = tuple(services.CATEGORIES)
 API_NAMES = {"group_ids": "groups", "raise_at_group_id": "raise_at_group"}
 CONFLICT = "The request is closed (solved, expired or withdrawn) or already so"
 
 
-def _errors(*names: str, conflict: str | None = None):
-    def decorate(view):
-        for name in names:
-            view = blp.alt_response(_STATUSES[name], response=name)(view)
-        if conflict:
-            view = blp.alt_response(409, schema=ProblemSchema, content_type=PROBLEM_CONTENT_TYPE,
-                                    description=conflict)(view)
-        return view
-
-    return decorate
 
 
 # --- input ------------------------------------------------------------------------------------------
@@ -343,7 +330,7 @@ class GroupRequests(MethodView):
     @blp.arguments(RequestListQuerySchema, location="query")
     @blp.arguments(PageQuerySchema, location="query")
     @blp.response(200, RequestSummarySchema(many=True), headers=PAGE_HEADERS_DOC)
-    @_errors(*READ_ERRORS)
+    @documents_errors(blp, *READ_ERRORS)
     @token_required
     def get(self, query, paging, slug):
         with api_locale(query):
@@ -363,7 +350,7 @@ class GroupRequests(MethodView):
     @blp.arguments(LangQuerySchema, location="query")
     @blp.arguments(RequestInputSchema)
     @blp.response(201, RequestSchema)
-    @_errors(*WRITE_ERRORS, conflict="The caller has asked too often in the last 24 hours")
+    @documents_errors(blp, *WRITE_ERRORS, conflict="The caller has asked too often in the last 24 hours")
     @token_required
     def post(self, query, data, slug):
         with api_locale(query):
@@ -389,7 +376,7 @@ class RequestResource(MethodView):
                          "what the caller may see: a private answer only for the asker and its author.")
     @blp.arguments(LangQuerySchema, location="query")
     @blp.response(200, RequestSchema)
-    @_errors(*READ_ERRORS)
+    @documents_errors(blp, *READ_ERRORS)
     @token_required
     def get(self, query, request_id):
         with api_locale(query):
@@ -401,7 +388,7 @@ class RequestResource(MethodView):
     @blp.arguments(LangQuerySchema, location="query")
     @blp.arguments(RequestPatchSchema)
     @blp.response(200, RequestSchema)
-    @_errors(*WRITE_ERRORS, conflict=CONFLICT)
+    @documents_errors(blp, *WRITE_ERRORS, conflict=CONFLICT)
     @token_required
     def patch(self, query, data, request_id):
         with api_locale(query):
@@ -415,7 +402,7 @@ class RequestResource(MethodView):
          description="Nobody sees it any more (its history stays). Others answer 403; a closed request 409.")
 @blp.arguments(LangQuerySchema, location="query")
 @blp.response(204)
-@_errors(*READ_ERRORS, conflict=CONFLICT)
+@documents_errors(blp, *READ_ERRORS, conflict=CONFLICT)
 @token_required
 def withdraw_request(query, request_id):
     with api_locale(query):
@@ -433,7 +420,7 @@ def withdraw_request(query, request_id):
 @blp.arguments(LangQuerySchema, location="query")
 @blp.arguments(AnswerInputSchema)
 @blp.response(201, AnswerSchema)
-@_errors(*WRITE_ERRORS, conflict=CONFLICT)
+@documents_errors(blp, *WRITE_ERRORS, conflict=CONFLICT)
 @token_required
 def answer(query, data, request_id):
     with api_locale(query):
@@ -449,7 +436,7 @@ def answer(query, data, request_id):
 @blp.arguments(LangQuerySchema, location="query")
 @blp.arguments(SolveInputSchema)
 @blp.response(200, RequestSchema)
-@_errors(*WRITE_ERRORS, conflict=CONFLICT)
+@documents_errors(blp, *WRITE_ERRORS, conflict=CONFLICT)
 @token_required
 def solve(query, data, request_id):
     with api_locale(query):
@@ -463,7 +450,7 @@ def solve(query, data, request_id):
 @blp.arguments(LangQuerySchema, location="query")
 @blp.arguments(AnswerFieldsSchema)
 @blp.response(200, AnswerSchema)
-@_errors(*WRITE_ERRORS)
+@documents_errors(blp, *WRITE_ERRORS)
 @token_required
 def edit_answer(query, data, answer_id):
     with api_locale(query):
@@ -482,7 +469,7 @@ def edit_answer(query, data, answer_id):
          description="Nobody sees it any more. Others answer 403.")
 @blp.arguments(LangQuerySchema, location="query")
 @blp.response(204)
-@_errors(*READ_ERRORS)
+@documents_errors(blp, *READ_ERRORS)
 @token_required
 def withdraw_answer(query, answer_id):
     with api_locale(query):
@@ -509,7 +496,7 @@ _SHOW_DOC = ("For organizers of the request's groups and admins; `reason` is opt
 @blp.arguments(LangQuerySchema, location="query")
 @blp.arguments(ReasonInputSchema)
 @blp.response(200, RequestSchema)
-@_errors(*WRITE_ERRORS, conflict="It is already hidden")
+@documents_errors(blp, *WRITE_ERRORS, conflict="It is already hidden")
 @token_required
 def hide_request(query, data, request_id):
     return _moderate("hide", "request", request_id, data, query)
@@ -520,7 +507,7 @@ def hide_request(query, data, request_id):
 @blp.arguments(LangQuerySchema, location="query")
 @blp.arguments(ReasonInputSchema)
 @blp.response(200, RequestSchema)
-@_errors(*WRITE_ERRORS, conflict="It is not hidden")
+@documents_errors(blp, *WRITE_ERRORS, conflict="It is not hidden")
 @token_required
 def show_request(query, data, request_id):
     return _moderate("show", "request", request_id, data, query)
@@ -531,7 +518,7 @@ def show_request(query, data, request_id):
 @blp.arguments(LangQuerySchema, location="query")
 @blp.arguments(ReasonInputSchema)
 @blp.response(200, RequestSchema)
-@_errors(*WRITE_ERRORS, conflict="It is already hidden")
+@documents_errors(blp, *WRITE_ERRORS, conflict="It is already hidden")
 @token_required
 def hide_answer(query, data, answer_id):
     return _moderate("hide", "answer", answer_id, data, query)
@@ -542,7 +529,7 @@ def hide_answer(query, data, answer_id):
 @blp.arguments(LangQuerySchema, location="query")
 @blp.arguments(ReasonInputSchema)
 @blp.response(200, RequestSchema)
-@_errors(*WRITE_ERRORS, conflict="It is not hidden")
+@documents_errors(blp, *WRITE_ERRORS, conflict="It is not hidden")
 @token_required
 def show_answer(query, data, answer_id):
     return _moderate("show", "answer", answer_id, data, query)

@@ -28,7 +28,7 @@ from marshmallow import Schema, fields
 from app.api.auth import authenticate_request, no_store, refuse_anonymous_writes, token_required
 from app.api.meeting_schemas import LangQuerySchema, Text
 from app.api.meetings import FlatErrorsParser, api_locale
-from app.api.rsvp import READ_ERRORS, WRITE_ERRORS, _errors
+from app.api.problems import READ_ERRORS, WRITE_ERRORS, documents_errors
 from app.api.spec import TOKEN_REQUIRED, TaggedBlueprint
 from app.ledger import ledger as ledger_module
 from app.ledger import referrals, services, thanks
@@ -270,7 +270,7 @@ class Referrals(MethodView):
                          "left out).")
     @blp.arguments(LangQuerySchema, location="query")
     @blp.response(200, ReferralListSchema)
-    @_errors(*READ_ERRORS)
+    @documents_errors(blp, *READ_ERRORS)
     @token_required
     def get(self, query):
         with api_locale(query):
@@ -285,7 +285,7 @@ class Referrals(MethodView):
     @blp.arguments(LangQuerySchema, location="query")
     @blp.arguments(ReferralInputSchema)
     @blp.response(201, ReferralSchema)
-    @_errors(*WRITE_ERRORS, conflict=FLOOD_CONFLICT)
+    @documents_errors(blp, *WRITE_ERRORS, conflict=FLOOD_CONFLICT)
     @token_required
     def post(self, query, data):
         with api_locale(query):
@@ -299,7 +299,7 @@ class ReferralView(MethodView):
                          "of the group who gave whom a referral and its status. 404 for anyone else.")
     @blp.arguments(LangQuerySchema, location="query")
     @blp.response(200, ReferralSchema)
-    @_errors(*READ_ERRORS)
+    @documents_errors(blp, *READ_ERRORS)
     @token_required
     def get(self, query, referral_id):
         with api_locale(query):
@@ -313,7 +313,7 @@ class ReferralView(MethodView):
     @blp.arguments(LangQuerySchema, location="query")
     @blp.arguments(ReferralStatusSchema)
     @blp.response(200, ReferralSchema)
-    @_errors(*WRITE_ERRORS, conflict=STATUS_CONFLICT)
+    @documents_errors(blp, *WRITE_ERRORS, conflict=STATUS_CONFLICT)
     @token_required
     def patch(self, query, data, referral_id):
         with api_locale(query):
@@ -344,7 +344,7 @@ class ThanksCreate(MethodView):
     @blp.arguments(LangQuerySchema, location="query")
     @blp.arguments(ThanksInputSchema)
     @blp.response(201, ThanksSchema)
-    @_errors(*WRITE_ERRORS, conflict=FLOOD_CONFLICT)
+    @documents_errors(blp, *WRITE_ERRORS, conflict=FLOOD_CONFLICT)
     @token_required
     def post(self, query, data):
         with api_locale(query):
@@ -363,7 +363,7 @@ class ThanksCreate(MethodView):
                      "only when it is on the wall. 404 for anyone who may not see it.")
 @blp.arguments(LangQuerySchema, location="query")
 @blp.response(200, ThanksSchema)
-@_errors(*READ_ERRORS)
+@documents_errors(blp, *READ_ERRORS)
 @token_required
 def thanks_one(query, thanks_id):
     with api_locale(query):
@@ -378,7 +378,7 @@ def thanks_one(query, thanks_id):
                      "items the caller may see counted. 404 for a member the caller may not see.")
 @blp.arguments(LangQuerySchema, location="query")
 @blp.response(200, LedgerSchema)
-@_errors(*READ_ERRORS)
+@documents_errors(blp, *READ_ERRORS)
 @token_required
 def member_ledger(query, member_id):
     with api_locale(query):

@@ -54,11 +54,6 @@ blp.before_request(authenticate_request)
 blp.before_request(refuse_anonymous_writes)
 blp.after_request(no_store)
 
-def _errors(*names: str, conflict: str | None = None):
-    """documents_errors on this blueprint (kept for the modules that still import it from here)."""
-    return documents_errors(blp, *names, conflict=conflict)
-
-
 OWN_CONFLICT = ("The meeting is cancelled or has started, or (for `yes`, guests) the sign-up "
                 "deadline has passed")
 ORGANIZER_CONFLICT = ("The meeting is cancelled, or it is full and `force` is not set, or the person "
