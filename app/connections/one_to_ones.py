@@ -85,17 +85,6 @@ def shared_group_ids(a_id: int, b_id: int) -> set[int]:
     return a & {g for m, g in rows if m == b_id}
 
 
-def partners_for(user) -> list[Member]:
-    """The members `user` may log a 1-to-1 with: active members of their groups, not themselves."""
-    if not _authenticated(user):
-        return []
-    mine = select(Membership.group_id).where(Membership.member_id == user.id)
-    return list(db.session.scalars(
-        select(Member).join(Membership, Membership.member_id == Member.id)
-        .where(Membership.group_id.in_(mine), Member.id != user.id, Member.active.is_(True))
-        .distinct().order_by(Member.name, Member.id)))
-
-
 def can_meet(user, partner: Member | None) -> bool:
     return (_authenticated(user) and partner is not None and partner.id != user.id and partner.active
             and bool(getattr(user, "active", True)) and bool(shared_group_ids(user.id, partner.id)))

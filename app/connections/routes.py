@@ -16,6 +16,7 @@ from app.connections.forms import ActionForm, HideNetworkForm, OneToOneForm
 from app.connections.strength import level as strength_level
 from app.errors import DomainError, NotFound, ValidationFailed
 from app.groups.forms import apply_field_errors
+from app.members.loading import fellow_members
 
 
 def connect_receivers() -> None:
@@ -109,7 +110,7 @@ def member_network(member_id: int):
 
 
 def _partner_choices(form: OneToOneForm) -> None:
-    partners = one_to_ones.partners_for(current_user)
+    partners = fellow_members(current_user)
     form.partner_id.choices = [(0, _("Choose a member"))] + [
         (m.id, f"{m.name} ({m.company})" if m.company else m.name) for m in partners]
 

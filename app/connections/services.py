@@ -20,6 +20,7 @@ from app.connections.history import Relation
 from app.connections.one_to_ones import local_today
 from app.errors import NotFound, PermissionDenied, ValidationFailed
 from app.extensions import db
+from app.members.loading import fellow_members
 from app.models import Member, Membership
 
 # A tie is fading when the last time the two met is this long ago, or when its strength has fallen
@@ -133,7 +134,7 @@ def my_network(user) -> MyNetwork:
         raise PermissionDenied()
     today = local_today()
     relations = history.relations(user.id, today=today)
-    mates = {m.id: m for m in one_to_ones.partners_for(user)}
+    mates = {m.id: m for m in fellow_members(user)}
     others = _members(set(relations) - set(mates))
     everyone = {**others, **mates}
     met = [Person(everyone[i], r, can_view=i in mates or permissions.is_admin(user))

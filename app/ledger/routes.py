@@ -33,6 +33,7 @@ from app.ledger.forms import (
     ThanksEditForm,
     member_id,
 )
+from app.members.loading import fellow_members
 from app.models import Referral, ThanksKind
 
 ITEM_ENDPOINTS = {services.REFERRAL: ("ledger.referral", "referral_id"),
@@ -118,7 +119,7 @@ def item_url(item_type: str, item_id: int) -> str:
 def _member_choices(field, *, empty: str) -> None:
     field.choices = [SelectChoice(0, empty)] + [
         SelectChoice(m.id, f"{m.name} ({m.company})" if m.company else m.name)
-        for m in services.counterparts_for(current_user)]
+        for m in fellow_members(current_user)]
 
 
 def _group_choices(field) -> None:

@@ -84,17 +84,6 @@ def shared_groups(a_id: int, b_id: int) -> list[Group]:
     return list(db.session.scalars(select(Group).where(Group.id.in_(shared)).order_by(Group.name, Group.id)))
 
 
-def counterparts_for(user) -> list[Member]:
-    """The members `user` may give a referral to or thank: active members of their groups."""
-    if not authenticated(user):
-        return []
-    mine = select(Membership.group_id).where(Membership.member_id == user.id)
-    return list(db.session.scalars(
-        select(Member).join(Membership, Membership.member_id == Member.id)
-        .where(Membership.group_id.in_(mine), Member.id != user.id, Member.active.is_(True))
-        .distinct().order_by(Member.name, Member.id)))
-
-
 def choose_counterpart(errors: FieldErrors, user, data: Mapping, field: str, *, missing: str,
                        group_field: str = "group_id") -> tuple[Member | None, Group | None]:
     """The other member (`data[field]`) and the shared group the item belongs to."""

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
-from app.models import Competency, Member
+from app.models import Competency, Member, Membership
 from app.models.member import member_competencies
 
 
@@ -31,3 +31,15 @@ def attach_competencies(members: Iterable[Member]) -> None:
         by_id[member_id].append(competency)
     for member in members:
         set_committed_value(member, "competencies", by_id[member.id])
+
+
+def fellow_members(user) -> list[Member]:
+    """The active members of `user`'s groups, not `user`, by name: whom they may log a 1-to-1
+    with, give a referral to or thank."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return []
+    mine = select(Membership.group_id).where(Membership.member_id == user.id)
+    return list(db.session.scalars(
+        select(Member).join(Membership, Membership.member_id == Member.id)
+        .where(Membership.group_id.in_(mine), Member.id != user.id, Member.active.is_(True))
+        .distinct().order_by(Member.name, Member.id)))
