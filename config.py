@@ -113,6 +113,22 @@ class Config:
     # only on its seed, not on how busy the machine is: the tests set it.
     SEATING_MAX_ITERATIONS: int | None = None
 
+    # Directory, public pages and privacy (app.profiles, app.public, app.privacy; docs/privacy.md).
+    # Profile photos are stored here, outside the code tree (empty: <instance>/photos).
+    PHOTO_DIR = ""
+    # An uploaded photo larger than this is refused before it is decoded.
+    PHOTO_MAX_BYTES = 10_000_000
+    # How long public pages and the public JSON may be cached (Cache-Control max-age, seconds).
+    PUBLIC_CACHE_SECONDS = 300
+    # Who may show the embeddable pages (/embed/...) in an iframe: CSP frame-ancestors sources,
+    # space-separated, e.g. "https://www.netvaerk.dk"; "*" allows any site. Other pages: nobody.
+    EMBED_FRAME_ANCESTORS = "*"
+    # `flask privacy purge` (cron, daily) deletes what is kept no longer than needed:
+    OUTBOX_BODY_RETENTION_DAYS = 90  # bodies of sent (or given-up) mails
+    LOGIN_RECORD_RETENTION_DAYS = 30  # used or expired login links, login attempts, ended sessions
+    INBOUND_RETENTION_DAYS = 30  # raw inbound mails (calendar replies)
+    VISITOR_REQUEST_RETENTION_DAYS = 180  # "kom som gæst / bliv medlem" requests
+
     # Login.
     LOGIN_LINK_MINUTES = 15
     WELCOME_LINK_DAYS = 7
@@ -248,6 +264,14 @@ ENV_SETTINGS: dict[str, tuple[tuple[str, ...], Callable[[str], Any]]] = {
     "SEATING_SECONDS": (("SEATING_SECONDS",), float),
     "SEATING_MAX_ITERATIONS": (("SEATING_MAX_ITERATIONS",), _optional_int),
     "REMEMBER_COOKIE_DURATION_DAYS": (("REMEMBER_COOKIE_DURATION_DAYS",), int),
+    "PHOTO_DIR": (("PHOTO_DIR",), str),
+    "PHOTO_MAX_BYTES": (("PHOTO_MAX_BYTES",), int),
+    "PUBLIC_CACHE_SECONDS": (("PUBLIC_CACHE_SECONDS",), int),
+    "EMBED_FRAME_ANCESTORS": (("EMBED_FRAME_ANCESTORS",), str),
+    "OUTBOX_BODY_RETENTION_DAYS": (("OUTBOX_BODY_RETENTION_DAYS",), int),
+    "LOGIN_RECORD_RETENTION_DAYS": (("LOGIN_RECORD_RETENTION_DAYS",), int),
+    "INBOUND_RETENTION_DAYS": (("INBOUND_RETENTION_DAYS",), int),
+    "VISITOR_REQUEST_RETENTION_DAYS": (("VISITOR_REQUEST_RETENTION_DAYS",), int),
     "SESSION_IDLE_HOURS": (("SESSION_IDLE_HOURS",), int),
     "FRESH_LOGIN_MINUTES": (("FRESH_LOGIN_MINUTES",), int),
     "LOGIN_MAILS_PER_ADDRESS": (("LOGIN_MAILS_PER_ADDRESS",), int),

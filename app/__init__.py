@@ -169,6 +169,13 @@ def register_blueprints(app: Flask) -> None:
 
     init_asks(app)
     init_ledger(app)
+    from app.privacy import init_app as init_privacy
+    from app.profiles import init_app as init_profiles
+    from app.public import init_app as init_public
+
+    init_profiles(app)
+    init_public(app)
+    init_privacy(app)
     if app.config.get("DEV_MAIL_PAGE"):
         from app.mail.routes import bp as devmail_bp
 

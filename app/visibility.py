@@ -17,18 +17,29 @@ Meetings (of a group the viewer may see at all):
   for the members of the group, its organizers and admins. Anonymous visitors and members of
   other groups see the venue, not who hosts it.
 
-Members (the directory, a profile card, a group's member list, the API's lists and /me):
+Members (the directory, a profile card, a group's member list, public pages, feeds, mails, exports
+and the API) -- each member chooses, per kind of data (PRIVACY_KINDS), who sees it (a Level):
 
-- Anonymous visitors and members who share no group with the person never see a member (no field
-  at all; the pages answer 404 or 403 before this rule is asked).
-- Members of a shared group and its organizers see the profile and the contact details (e-mail and
-  phone): exchanging them is what the network is for.
-- Admins and the member themself also see the member's settings (the preferred language).
+- "public": anyone, logged in or not. A member whose *profile* is public is listed on the public
+  pages (and public JSON) of their public groups, with their name and the kinds they made public.
+- "members" (the default): the members of the groups they share, and those groups' organizers.
+- "organizers": only the organizers of their groups and the network's admins.
+
+Whatever the settings:
+
+- Members of a shared group always see the name and the groups (they meet at the table anyway);
+  organizers of a shared group, admins and the member themself see every kind.
+- Admins and the member themself also see the settings (language and these choices).
+- Anonymous visitors and members who share no group see a member only if the profile is public,
+  and then only the public kinds. "meetings" (which meetings I go to) and "network" (whom I have
+  met) are never public: their levels are members or organizers (Member.share_attendance and
+  Member.hide_network; for a hidden network organizers see counts only, app/connections/privacy.py).
+- A deleted member is "a former member": the id and that name, nothing else, to everyone.
 """
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import Enum, StrEnum
 
 
 class Viewer(Enum):
@@ -69,21 +80,68 @@ def meeting_fields(viewer: Viewer) -> frozenset[str]:
 
 # --- members -------------------------------------------------------------------------------------
 
-MEMBER_PROFILE_FIELDS = frozenset({
-    "id", "name", "company", "title", "industry", "competencies", "bio", "website", "groups",
-})
-MEMBER_CONTACT_FIELDS = frozenset({"email", "phone"})
-MEMBER_SETTINGS_FIELDS = frozenset({"language"})
-MEMBER_FIELDS = MEMBER_PROFILE_FIELDS | MEMBER_CONTACT_FIELDS | MEMBER_SETTINGS_FIELDS
+class Level(StrEnum):
+    """Who may see one kind of a member's data; each level includes the ones after it."""
+
+    PUBLIC = "public"
+    MEMBERS = "members"
+    ORGANIZERS = "organizers"
 
 
-def member_fields(viewer: Viewer) -> frozenset[str]:
-    """The fields of a member's record that this viewer may see."""
+# The kinds of a member's data each member sets a Level for, and the fields of each kind.
+KIND_FIELDS: dict[str, frozenset[str]] = {
+    "profile": frozenset({"company", "title", "industry", "competencies", "bio", "offers", "seeks",
+                          "website"}),
+    "photo": frozenset({"photo"}),
+    "email": frozenset({"email"}),
+    "phone": frozenset({"phone"}),
+    "meetings": frozenset({"meetings"}),
+    "network": frozenset({"network"}),
+}
+PRIVACY_KINDS = tuple(KIND_FIELDS)
+# The kinds that can never be public (their choices are members or organizers).
+NEVER_PUBLIC_KINDS = frozenset({"meetings", "network"})
+DEFAULT_LEVELS: dict[str, Level] = {kind: Level.MEMBERS for kind in PRIVACY_KINDS}
+
+MEMBER_IDENTITY_FIELDS = frozenset({"id", "name"})
+MEMBER_INSIDER_FIELDS = MEMBER_IDENTITY_FIELDS | {"groups"}
+MEMBER_PROFILE_FIELDS = MEMBER_INSIDER_FIELDS | KIND_FIELDS["profile"] | KIND_FIELDS["photo"]
+MEMBER_CONTACT_FIELDS = KIND_FIELDS["email"] | KIND_FIELDS["phone"]
+MEMBER_SETTINGS_FIELDS = frozenset({"language", "visibility"})
+MEMBER_FIELDS = (MEMBER_INSIDER_FIELDS | frozenset().union(*KIND_FIELDS.values())
+                 | MEMBER_SETTINGS_FIELDS)
+
+
+def _kinds_up_to(levels: dict[str, Level], allowed: frozenset[Level]) -> frozenset[str]:
+    fields: set[str] = set()
+    for kind, kind_fields in KIND_FIELDS.items():
+        if levels.get(kind, Level.MEMBERS) in allowed:
+            fields |= kind_fields
+    return frozenset(fields)
+
+
+def is_listed_publicly(levels: dict[str, Level] | None) -> bool:
+    """Whether the member appears on the public pages of their public groups."""
+    return (levels or DEFAULT_LEVELS).get("profile") is Level.PUBLIC
+
+
+def member_fields(viewer: Viewer, levels: dict[str, Level] | None = None, *,
+                  deleted: bool = False) -> frozenset[str]:
+    """The fields of a member's record that this viewer may see, by the member's choices `levels`
+    (kind -> Level, Member.privacy_levels(); None: the defaults)."""
+    if deleted:
+        return MEMBER_IDENTITY_FIELDS
+    levels = levels or DEFAULT_LEVELS
     if viewer in (Viewer.SELF, Viewer.ADMIN):
         return MEMBER_FIELDS
-    if viewer in (Viewer.MEMBER, Viewer.ORGANIZER):
-        return MEMBER_PROFILE_FIELDS | MEMBER_CONTACT_FIELDS
-    return frozenset()
+    if viewer is Viewer.ORGANIZER:
+        return MEMBER_FIELDS - MEMBER_SETTINGS_FIELDS
+    if viewer is Viewer.MEMBER:
+        return MEMBER_INSIDER_FIELDS | _kinds_up_to(levels, frozenset({Level.PUBLIC, Level.MEMBERS}))
+    if not is_listed_publicly(levels):
+        return frozenset()
+    public = {kind: level for kind, level in levels.items() if kind not in NEVER_PUBLIC_KINDS}
+    return MEMBER_IDENTITY_FIELDS | _kinds_up_to(public, frozenset({Level.PUBLIC}))
 
 
 # --- social capital: requests, answers, referrals, help and thanks -------------------------------

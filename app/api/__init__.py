@@ -15,7 +15,10 @@ def register_api(app: Flask) -> None:
         ledger,
         me,
         meetings,
+        members,
         network,
+        privacy,
+        public,
         rsvp,
         seating,
     )
@@ -28,7 +31,7 @@ def register_api(app: Flask) -> None:
     app.before_request(select_api_locale)  # every /api/ message in ?lang / Accept-Language / Danish
     app.before_request(refuse_non_json_body)  # a body that is not JSON: 415
     for blp in (me.blp, groups.blp, meetings.blp, rsvp.blp, invitations.blp, checkins.blp, seating.blp,
-                network.blp, asks.blp, ledger.blp):
+                network.blp, asks.blp, ledger.blp, members.blp, privacy.blp, public.blp):
         # Stateless: bearer tokens only (app.api.auth), never the session cookie, so CSRF does not apply.
         csrf.exempt(blp)
         register_tagged(api, blp)

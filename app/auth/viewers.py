@@ -67,8 +67,9 @@ def meeting_fields_for(user, meeting: Meeting) -> frozenset[str]:
 
 def member_fields_for(user, member: Member, *, group: Group | None = None,
                       shares_group: bool = False) -> frozenset[str]:
-    """The fields of this member's record the user may see."""
-    return member_fields(viewer_of_member(user, member, group=group, shares_group=shares_group))
+    """The fields of this member's record the user may see, by the member's own choices."""
+    return member_fields(viewer_of_member(user, member, group=group, shares_group=shares_group),
+                         member.privacy_levels(), deleted=member.is_deleted)
 
 
 def register_template_globals(app: Flask) -> None:

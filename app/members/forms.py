@@ -10,7 +10,12 @@ from wtforms.fields.choices import SelectChoice
 
 from app.forms_base import AppForm as FlaskForm  # FlaskForm that refuses what cannot be stored
 from app.groups.forms import ROLE_CHOICES
-from app.members.services import COMPETENCIES_MAX_LENGTH, PROFILE_LIMITS, WEBSITE_MAX_LENGTH
+from app.members.services import (
+    COMPETENCIES_MAX_LENGTH,
+    OPTIONAL_TEXT_LIMITS,
+    PROFILE_LIMITS,
+    WEBSITE_MAX_LENGTH,
+)
 from app.validation import Required, html_limits
 
 
@@ -32,6 +37,12 @@ class ProfileForm(FlaskForm):
         description=_l("Separate with commas, e.g. bookkeeping, web design, payroll. "
                        "Others find you by these when they look around the network first."))
     bio = TextAreaField(_l("About me"), render_kw=_limit("bio"))
+    offers = TextAreaField(_l("What I offer"),
+                           render_kw=html_limits(max_length=OPTIONAL_TEXT_LIMITS["offers"]),
+                           description=_l("What you can help others with, in a few lines."))
+    seeks = TextAreaField(_l("What I'm looking for"),
+                          render_kw=html_limits(max_length=OPTIONAL_TEXT_LIMITS["seeks"]),
+                          description=_l("Customers, partners, suppliers or advice you are looking for."))
     website = StringField(_l("Website"), render_kw=html_limits(max_length=WEBSITE_MAX_LENGTH),
                           description=_l("For example https://www.example.dk"))
     language = SelectField(_l("Language"), validate_choice=False)  # the service names a wrong choice
@@ -54,8 +65,8 @@ class ProfileForm(FlaskForm):
         raise NotImplementedError
 
     def to_data(self) -> dict[str, object]:
-        names = ("name", "phone", "company", "title", "industry", "competencies", "bio", "website",
-                 "language", "share_attendance")
+        names = ("name", "phone", "company", "title", "industry", "competencies", "bio", "offers",
+                 "seeks", "website", "language", "share_attendance")
         # build_member_form may have removed fields (an organizer's invitation has fewer).
         return {name: getattr(self, name).data for name in names if getattr(self, name, None) is not None}
 
@@ -79,7 +90,7 @@ class MemberForm(ProfileForm):
 
 
 # Fields an organizer's "new member" form leaves out: it sends an invitation, not a profile.
-INVITATION_LEFT_OUT = ("title", "industry", "competencies", "bio", "website", "language")
+INVITATION_LEFT_OUT = ("title", "industry", "competencies", "bio", "offers", "seeks", "website", "language")
 
 
 class ImportUploadForm(FlaskForm):

@@ -52,6 +52,9 @@ from app.pagination import WEB_PER_PAGE, Page, like_pattern, paginate
 from app.validation import FieldErrors, phone_message
 
 PROFILE_LIMITS = {"name": 200, "phone": 40, "company": 200, "title": 200, "industry": 200, "bio": 5000}
+# "What I offer" and "what I'm looking for": changed only when the caller's data has them (the
+# admin's and the invitation's forms may leave them out; they are kept then).
+OPTIONAL_TEXT_LIMITS = {"offers": 2000, "seeks": 2000}
 COMPETENCIES_MAX_LENGTH = 2000  # the whole field; each competency at most COMPETENCY_MAX_LENGTH
 WEBSITE_MAX_LENGTH = 300
 
@@ -155,6 +158,11 @@ def _clean_profile(data: Mapping[str, object], *, with_email: bool = False,
     for key in ("name", "phone", "company", "title", "industry"):
         values[key] = clean_text(str(data.get(key) or ""))
     values["bio"] = normalize_newlines(str(data.get("bio") or "")).strip()
+    for key, limit in OPTIONAL_TEXT_LIMITS.items():
+        if key in data:
+            values[key] = normalize_newlines(str(data.get(key) or "")).strip()
+            if len(values[key]) > limit:
+                errors.setdefault(key, []).append(_("At most %(max)s characters.", max=limit))
     if not values["name"]:
         errors.setdefault("name", []).append(_("Please enter a name."))
     values["phone"] = normalize_phone(str(values["phone"]))

@@ -11,7 +11,7 @@ from app.models.calendar import (
     PartStat,
 )
 from app.models.connections import Encounter, OneToOne, OneToOneStatus
-from app.models.group import Group, Membership, Role
+from app.models.group import Group, IndustryRule, Membership, Role
 from app.models.history import MemberEvent
 from app.models.invitation import GroupInvitation
 from app.models.meeting import (
@@ -24,6 +24,7 @@ from app.models.meeting import (
 )
 from app.models.member import Competency, Member, normalize_email
 from app.models.outbox import OutboxMessage, OutboxStatus
+from app.models.public import VisitorRequest, VisitorRequestKind
 from app.models.rsvp import (
     GuestKind,
     GuestStatus,
@@ -54,6 +55,9 @@ from app.models.types import utcnow
 
 __all__ = [
     "AnswerKind",
+    "IndustryRule",
+    "VisitorRequest",
+    "VisitorRequestKind",
     "HelpKind",
     "HelpRecord",
     "HelpRequest",

@@ -24,10 +24,19 @@ MAX_GUEST_LIMIT = 10
 MAX_INVITE_DAYS_BEFORE = 90
 
 
+class IndustryRule(enum.StrEnum):
+    """Industry exclusivity: may a group have two members of the same industry?"""
+
+    OFF = "off"  # yes
+    WARN = "warn"  # yes, but whoever adds the second one is warned
+    BLOCK = "block"  # no, unless an admin overrides it (recorded in the member's history)
+
+
 class Group(db.Model):
     __tablename__ = "groups"
     __table_args__ = (
         one_of("rsvp_mode", RSVP_MODES),
+        one_of("industry_rule", IndustryRule),
         CheckConstraint(f"guest_limit >= 0 AND guest_limit <= {MAX_GUEST_LIMIT}", name="guest_limit_range"),
         CheckConstraint(f"invite_days_before IS NULL OR (invite_days_before >= 0 AND invite_days_before <= "
                         f"{MAX_INVITE_DAYS_BEFORE})", name="invite_days_before_range"),
@@ -48,6 +57,9 @@ class Group(db.Model):
     invite_days_before: Mapped[int | None] = mapped_column(Integer, default=None)
     # The reminder to everyone going is sent the day before at this local time (None: no reminder).
     reminder_time: Mapped[time | None] = mapped_column(Time, default=None)
+    # One member per industry? (IndustryRule; app.groups.industry)
+    industry_rule: Mapped[str] = mapped_column(String(8), default=IndustryRule.OFF.value,
+                                               server_default=IndustryRule.OFF.value)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     memberships: Mapped[list[Membership]] = relationship(

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from app.extensions import db
 from app.models.types import LANGUAGE_CODES, UTCDateTime, one_of, utcnow
+from app.visibility import PRIVACY_KINDS, Level
 
 member_competencies = Table(
     "member_competencies",
@@ -67,6 +68,9 @@ class Member(UserMixin, db.Model):
     title: Mapped[str] = mapped_column(String(200), default="")
     industry: Mapped[str] = mapped_column(String(200), default="")
     bio: Mapped[str] = mapped_column(Text, default="")
+    # "Det kan jeg tilbyde" and "Det søger jeg" on the profile and in the directory search.
+    offers: Mapped[str] = mapped_column(Text, default="", server_default="")
+    seeks: Mapped[str] = mapped_column(Text, default="", server_default="")
     website: Mapped[str] = mapped_column(String(300), default="")
     language: Mapped[str] = mapped_column(String(8), one_of("language", LANGUAGE_CODES), default="da",
                                           server_default="da")
@@ -87,6 +91,27 @@ class Member(UserMixin, db.Model):
         String(10), one_of("request_notices", ("instant", "daily", "weekly", "off")),
         default="weekly", server_default="weekly")
     last_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # The profile photo: a random key naming its resized files under PHOTO_DIR (app.profiles.photos);
+    # None: no photo. A new upload gets a new key, so a cached old photo is never served as the new.
+    photo_key: Mapped[str | None] = mapped_column(String(64), default=None)
+    # Who sees each kind of the member's data (app.visibility.PRIVACY_KINDS; a Level each):
+    # "public" (anyone, and listed on the public pages of their public groups), "members" (the
+    # members of the groups they share: the default) or "organizers" (their organizers and admins).
+    profile_visibility: Mapped[str] = mapped_column(
+        String(12), one_of("profile_visibility", Level), default=Level.MEMBERS.value,
+        server_default=Level.MEMBERS.value)
+    photo_visibility: Mapped[str] = mapped_column(
+        String(12), one_of("photo_visibility", Level), default=Level.MEMBERS.value,
+        server_default=Level.MEMBERS.value)
+    email_visibility: Mapped[str] = mapped_column(
+        String(12), one_of("email_visibility", Level), default=Level.MEMBERS.value,
+        server_default=Level.MEMBERS.value)
+    phone_visibility: Mapped[str] = mapped_column(
+        String(12), one_of("phone_visibility", Level), default=Level.MEMBERS.value,
+        server_default=Level.MEMBERS.value)
+    # Set when the account was deleted (app.privacy): the row stays, anonymised, so that other
+    # members' histories and the groups' statistics stay whole ("a former member").
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     # Lower-cased name, company, title and industry (search_text_of), kept up to date on every
     # assignment of those fields; what the directory and admin searches compare with.
     search_text: Mapped[str] = mapped_column(String(1000), default=_search_text_default,
@@ -110,6 +135,19 @@ class Member(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses to log in inactive members
         return self.active
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    def privacy_levels(self) -> dict[str, Level]:
+        """Who sees each kind of this member's data: the input of app.visibility.member_fields."""
+        levels = {kind: Level(getattr(self, f"{kind}_visibility") or Level.MEMBERS.value)
+                  for kind in PRIVACY_KINDS if kind not in ("meetings", "network")}
+        # Stored since earlier as booleans with two choices each (members / organizers).
+        levels["meetings"] = Level.MEMBERS if self.share_attendance is not False else Level.ORGANIZERS
+        levels["network"] = Level.ORGANIZERS if self.hide_network else Level.MEMBERS
+        return levels
 
     @property
     def competency_names(self) -> list[str]:
