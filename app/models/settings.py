@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import String
+from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -20,6 +20,8 @@ class NetworkSettings(db.Model):
     country: Mapped[str] = mapped_column(String(2), default="DK")
     sender_email: Mapped[str] = mapped_column(String(254), default="kaffeklub@localhost")
     sender_name: Mapped[str] = mapped_column(String(200), default="Kaffeklub")
+    # What the network's public page (and its embed) says about the network.
+    description: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     @classmethod
     def _unsaved_defaults(cls) -> NetworkSettings:

@@ -1,5 +1,5 @@
 """Directory, public pages and privacy: members' offers/seeks, photo key, visibility per kind of
-data and deleted_at; groups.industry_rule; visitor_requests (kom som gæst / bliv medlem)
+data and deleted_at; groups.industry_rule; network_settings.description; visitor_requests (kom som gæst / bliv medlem)
 
 Revision ID: c6a1f0e2d110
 Revises: c6a1f0e2d109
@@ -36,6 +36,9 @@ def upgrade():
         batch_op.create_check_constraint(op.f('ck_groups_industry_rule'),
                                          "industry_rule IN ('off', 'warn', 'block')")
 
+    with op.batch_alter_table('network_settings', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('description', sa.Text(), server_default='', nullable=False))
+
     op.create_table('visitor_requests',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('group_id', sa.Integer(), nullable=False),
@@ -65,6 +68,9 @@ def downgrade():
     with op.batch_alter_table('visitor_requests', schema=None) as batch_op:
         batch_op.drop_index('ix_visitor_requests_group_created')
     op.drop_table('visitor_requests')
+
+    with op.batch_alter_table('network_settings', schema=None) as batch_op:
+        batch_op.drop_column('description')
 
     with op.batch_alter_table('groups', schema=None) as batch_op:
         batch_op.drop_constraint(op.f('ck_groups_industry_rule'), type_='check')
