@@ -16,6 +16,10 @@ from app.input_guard import UNSTORABLE_MESSAGE, has_unstorable
 from app.models.group import MAX_GUEST_LIMIT, MAX_INVITE_DAYS_BEFORE, RSVP_MODES
 
 
+def _industry_rule_message() -> str:
+    return _("Please choose what happens when two members have the same industry.")
+
+
 def _rsvp_mode_message() -> str:
     return _("Please choose how members answer the group's meetings.")  # the group service's words
 
@@ -111,6 +115,11 @@ class GroupSchema(Schema):
         "description": "Everyone going gets a reminder mail the day before each meeting at this local "
                        "time (HH:MM, in the group's time zone); null: no reminder",
         "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$", "example": "17:00"})
+    industry_rule = fields.String(metadata={
+        "description": "One member per industry: `off`, `warn` (whoever adds a second member of an "
+                       "industry is told who has it) or `block` (refused, unless an admin makes a "
+                       "recorded exception)",
+        "enum": ["off", "warn", "block"]})
     role = fields.String(
         allow_none=True,
         metadata={"description": "The caller's role in the group; null if not a member",
@@ -146,6 +155,10 @@ class GroupPatchSchema(Schema):
         "description": "Send everyone going a reminder the day before each meeting at this local time "
                        "(HH:MM, also H:MM or HH.MM; the group's time zone); null or empty: no reminder",
         "example": "17:00"})
+    industry_rule = Text(validate=Choice(("off", "warn", "block"), message=_industry_rule_message), metadata={
+        "description": "One member per industry (industries compared without regard to case, spaces and "
+                       "punctuation): `off`; `warn`: whoever adds a second member of an industry is "
+                       "told who has it; `block`: refused, unless an admin makes a recorded exception"})
 
 
 class GroupMemberSchema(Schema):
