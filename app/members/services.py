@@ -8,7 +8,7 @@ export are in app/members/csv_services.py.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
@@ -21,6 +21,7 @@ from app import events
 from app.auth import permissions
 from app.auth.sessions import revoke_all_access
 from app.auth.tokens import issue_login_link
+from app.auth.viewers import member_fields_for
 from app.errors import NotFound, PermissionDenied, ValidationFailed
 from app.extensions import db
 from app.groups.invitations import check_invitation_input, invite_to_group
@@ -41,6 +42,7 @@ from app.models import (
     Competency,
     Group,
     GroupInvitation,
+    Meeting,
     Member,
     Membership,
     NetworkSettings,
@@ -49,6 +51,7 @@ from app.models import (
 )
 from app.models.member import member_competencies
 from app.pagination import WEB_PER_PAGE, Page, like_pattern, paginate
+from app.profiles import services as profile_services
 from app.validation import FieldErrors, phone_message
 
 PROFILE_LIMITS = {"name": 200, "phone": 40, "company": 200, "title": 200, "industry": 200, "bio": 5000}
@@ -283,12 +286,16 @@ class MemberCard:
     memberships: list[Membership]  # the member's groups the viewer may know about
     can_edit: bool
     is_self: bool
+    shown: frozenset[str] = frozenset()  # the fields the viewer may see (app.auth.viewers)
+    meetings: list[Meeting] = field(default_factory=list)  # upcoming, if "meetings" is shown
+    photo_urls: dict[str, str] | None = None  # size -> URL, if there is a photo the viewer may see
 
 
 def get_member_card(user, member_id: int) -> MemberCard:
-    """A member's profile card; NotFound unless the viewer shares a group with them (or is admin)."""
+    """A member's profile card; NotFound unless the viewer shares a group with them (or is admin).
+    Carries only what the member lets this viewer see (member_fields_for)."""
     member = _member_or_404(member_id)
-    if not permissions.can_view_member(user, member):
+    if member.is_deleted or not permissions.can_view_member(user, member):
         raise NotFound()
     if not member.active and not permissions.can_manage_member(user, member):
         raise NotFound()
@@ -298,8 +305,13 @@ def get_member_card(user, member_id: int) -> MemberCard:
         mine = {m.group_id for m in user.memberships}
         memberships = [m for m in member.memberships if m.group_id in mine]
     memberships.sort(key=lambda m: m.group.name)
+    shown = member_fields_for(user, member)
+    if "groups" not in shown:
+        memberships = []
     return MemberCard(member=member, memberships=memberships,
-                      can_edit=permissions.can_edit_member(user, member), is_self=user.id == member.id)
+                      can_edit=permissions.can_edit_member(user, member), is_self=user.id == member.id,
+                      shown=shown, meetings=profile_services.upcoming_meetings(user, member, shown),
+                      photo_urls=profile_services.photo_urls(member, shown))
 
 
 def update_own_profile(user, data: Mapping[str, object]) -> Member:
