@@ -1,5 +1,195 @@
-"""Public pages."""
+"""Public pages: the network's page, the embeds (the only pages another site may frame), the
+visitor's form and the organizers' list of visitor requests.
+
+The public page of a public group is the group's own page (/groups/<slug>, app.groups.routes) as
+an anonymous visitor or a member of other groups sees it: templates/groups/show.html includes
+templates/public/_group_public.html, which reads `public_group_page(group)` (registered here).
+"""
 
 from __future__ import annotations
 
-from app.public import bp  # noqa: F401
+import re
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from werkzeug.routing import BuildError
+
+from app.errors import ValidationFailed
+from app.extensions import limiter, talisman
+from app.public import bp, services, visitors
+from app.public.forms import HONEYPOT, HandledForm, VisitorForm
+
+# The embeds send their own Content-Security-Policy (frame-ancestors from EMBED_FRAME_ANCESTORS)
+# and no X-Frame-Options; every other page keeps the app's DENY / frame-ancestors 'none'.
+EMBEDDABLE = talisman(frame_options=None, content_security_policy=None)
+EMBED_POLICY = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'none'; "
+                "font-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'none'")
+_SOURCE = re.compile(r"^[A-Za-z0-9*:/.\-_'\[\]]+$")
+
+limit_visits_per_ip = limiter.limit(
+    lambda: current_app.config.get("VISITOR_RATE_LIMIT_PER_IP", "5 per 10 minutes"), methods=["POST"])
+
+
+def frame_ancestors() -> str:
+    """EMBED_FRAME_ANCESTORS as CSP sources; anything that is not a plain source is left out, and
+    nothing usable means 'none' (a broken setting never opens every page to framing)."""
+    raw = str(current_app.config.get("EMBED_FRAME_ANCESTORS") or "")
+    sources = [s for s in re.split(r"[\s,]+", raw) if s and _SOURCE.match(s)]
+    return " ".join(sources) or "'none'"
+
+
+def _embed(template: str, **context):
+    response = current_app.make_response(render_template(template, **context))
+    response.headers["Content-Security-Policy"] = f"{EMBED_POLICY}; frame-ancestors {frame_ancestors()}"
+    response.headers["Cache-Control"] = f"public, max-age={current_app.config['PUBLIC_CACHE_SECONDS']}"
+    return response
+
+
+def public_group_page(group):
+    """For templates/groups/show.html: the public page's content as the current user may see it."""
+    return services.public_group_page(group, current_user)
+
+
+def public_photo_url(member_id: int, size: str) -> str | None:
+    """The member's photo (app.profiles serves it only if the viewer may see it), or None while
+    that page does not exist."""
+    if "profiles.photo" not in current_app.view_functions:
+        return None
+    for name in ("member_id", "id"):
+        try:
+            return url_for("profiles.photo", size=size, _external=True, **{name: member_id})
+        except BuildError:
+            continue
+    return None
+
+
+# --- pages ---------------------------------------------------------------------------------------
+
+@bp.get("/about")
+def network():
+    """The network's public page. (/network is the members' "Mit netværk", app.connections.)"""
+    return render_template("public/network.html", cards=services.network_overview())
+
+
+@bp.get("/embed/network")
+@EMBEDDABLE
+def embed_network():
+    return _embed("public/embed_network.html", cards=services.network_overview())
+
+
+@bp.get("/embed/groups/<slug>")
+@EMBEDDABLE
+def embed_group(slug: str):
+    group = services.public_group(slug)
+    return _embed("public/embed_group.html", group=group, page=services.public_group_page(group))
+
+
+# --- "kom som gæst / bliv medlem" ----------------------------------------------------------------
+
+def _language() -> str:
+    locale = get_locale()
+    return locale.language if locale is not None else "da"
+
+
+def _visit_form(group, form: VisitorForm | None = None) -> VisitorForm:
+    form = form or VisitorForm()
+    meetings = services.public_meetings(group, limit=None)
+    form.meeting_id.choices = [("", _("No particular meeting"))] + [
+        (str(m.id), m.title) for m in meetings]
+    form.meeting_id.meetings = {m.id: m for m in meetings}
+    return form
+
+
+def _show_visit_form(group, form: VisitorForm, status: int = 200, notice: str | None = None):
+    form.form_token.data = visitors.issue_form_token(group)
+    form.homepage.data = ""
+    return render_template("public/visit.html", group=group, form=form, notice=notice,
+                           honeypot=HONEYPOT), status
+
+
+@bp.route("/groups/<slug>/visit", methods=["GET", "POST"])
+@limit_visits_per_ip
+def visit(slug: str):
+    group = services.public_group(slug)
+    form = _visit_form(group)
+    if request.method == "GET":
+        if request.args.get("kind") in visitors.KINDS:
+            form.kind.data = request.args["kind"]
+        return _show_visit_form(group, form)
+    if not form.validate_on_submit():
+        return _show_visit_form(group, form, 422)
+    check = visitors.check_form_token(group, form.form_token.data)
+    if check == visitors.TokenCheck.EXPIRED:
+        return _show_visit_form(group, form, 422, notice=_(
+            "The form was open for a long time. Please check your details and send it again."))
+    if check != visitors.TokenCheck.OK or form.homepage.data:
+        # A bot (too fast, no or a forged token, or it filled in the hidden field): the same
+        # confirmation as a person gets, but nothing is stored or sent.
+        current_app.logger.info("Visitor form for %s dropped as spam (%s)", group.slug,
+                                "honeypot" if form.homepage.data else check)
+        return _confirm(group)
+    data = visitors.VisitorData(
+        kind=form.kind.data or "", name=form.name.data or "", email=form.email.data or "",
+        phone=form.phone.data or "", company=form.company.data or "", meeting_id=form.meeting_id.data,
+        message=form.message.data or "", language=_language())
+    try:
+        visitors.submit_visitor_request(group, data)
+    except ValidationFailed as error:
+        for name, messages in error.fields.items():
+            getattr(form, name).errors = list(messages)
+        return _show_visit_form(group, form, 422)
+    return _confirm(group)
+
+
+def _confirm(group):
+    return redirect(url_for("public.visit_sent", slug=group.slug), 303)
+
+
+@bp.get("/groups/<slug>/visit/sent")
+def visit_sent(slug: str):
+    group = services.public_group(slug)
+    return render_template("public/visit_sent.html", group=group)
+
+
+@bp.errorhandler(429)
+def too_many_visits(error):
+    if request.endpoint == "public.visit":
+        try:
+            group = services.public_group(request.view_args.get("slug") if request.view_args else None)
+        except Exception:  # noqa: BLE001  (an unknown group: the plain 429 page)
+            return error
+        return _show_visit_form(group, _visit_form(group), 429, notice=_(
+            "Too many attempts. Please wait a few minutes and try again."))
+    return error
+
+
+# --- the organizers' list ------------------------------------------------------------------------
+
+def _managed_group(slug: str):
+    from app.groups.services import get_group_for_edit
+
+    return get_group_for_edit(current_user, slug)
+
+
+@bp.get("/groups/<slug>/visitors")
+@login_required
+def visitor_requests(slug: str):
+    group = _managed_group(slug)
+    return render_template("public/visitor_requests.html", group=group,
+                           requests=visitors.list_visitor_requests(current_user, group),
+                           retention_days=visitors.retention_days(), form=HandledForm(formdata=None))
+
+
+@bp.post("/groups/<slug>/visitors/<int:request_id>/handled")
+@login_required
+def mark_handled(slug: str, request_id: int):
+    group = _managed_group(slug)
+    form = HandledForm()
+    if not form.validate_on_submit():
+        flash(_("The form has expired. Please try again."), "error")
+        return redirect(url_for("public.visitor_requests", slug=slug))
+    handled = visitors.mark_handled(current_user, group, request_id)
+    flash(_("The request from %(name)s is marked as handled.", name=handled.name), "success")
+    return redirect(url_for("public.visitor_requests", slug=slug))

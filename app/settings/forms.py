@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectField, StringField, SubmitField
+from wtforms import SelectField, StringField, SubmitField, TextAreaField
 
 from app.forms_base import AppForm
 from app.settings.services import LIMITS
@@ -29,6 +29,11 @@ class NetworkSettingsForm(AppForm):
     sender_name = StringField(_l("Sender name"), **_limit("sender_name"))
     sender_email = StringField(_l("Sender address"), **_limit("sender_email", required=True),
                                description=_l("Mail to members comes from this address."))
+    description = TextAreaField(
+        _l("About the network"),
+        render_kw=html_limits(max_length=LIMITS["description"], rows=5),
+        description=_l("Shown on the network's public page and its embed. "
+                       "An empty line starts a new paragraph."))
     submit = SubmitField(_l("Save settings"))
 
     def __init__(self, *args, **kwargs):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -23,7 +23,8 @@ def settings():
         data = services.NetworkSettingsData(
             name=form.name.data, default_timezone=form.default_timezone.data,
             default_language=form.default_language.data, country=form.country.data,
-            sender_name=form.sender_name.data, sender_email=form.sender_email.data)
+            sender_name=form.sender_name.data, sender_email=form.sender_email.data,
+            description=form.description.data if "description" in request.form else None)
         try:
             services.update_settings(current_user, data)
         except ValidationFailed as error:

@@ -24,6 +24,8 @@ class NetworkSettingsData:
     country: str
     sender_name: str
     sender_email: str
+    # What the network's public page (/network) says about it; None leaves it unchanged.
+    description: str | None = None
 
 
 def get_settings(user) -> NetworkSettings:
@@ -32,7 +34,8 @@ def get_settings(user) -> NetworkSettings:
 
 
 # The longest value of each field (its column); the form's maxlength comes from here.
-LIMITS = {"name": 200, "default_timezone": 64, "country": 2, "sender_name": 200, "sender_email": 254}
+LIMITS = {"name": 200, "default_timezone": 64, "country": 2, "sender_name": 200, "sender_email": 254,
+          "description": 2000}
 
 
 def update_settings(user, data: NetworkSettingsData) -> NetworkSettings:
@@ -59,6 +62,9 @@ def update_settings(user, data: NetworkSettingsData) -> NetworkSettings:
                                       test_environment=current_app.testing).normalized
     except EmailNotValidError:
         errors.add("sender_email", _("Enter a valid email address."))
+    description = _clean_description(data.description)
+    if description is not None and len(description) > LIMITS["description"]:
+        errors.add("description", _("Use at most %(count)d characters.", count=LIMITS["description"]))
     errors.raise_if_any(_("The settings were not saved."))
 
     settings = NetworkSettings.get()
@@ -68,5 +74,15 @@ def update_settings(user, data: NetworkSettingsData) -> NetworkSettings:
     settings.country = country
     settings.sender_name = (data.sender_name or "").strip()[:200] or name
     settings.sender_email = sender_email
+    if description is not None:
+        settings.description = description
     db.session.commit()
     return settings
+
+
+def _clean_description(value: str | None) -> str | None:
+    """The public description with one kind of line break and no trailing spaces (None: unchanged)."""
+    if value is None:
+        return None
+    lines = str(value).replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return "\n".join(line.rstrip() for line in lines).strip()
