@@ -44,7 +44,7 @@ def list_groups():
 
 # The group's fields the PATCH may change; the rest of the group stays as it is.
 _EDITABLE = ("name", "description", "timezone", "is_public", "rsvp_mode", "guest_limit",
-             "invite_days_before", "reminder_time")
+             "invite_days_before", "reminder_time", "industry_rule")
 
 
 @blp.route("/groups/<string:slug>", endpoint="Group")
@@ -70,7 +70,8 @@ class GroupResource(MethodView):
                          "unless they send afbud), `guest_limit` a whole number from 0 to 10, the time "
                          "zone an IANA name, `invite_days_before` a whole number from 0 to 90 or null "
                          "(invitations only when an organizer sends them), `reminder_time` a local "
-                         "time HH:MM or null (no reminder). Every field's errors come back at once "
+                         "time HH:MM or null (no reminder), `industry_rule` `off`, `warn` or `block` "
+                         "(one member per industry). Every field's errors come back at once "
                          "(422). Answers with the group.")
     @blp.arguments(LangQuerySchema, location="query")
     @blp.arguments(GroupPatchSchema)
@@ -146,6 +147,7 @@ def _with_role(user, group) -> dict:
         "guest_limit": group.guest_limit,
         "invite_days_before": group.invite_days_before,
         "reminder_time": group.reminder_time.strftime("%H:%M") if group.reminder_time is not None else None,
+        "industry_rule": group.industry_rule,
         "role": membership.role if membership is not None else None,
     }
 

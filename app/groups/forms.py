@@ -21,6 +21,7 @@ from wtforms.fields.choices import SelectChoice
 
 from app.errors import ValidationFailed
 from app.forms_base import AppForm as FlaskForm  # FlaskForm that refuses what cannot be stored
+from app.groups.industry import REASON_MAX as INDUSTRY_REASON_MAX
 from app.groups.invitations import LIMITS as INVITATION_LIMITS
 from app.groups.services import DEFAULT_GUEST_LIMIT, DEFAULT_RSVP_MODE, GROUP_LIMITS
 from app.models.group import MAX_GUEST_LIMIT, MAX_INVITE_DAYS_BEFORE
@@ -50,6 +51,16 @@ RSVP_MODE_HELP = {
     "opt_in": _l("Members come when they have said yes. Nobody is expected until they sign up."),
     "expected": _l("Members come unless they send afbud. Everyone in the group counts as coming, "
                    "and the organizers get each afbud by mail."),
+}
+
+# Industry exclusivity (app.groups.industry): the choice's name and, beside it, what it means.
+INDUSTRY_RULE_CHOICES = [SelectChoice("off", _l("Off")), SelectChoice("warn", _l("Warn")),
+                         SelectChoice("block", _l("Block"))]
+INDUSTRY_RULE_HELP = {
+    "off": _l("Members of the same industry can join the group freely."),
+    "warn": _l("Whoever adds a second member of an industry is told who already has it."),
+    "block": _l("Only one member per industry. An admin can make an exception with a reason, "
+                "which is recorded in the member's history."),
 }
 
 
@@ -107,7 +118,11 @@ class GroupForm(FlaskForm):
                        "meeting at this time (the group's time zone), for example 17:00. Leave it "
                        "empty for no reminder."))
 
+    industry_rule = RadioField(_l("One per industry"), choices=INDUSTRY_RULE_CHOICES, default="off",
+                               validate_choice=False)  # the service names a wrong choice
+
     rsvp_mode_help = RSVP_MODE_HELP  # the words beside each choice (templates/groups/form.html)
+    industry_rule_help = INDUSTRY_RULE_HELP
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -119,7 +134,7 @@ class GroupForm(FlaskForm):
                 "timezone": self.timezone.data, "is_public": self.is_public.data,
                 "rsvp_mode": self.rsvp_mode.data, "guest_limit": self.guest_limit.data,
                 "invite_days_before": self.invite_days_before.data,
-                "reminder_time": self.reminder_time.data}
+                "reminder_time": self.reminder_time.data, "industry_rule": self.industry_rule.data}
 
 
 class AddMemberForm(FlaskForm):
@@ -128,6 +143,11 @@ class AddMemberForm(FlaskForm):
     name = StringField(_l("Name"), render_kw=html_limits(max_length=INVITATION_LIMITS["name"]),
                        description=_l("So you recognise the invitation in the list."))
     role = SelectField(_l("Role"), choices=ROLE_CHOICES, default="member", validate_choice=False)
+    # Admins only, for a group with the industry rule "block" (app.groups.industry).
+    override_industry = BooleanField(_l("Add even though the industry is taken"))
+    industry_reason = StringField(_l("Reason for the exception"),
+                                  render_kw=html_limits(max_length=INDUSTRY_REASON_MAX),
+                                  description=_l("Recorded in the member's history."))
 
 
 class InvitationAnswerForm(FlaskForm):

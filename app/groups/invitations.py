@@ -25,6 +25,7 @@ from app.auth import permissions
 from app.auth.tokens import external_url, hash_token, new_token
 from app.errors import DomainError, NotFound, ValidationFailed
 from app.extensions import db
+from app.groups import industry
 from app.mail.services import enqueue_mail
 from app.members.history import record_member_event
 from app.members.normalize import clean_text, phone_is_valid
@@ -266,8 +267,13 @@ def accept_invitation(token: str, *, name: str = "", language: str | None = None
         if len(new_name) > LIMITS["name"]:
             raise ValidationFailed(_("Please correct the marked fields."),
                                    fields={"name": [_("At most %(max)s characters.", max=LIMITS["name"])]})
-    _answer(invitation, "accepted_at")
     group = invitation.group
+    if member is not None and member.membership_in(group) is None:
+        # The group's industry rule (app.groups.industry): blocked, the invitation stays open and
+        # the invitee learns that the industry is taken, not by whom (they are not in the group yet).
+        industry.check_industry(member, group, member.industry, member=member, field_name="",
+                                name_others=False)
+    _answer(invitation, "accepted_at")
     inviter = invitation.invited_by
     if member is None:
         if language not in current_app.config["LANGUAGES"]:

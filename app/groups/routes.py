@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from app.auth.routes import _log_in as log_in_after_link
 from app.auth.routes import limit_per_ip
 from app.errors import ValidationFailed
-from app.groups import invitations, services
+from app.groups import industry, invitations, services
 from app.groups.forms import (
     ROLE_LABELS,
     ActionForm,
@@ -99,13 +99,17 @@ def add_member(slug: str):
     form = AddMemberForm()
     if form.validate_on_submit():
         try:
-            result = services.add_member_to_group(current_user, slug, form.email.data, form.role.data,
-                                                  name=form.name.data or "")
+            added = services.add_member_to_group(current_user, slug, form.email.data, form.role.data,
+                                                 name=form.name.data or "",
+                                                 override_industry=bool(form.override_industry.data),
+                                                 industry_reason=form.industry_reason.data or "")
         except ValidationFailed as error:
             for message in apply_field_errors(form, error):
                 flash(message, "error")
         else:
-            flash_added(result)
+            flash_added(added.result)
+            if added.warning:
+                flash(added.warning, "warning")
             return redirect(url_for("groups.members", slug=slug))
     return _render_members(slug, form, 422)
 
@@ -117,6 +121,8 @@ def flash_added(result: GroupInvitation | Membership) -> None:
                 "accept it.", email=result.email), "success")
     else:
         flash(_("%(name)s was added to the group.", name=result.member.name), "success")
+        if industry.warning_of(result):
+            flash(industry.warning_of(result), "warning")
 
 
 @bp.post("/groups/<slug>/invitations/<int:invitation_id>/withdraw")
@@ -159,7 +165,8 @@ def invitation(token: str):
         response = make_response(render_template("groups/invitation_invalid.html", reason=exc.reason),
                                  exc.status)
     except ValidationFailed as error:
-        apply_field_errors(form, error)
+        for message in apply_field_errors(form, error):
+            flash(message, "error")
         response = make_response(render_template("groups/invitation.html", form=form, view=view,
                                                  token=token), 422)
     else:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import time
 
 from flask_babel import gettext as _
@@ -16,7 +16,7 @@ from app import events
 from app.auth import permissions
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.extensions import db
-from app.groups import invitations
+from app.groups import industry, invitations
 from app.groups.invitations import invite_to_group
 from app.input_guard import DB_INT_MAX, NUMBER_RANGE_MESSAGE, int_in_range, normalize_newlines
 from app.meetings.services import next_meeting
@@ -24,7 +24,7 @@ from app.meetings.zones import is_valid_timezone
 from app.members.history import record_member_event
 from app.members.loading import attach_competencies
 from app.models import Group, GroupInvitation, Meeting, Member, Membership, Role, RsvpMode
-from app.models.group import MAX_GUEST_LIMIT, MAX_INVITE_DAYS_BEFORE, RSVP_MODES
+from app.models.group import MAX_GUEST_LIMIT, MAX_INVITE_DAYS_BEFORE, RSVP_MODES, IndustryRule
 from app.pagination import WEB_PER_PAGE, Page, paginate
 from app.validation import FieldErrors
 
@@ -115,6 +115,9 @@ class GroupMembersPage:
     invitations: list[GroupInvitation]  # open invitations (for those who manage the group)
     can_add_directly: bool  # admins add people at once; organizers invite them
     page: Page | None = None
+    # industries more than one member has (for those who manage a group with an industry rule)
+    duplicate_industries: list[industry.DuplicateIndustry] = field(default_factory=list)
+    can_override_industry: bool = False  # admins may add despite a blocking industry rule
 
 
 def get_group_members_page(user, slug: str, page: int = 1) -> GroupMembersPage:
@@ -126,9 +129,13 @@ def get_group_members_page(user, slug: str, page: int = 1) -> GroupMembersPage:
     memberships = result.items
     changeable = {m.id for m in memberships if permissions.can_change_membership(user, m)}
     pending = invitations.list_pending_invitations(group) if can_manage else []
+    duplicates = industry.duplicate_industries(group) if can_manage else []
     return GroupMembersPage(group=group, memberships=memberships, can_manage=can_manage,
                             changeable=changeable, invitations=pending,
-                            can_add_directly=permissions.is_admin(user), page=result)
+                            can_add_directly=permissions.is_admin(user), page=result,
+                            duplicate_industries=duplicates,
+                            can_override_industry=permissions.is_admin(user)
+                            and group.industry_rule == IndustryRule.BLOCK.value)
 
 
 def get_group_for_edit(user, slug: str) -> Group:
@@ -238,6 +245,20 @@ def _clean_reminder_time(data: Mapping[str, object], current: Group | None,
     return time(int(match.group(1)), int(match.group(2)))
 
 
+INDUSTRY_RULES = tuple(rule.value for rule in IndustryRule)
+
+
+def _clean_industry_rule(data: Mapping[str, object], current: Group | None, errors: FieldErrors) -> str:
+    """"off", "warn" or "block" (app.groups.industry); left out: unchanged."""
+    if "industry_rule" not in data:
+        return current.industry_rule if current is not None else IndustryRule.OFF.value
+    value = data.get("industry_rule")
+    if isinstance(value, str) and value.strip() in INDUSTRY_RULES:
+        return value.strip()
+    errors.add("industry_rule", _("Please choose what happens when two members have the same industry."))
+    return IndustryRule.OFF.value
+
+
 def _clean_group_input(data: Mapping[str, object], *, current: Group | None = None) -> dict[str, object]:
     """Check and normalise name, slug, description, time zone, visibility, the sign-up settings
     (rsvp_mode, guest_limit) and the calendar settings (invite_days_before, reminder_time); the
@@ -280,11 +301,13 @@ def _clean_group_input(data: Mapping[str, object], *, current: Group | None = No
     guest_limit = _clean_guest_limit(data, current, errors)
     invite_days_before = _clean_invite_days_before(data, current, errors)
     reminder_time = _clean_reminder_time(data, current, errors)
+    industry_rule = _clean_industry_rule(data, current, errors)
 
     errors.raise_if_any()
     return {"name": name, "slug": slug, "description": description, "timezone": timezone,
             "is_public": bool(data.get("is_public")), "rsvp_mode": rsvp_mode, "guest_limit": guest_limit,
-            "invite_days_before": invite_days_before, "reminder_time": reminder_time}
+            "invite_days_before": invite_days_before, "reminder_time": reminder_time,
+            "industry_rule": industry_rule}
 
 
 def _commit_group(group: Group) -> None:
@@ -308,7 +331,7 @@ def create_group(user, data: Mapping[str, object]) -> Group:
 
 def update_group(user, slug: str, data: Mapping[str, object]) -> Group:
     """Change a group's name, address, description, time zone, visibility, sign-up and calendar
-    settings."""
+    settings and its industry rule."""
     group = get_group_for_edit(user, slug)
     values = _clean_group_input(data, current=group)
     changed = {key: [getattr(group, key), value] for key, value in values.items()
@@ -330,18 +353,40 @@ def _check_role(role: str) -> str:
     return role
 
 
+@dataclass
+class Added:
+    """What adding someone to a group did: a Membership or an invitation, and for a direct add
+    into a group with an industry rule, the warning for the one who added ("" if none)."""
+
+    result: GroupInvitation | Membership
+    warning: str = ""
+
+
 def add_member_to_group(user, slug: str, email: str, role: str = Role.MEMBER.value, *,
-                        name: str = "") -> GroupInvitation | Membership:
+                        name: str = "", override_industry: bool = False,
+                        industry_reason: str = "") -> Added:
     """Bring a person into the group by e-mail: admins add directly, organizers invite (see
-    app/groups/invitations.py for who is added at once and why)."""
+    app/groups/invitations.py for who is added at once and why). A direct add is checked against
+    the group's industry rule (app.groups.industry): blocked unless an admin overrides with a reason."""
     group = get_group_for_edit(user, slug)
     result = invite_to_group(user, group, email=email, name=name, role=role)
+    warning = ""
+    if isinstance(result, Membership):
+        member = result.member
+        try:
+            check = industry.check_industry(user, group, member.industry, member=member,
+                                            override=override_industry, reason=industry_reason)
+        except (ValidationFailed, PermissionDenied):
+            db.session.rollback()
+            raise
+        industry.record_override(member, check, user)
+        warning = check.warning()
     try:
         db.session.commit()
     except IntegrityError as error:
         db.session.rollback()
         raise Conflict(_("This person is already in the group.")) from error
-    return result
+    return Added(result, warning)
 
 
 def withdraw_invitation(user, slug: str, invitation_id: int) -> GroupInvitation:

@@ -24,6 +24,8 @@ EVENT_TEXTS = {
     "profile_edited": _l("Profile edited by %(actor)s (%(detail)s)"),
     "deactivated": _l("Deactivated by %(actor)s"),
     "reactivated": _l("Reactivated by %(actor)s"),
+    # app.groups.industry: detail = "<industry>: <reason> (other member: #<id>)"
+    "industry_override": _l("Added to %(group)s despite its one-per-industry rule by %(actor)s (%(detail)s)"),
 }
 KINDS = frozenset(EVENT_TEXTS)
 

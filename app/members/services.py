@@ -24,6 +24,7 @@ from app.auth.tokens import issue_login_link
 from app.auth.viewers import member_fields_for
 from app.errors import NotFound, PermissionDenied, ValidationFailed
 from app.extensions import db
+from app.groups import industry
 from app.groups.invitations import check_invitation_input, invite_to_group
 from app.input_guard import normalize_newlines
 from app.mail.services import enqueue_mail
@@ -424,6 +425,13 @@ def create_member(user, data: Mapping[str, object]) -> Member | GroupInvitation 
         check_invitation_input(errors, role=role, **details)
         errors.raise_if_any()
         result = invite_to_group(user, group, role=role, **details)
+        if isinstance(result, Membership):  # someone from another of the organizer's groups
+            try:
+                check = industry.check_industry(user, group, result.member.industry, member=result.member)
+            except ValidationFailed:
+                db.session.rollback()
+                raise
+            industry.attach_warning(result, check)
         try:
             db.session.commit()
         except IntegrityError as error:
@@ -440,6 +448,12 @@ def create_member(user, data: Mapping[str, object]) -> Member | GroupInvitation 
             for message in messages:
                 errors.add(name, message)
     errors.raise_if_any()
+    check = None
+    if group is not None:  # the group's industry rule (app.groups.industry); admins may override
+        check = industry.check_industry(user, group, str(values.get("industry") or ""),
+                                        field_name="industry",
+                                        override=bool(data.get("override_industry")),
+                                        reason=str(data.get("industry_reason") or ""))
     competencies = CompetencyRows()
     member = Member(email=values["email"], name=values["name"], is_admin=bool(data.get("is_admin")))
     _apply_profile(member, values, competencies)
@@ -448,6 +462,8 @@ def create_member(user, data: Mapping[str, object]) -> Member | GroupInvitation 
     if group is not None:
         db.session.add(Membership(member=member, group=group, role=role))
         record_member_event(member, "added", actor=user, group=group)
+        industry.record_override(member, check, user)
+        industry.attach_warning(member, check)
     try:
         db.session.flush()  # the welcome token needs member.id
         send_welcome(member, group)
