@@ -115,6 +115,13 @@ def _token_confirms(member: Member, token: str) -> bool:
     return isinstance(data, dict) and data.get("member") == member.id and data.get("email") == member.email
 
 
+def is_confirmed_by_token(member: Member, confirmation) -> bool:
+    """Only a valid signed token (the API's confirmation step; typed words do not count there)."""
+    if not isinstance(confirmation, str) or not confirmation or len(confirmation) > 1000:
+        return False
+    return _token_confirms(member, confirmation.strip())
+
+
 def is_confirmed(member: Member, confirmation) -> bool:
     """The member's e-mail, "SLET" or "DELETE" (any case), or a valid confirmation token."""
     if not isinstance(confirmation, str) or not confirmation or len(confirmation) > 1000:
@@ -157,6 +164,14 @@ def _check_not_last_admin(member: Member) -> None:
     if not others:
         raise Conflict(_("You are the network's only administrator. Make someone else an administrator "
                          "before you delete your account."))
+
+
+def check_can_delete(actor, member_id) -> Member:
+    """What delete_account checks before the confirmation: the member the actor may delete, who is
+    not the network's last admin (NotFound or Conflict)."""
+    member = load_deletable(actor, member_id)
+    _check_not_last_admin(member)
+    return member
 
 
 # --- the deletion -------------------------------------------------------------------------------------
