@@ -1,11 +1,10 @@
-"""GET /api/v1/groups, /api/v1/groups/{slug}/members and the member directory /api/v1/members,
-over app.groups.services and app.members.services."""
+"""GET /api/v1/groups and /api/v1/groups/{slug}/members, over app.groups.services (the member
+directory /api/v1/members is in app/api/members.py)."""
 
 from __future__ import annotations
 
 from flask import g
 from flask.views import MethodView
-from marshmallow import Schema, fields, validate
 
 from app.api.auth import authenticate_request, no_store, refuse_anonymous_writes, token_required
 from app.api.meeting_schemas import LangQuerySchema
@@ -15,7 +14,6 @@ from app.api.schemas import GroupMemberSchema, GroupPatchSchema, GroupSchema
 from app.api.spec import TOKEN_OPTIONAL, TOKEN_REQUIRED, TaggedBlueprint
 from app.auth.viewers import member_fields_for
 from app.groups import services as group_services
-from app.members import services as member_services
 
 
 class GroupsBlueprint(TaggedBlueprint):
@@ -150,39 +148,3 @@ def _with_role(user, group) -> dict:
         "industry_rule": group.industry_rule,
         "role": membership.role if membership is not None else None,
     }
-
-
-class DirectoryQuerySchema(Schema):
-    q = fields.String(load_default="", validate=validate.Length(max=200), metadata={
-        "description": "Every word must appear in the name, company, title, industry or a competency "
-                       "(case does not matter, also for æ, ø and å; % and _ are ordinary characters)"})
-    group = fields.String(load_default=None, validate=validate.Length(max=80), metadata={
-        "description": "Only this group (its slug): one of the caller's groups (admins: any)"})
-
-
-class DirectoryMemberSchema(GroupMemberSchema):
-    """A member in the directory: the fields the caller may see, as in a group's list, without a role."""
-
-    class Meta:
-        exclude = ("role",)
-
-
-@blp.get("/members")
-@blp.doc(security=TOKEN_REQUIRED, summary="The member directory",
-         description="Active members of the caller's groups (admins: everyone), ordered by name, "
-                     "searched with `q` as on the web page. Each entry has only the fields the "
-                     "caller may see. An unknown `group` answers 404." + PAGINATION_DOC)
-@blp.arguments(DirectoryQuerySchema, location="query")
-@blp.arguments(PageQuerySchema, location="query")
-@blp.response(200, DirectoryMemberSchema(many=True), headers=PAGE_HEADERS_DOC)
-@blp.alt_response(401, response="Unauthorized")
-@blp.alt_response(404, response="NotFound")
-@blp.alt_response(429, response="TooManyRequests")
-@token_required
-def directory(query, paging):
-    user = g.api_user
-    result = member_services.search_directory(user, query["q"].strip(), query["group"] or None,
-                                              page=paging["page"], per_page=paging["per_page"], clamp=False)
-    members = [{key: read(member) for key, (field, read) in _MEMBER_KEYS.items()
-                if field in member_fields_for(user, member, shares_group=True)} for member in result.members]
-    return members, page_headers(result.page)

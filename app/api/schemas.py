@@ -67,6 +67,48 @@ class MyGroupSchema(Schema):
     role = fields.String(required=True, metadata={"enum": ["member", "organizer"]})
 
 
+class MemberPhotoSchema(Schema):
+    """A member's photo: the URL of each size (square JPEGs). Fetched with the same login; served
+    only to whom the member lets see it."""
+
+    small = fields.String(required=True, metadata={"description": "96 x 96 pixels (or the original's "
+                                                                  "size, if smaller)"})
+    medium = fields.String(required=True, metadata={"description": "320 x 320 pixels"})
+    large = fields.String(required=True, metadata={"description": "800 x 800 pixels"})
+
+
+_LEVELS = ["public", "members", "organizers"]
+
+
+class VisibilityLevelsSchema(Schema):
+    """Who sees each kind of a member's data: `public` (anyone; a public profile is listed on the
+    public pages of the member's public groups), `members` (of the member's groups) or `organizers`
+    (of the member's groups, and admins). `meetings` and `network` are never public."""
+
+    profile = fields.String(required=True, metadata={
+        "enum": _LEVELS,
+        "description": "Company, title, industry, competencies, about, offers, seeks, website"})
+    photo = fields.String(required=True, metadata={"enum": _LEVELS})
+    email = fields.String(required=True, metadata={"enum": _LEVELS})
+    phone = fields.String(required=True, metadata={"enum": _LEVELS})
+    meetings = fields.String(required=True, metadata={
+        "enum": _LEVELS[1:], "description": "Which meetings the member is coming to"})
+    network = fields.String(required=True, metadata={
+        "enum": _LEVELS[1:], "description": "Whom the member has met (organizers: counts only)"})
+
+
+class VisibilityPatchSchema(Schema):
+    """The kinds to change (the others stay as they are); the same rules as the page
+    "Privatliv og mine data"."""
+
+    profile = fields.String(metadata={"enum": _LEVELS})
+    photo = fields.String(metadata={"enum": _LEVELS})
+    email = fields.String(metadata={"enum": _LEVELS})
+    phone = fields.String(metadata={"enum": _LEVELS})
+    meetings = fields.String(metadata={"enum": _LEVELS[1:]})
+    network = fields.String(metadata={"enum": _LEVELS[1:]})
+
+
 class MeSchema(Schema):
     """The member who owns the access token."""
 
@@ -80,6 +122,12 @@ class MeSchema(Schema):
     competencies = fields.List(fields.String())
     bio = fields.String()
     website = fields.String()
+    offers = fields.String(metadata={"description": "What the member offers"})
+    seeks = fields.String(metadata={"description": "What the member is looking for"})
+    photo = fields.Nested(MemberPhotoSchema, allow_none=True, metadata={
+        "description": "The URLs of the member's photo; null without one"})
+    visibility = fields.Nested(VisibilityLevelsSchema, metadata={
+        "description": "Who sees each kind of the member's data (PATCH /api/v1/me/visibility)"})
     language = fields.String(metadata={"description": "Preferred language (da or en)"})
     groups = fields.Nested(MyGroupSchema, many=True)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import RadioField
+from wtforms.fields.choices import SelectChoice
 
 from app.forms_base import AppForm as FlaskForm  # FlaskForm that refuses what cannot be stored
 from app.visibility import Level
@@ -14,9 +15,8 @@ LEVEL_LABELS = {
     Level.MEMBERS.value: _l("Members of my groups"),
     Level.ORGANIZERS.value: _l("Organizers only"),
 }
-THREE = [(level.value, LEVEL_LABELS[level.value]) for level in Level]
-TWO = [(Level.MEMBERS.value, LEVEL_LABELS[Level.MEMBERS.value]),
-       (Level.ORGANIZERS.value, LEVEL_LABELS[Level.ORGANIZERS.value])]
+THREE = [SelectChoice(level.value, LEVEL_LABELS[level.value]) for level in Level]
+TWO = [SelectChoice(level, LEVEL_LABELS[level]) for level in (Level.MEMBERS.value, Level.ORGANIZERS.value)]
 
 
 def _level(label, description, choices) -> RadioField:

@@ -5,11 +5,12 @@ Thin: the services decide (app.profiles.services, app.members.services.get_membe
 
 from __future__ import annotations
 
-from flask import Response, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Response, current_app, flash, g, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from app.api.auth import authenticate_request
 from app.auth.viewers import member_fields_for
 from app.errors import ValidationFailed
 from app.extensions import csrf
@@ -92,9 +93,18 @@ def remove_photo():
     return redirect(url_for("members.profile") + "#photo", code=303)
 
 
+def _photo_viewer():
+    """Who asks for a photo: the bearer of an API token (the API hands out these URLs; a wrong
+    token is a 401 as in the API), else the logged-in member or an anonymous visitor."""
+    if "Authorization" in request.headers:
+        authenticate_request()
+        return g.api_user
+    return current_user
+
+
 @bp.get("/members/<int:id>/photo/<size>")
 def photo(id: int, size: str):
-    path, key = services.photo_file(current_user, id, size)
+    path, key = services.photo_file(_photo_viewer(), id, size)
     response = send_file(path, mimetype=photos.CONTENT_TYPE, etag=f"{key}-{size}", conditional=True,
                          max_age=0, download_name=f"{id}-{size}{photos.SUFFIX}")
     # Private: a visibility change must reach the next view, so browsers ask again each time
