@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from flask import current_app, flash, make_response, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -48,7 +49,7 @@ def policy():
     config = current_app.config
     settings = NetworkSettings.current()
     return render_template(
-        "privacy/policy.html", network=settings, contact=settings.sender_email,
+        "privacy/policy.html", network_settings=settings, contact=settings.sender_email,
         retention={"outbox": config["OUTBOX_BODY_RETENTION_DAYS"],
                    "logins": config["LOGIN_RECORD_RETENTION_DAYS"],
                    "inbound": config["INBOUND_RETENTION_DAYS"],
@@ -92,7 +93,13 @@ def export_page():
         return response
     status = 400 if form.is_submitted() else 200
     return render_template("privacy/export.html", form=form, fresh=fresh, fresh_minutes=_fresh_minutes(),
-                           confirm_form=ConfirmByLinkForm(), files=export.FILES), status
+                           confirm_form=ConfirmByLinkForm(), files=_file_texts()), status
+
+
+def _file_texts() -> list[tuple[str, str]]:
+    """What each file of the export is, in the page's language."""
+    danish = str(get_locale() or "da").startswith("da")
+    return [(name, danish_text if danish else english) for name, (english, danish_text) in export.FILES.items()]
 
 
 # --- "Slet min konto" ------------------------------------------------------------------------------
