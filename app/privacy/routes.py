@@ -99,7 +99,8 @@ def export_page():
 def _file_texts() -> list[tuple[str, str]]:
     """What each file of the export is, in the page's language."""
     danish = str(get_locale() or "da").startswith("da")
-    return [(name, danish_text if danish else english) for name, (english, danish_text) in export.FILES.items()]
+    return [(name, danish_text if danish else english)
+            for name, (english, danish_text) in export.FILES.items()]
 
 
 # --- "Slet min konto" ------------------------------------------------------------------------------

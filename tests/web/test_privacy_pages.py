@@ -205,6 +205,7 @@ def test_only_admins_see_the_audit_log(pw, client, login, role):
 
 
 def test_anonymous_visitors_are_sent_to_log_in(pw, client):
-    for path in ("/admin/audit", "/profile/export", "/profile/delete", f"/admin/members/{pw.zelda.id}/delete"):
+    paths = ("/admin/audit", "/profile/export", "/profile/delete", f"/admin/members/{pw.zelda.id}/delete")
+    for path in paths:
         assert client.get(path).status_code == 302
     assert NAME  # (the world has her)
