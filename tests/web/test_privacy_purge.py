@@ -33,7 +33,8 @@ def _old_and_new(app):
                                   status=status, created_at=created, sent_at=sent, member_id=member.id))
     rows += [
         LoginToken(member_id=member.id, token_hash="1" * 64, created_at=long_ago, expires_at=long_ago),
-        LoginToken(member_id=member.id, token_hash="2" * 64, created_at=now, expires_at=now + timedelta(hours=1)),
+        LoginToken(member_id=member.id, token_hash="2" * 64, created_at=now,
+                   expires_at=now + timedelta(hours=1)),
         LoginAttempt(kind="link", email=member.email, created_at=long_ago),
         LoginAttempt(kind="link", email=member.email, created_at=now),
         LoginSession(member_id=member.id, token_hash="3" * 64, created_at=long_ago, expires_at=long_ago),
