@@ -14,6 +14,7 @@ from wtforms import (
     TelField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 
 from app.forms_base import AppForm
 from app.public.visitors import LIMITS
@@ -30,8 +31,8 @@ def _meeting_id(value):
 
 class VisitorForm(AppForm):
     kind = RadioField(_l("I would like to"), default="guest", validate_choice=False,
-                      choices=[("guest", _l("Come to a meeting as a guest")),
-                               ("member", _l("Become a member"))])
+                      choices=[SelectChoice("guest", _l("Come to a meeting as a guest")),
+                               SelectChoice("member", _l("Become a member"))])
     name = StringField(_l("Name"), validators=[Required()],
                        render_kw=html_limits(max_length=LIMITS["name"], autocomplete="name"))
     email = EmailField(_l("E-mail"), validators=[Required()],

@@ -10,23 +10,30 @@ from __future__ import annotations
 
 import re
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.routing import BuildError
+from wtforms.fields.choices import SelectChoice
 
 from app.errors import ValidationFailed
 from app.extensions import limiter, talisman
 from app.public import bp, services, visitors
 from app.public.forms import HONEYPOT, HandledForm, VisitorForm
+from app.templating import local_date_filter, local_time_filter
 
 # The embeds send their own Content-Security-Policy (frame-ancestors from EMBED_FRAME_ANCESTORS)
 # and no X-Frame-Options; every other page keeps the app's DENY / frame-ancestors 'none'.
 EMBEDDABLE = talisman(frame_options=None, content_security_policy=None)
 EMBED_POLICY = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'none'; "
                 "font-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'none'")
-_SOURCE = re.compile(r"^[A-Za-z0-9*:/.\-_'\[\]]+$")
+# A CSP source expression: 'self', 'none', *, a scheme (https:) or a host with optional scheme,
+# wildcard subdomain, port and path.
+_SOURCE = re.compile(r"^(?:'self'|'none'|\*|[a-z][a-z0-9+.\-]*:|(?:[a-z][a-z0-9+.\-]*://)?(?:\*\.)?"
+                     r"[a-z0-9\-]+(?:\.[a-z0-9\-]+)*(?::(?:\d{1,5}|\*))?(?:/[^\s;,'\"]*)?)$", re.IGNORECASE)
+
+EMBED_ENDPOINTS = frozenset({"public.embed_network", "public.embed_group"})
 
 limit_visits_per_ip = limiter.limit(
     lambda: current_app.config.get("VISITOR_RATE_LIMIT_PER_IP", "5 per 10 minutes"), methods=["POST"])
@@ -35,15 +42,33 @@ limit_visits_per_ip = limiter.limit(
 def frame_ancestors() -> str:
     """EMBED_FRAME_ANCESTORS as CSP sources; anything that is not a plain source is left out, and
     nothing usable means 'none' (a broken setting never opens every page to framing)."""
-    raw = str(current_app.config.get("EMBED_FRAME_ANCESTORS") or "")
+    raw = str(current_app.config.get("EMBED_FRAME_ANCESTORS") or "").split(";", 1)[0]
     sources = [s for s in re.split(r"[\s,]+", raw) if s and _SOURCE.match(s)]
     return " ".join(sources) or "'none'"
 
 
 def _embed(template: str, **context):
     response = current_app.make_response(render_template(template, **context))
-    response.headers["Content-Security-Policy"] = f"{EMBED_POLICY}; frame-ancestors {frame_ancestors()}"
+    # An embed sets no cookies: the page is the same for everyone, and a third-party cookie from
+    # the network's own site would be unwelcome. (Flask-Login may have marked a visitor's existing
+    # session as not fresh while the page was rendered; that can wait for a page of our own.)
+    session.modified = False
     response.headers["Cache-Control"] = f"public, max-age={current_app.config['PUBLIC_CACHE_SECONDS']}"
+    return response
+
+
+@bp.after_request
+def embed_headers(response):
+    """The embeds' own policy (Talisman leaves them alone): framable by EMBED_FRAME_ANCESTORS when
+    they answer 200; an error page (an unknown or members-only group) stays unframable."""
+    if request.endpoint not in EMBED_ENDPOINTS:
+        return response
+    if response.status_code == 200:
+        ancestors = frame_ancestors()
+    else:
+        ancestors = "'none'"
+        response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Content-Security-Policy"] = f"{EMBED_POLICY}; frame-ancestors {ancestors}"
     return response
 
 
@@ -96,10 +121,16 @@ def _language() -> str:
 def _visit_form(group, form: VisitorForm | None = None) -> VisitorForm:
     form = form or VisitorForm()
     meetings = services.public_meetings(group, limit=None)
-    form.meeting_id.choices = [("", _("No particular meeting"))] + [
-        (str(m.id), m.title) for m in meetings]
+    form.meeting_id.choices = [SelectChoice("", _("No particular meeting"))] + [
+        SelectChoice(str(m.id), _meeting_label(m)) for m in meetings]
     form.meeting_id.meetings = {m.id: m for m in meetings}
     return form
+
+
+def _meeting_label(meeting) -> str:
+    zone = meeting.group.timezone
+    when = f"{local_date_filter(meeting.starts_at, zone)}, {local_time_filter(meeting.starts_at, zone)}"
+    return f"{when}: {meeting.title}"
 
 
 def _show_visit_form(group, form: VisitorForm, status: int = 200, notice: str | None = None):
