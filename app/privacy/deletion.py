@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import email
 import html
+import json
 import re
 from collections.abc import Iterable
 from email import policy
@@ -269,6 +270,17 @@ def _remove_mail(member: Member, old_email: str) -> None:
     db.session.execute(delete(OutboxMessage).where(or_(
         OutboxMessage.member_id == member.id, func.lower(OutboxMessage.recipients) == old_email))
         .execution_options(synchronize_session=False))
+    # A mail to several people: only their address leaves the envelope.
+    shared = db.session.execute(select(OutboxMessage.id, OutboxMessage.recipients).where(
+        func.lower(OutboxMessage.recipients).contains(old_email))).all()
+    outbox = OutboxMessage.__table__
+    for message_id, recipients in shared:
+        kept = [r for r in recipients.split(",") if r and r.strip().lower() != old_email]
+        if kept:
+            db.session.execute(update(outbox).where(outbox.c.id == message_id)
+                               .values(recipients=",".join(kept)))
+        else:
+            db.session.execute(delete(outbox).where(outbox.c.id == message_id))
     db.session.execute(delete(InboundMail).where(or_(
         InboundMail.member_id == member.id, func.lower(InboundMail.sender).contains(old_email)))
         .execution_options(synchronize_session=False))
@@ -414,7 +426,9 @@ def _scrub(value, pattern: re.Pattern, former: str):
 def _like_any(column, terms: Iterable[str]):
     conditions = []
     for term in terms:
-        for variant in {term, term.lower(), term.upper(), term.title(), html.escape(term)}:
+        # JSON is stored with non-ASCII letters escaped ("S\u00f8ren"), HTML with entities.
+        variants = {term, term.lower(), term.upper(), term.title(), html.escape(term), json.dumps(term)[1:-1]}
+        for variant in variants:
             escaped = variant.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             conditions.append(column.ilike(f"%{escaped}%", escape="\\"))
     return or_(*conditions)
