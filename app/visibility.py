@@ -15,7 +15,9 @@ Meetings (of a group the viewer may see at all):
   A business breakfast is usually held at a venue that is public anyway.
 - The host is a person: their name and company, their e-mail and phone, and the online link are
   for the members of the group, its organizers and admins. Anonymous visitors and members of
-  other groups see the venue, not who hosts it.
+  other groups see the venue, not who hosts it. The host's company, e-mail and phone also follow
+  the host's own visibility choices (below), as their profile does: "organizers only" hides them
+  from the group's members, on the meeting page, in the API, in invitations, feeds and mails.
 
 Members (the directory, a profile card, a group's member list, public pages, feeds, mails, exports
 and the API) -- each member chooses, per kind of data (PRIVACY_KINDS), who sees it (a Level):
@@ -69,13 +71,25 @@ MEETING_FIELDS = (MEETING_PUBLIC_FIELDS | MEETING_HOST_FIELDS | MEETING_HOST_CON
 _GROUP_INSIDERS = frozenset({Viewer.MEMBER, Viewer.ORGANIZER, Viewer.ADMIN})
 
 
-def meeting_fields(viewer: Viewer) -> frozenset[str]:
-    """The fields of a meeting (of a group the viewer may see) that this viewer may see."""
+# A host field of a meeting -> the member field of the host (the host's own choices decide it).
+_HOST_FIELD_OF = {"host_company": "company", "host_email": "email", "host_phone": "phone"}
+
+
+def meeting_fields(viewer: Viewer, host_levels: dict[str, Level] | None = None, *,
+                   host_deleted: bool = False, viewer_is_host: bool = False) -> frozenset[str]:
+    """The fields of a meeting (of a group the viewer may see) that this viewer may see.
+
+    The host's company, e-mail and phone also follow the host's own choices (`host_levels`,
+    Member.privacy_levels(); None: the defaults), as on the host's profile: a member of the group
+    sees the host's phone only if the host shows it to members; organizers and admins always.
+    A deleted host is "a former member": id and name only. The host sees their own details."""
     if viewer is Viewer.SELF:
         raise ValueError("a meeting has no 'self' viewer")
-    if viewer in _GROUP_INSIDERS:
-        return MEETING_FIELDS
-    return MEETING_PUBLIC_FIELDS
+    if viewer not in _GROUP_INSIDERS:
+        return MEETING_PUBLIC_FIELDS
+    host = member_fields(Viewer.SELF if viewer_is_host else viewer, host_levels, deleted=host_deleted)
+    hidden = {field for field, member_field in _HOST_FIELD_OF.items() if member_field not in host}
+    return MEETING_FIELDS - hidden
 
 
 # --- members -------------------------------------------------------------------------------------

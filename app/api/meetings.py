@@ -44,7 +44,6 @@ from app.errors import ValidationFailed
 from app.meetings import services as svc
 from app.meetings.messages import reason_label
 from app.models import Meeting, Member, utcnow
-from app.visibility import meeting_fields
 
 
 def flatten_errors(messages: Any, prefix: str = "") -> dict[str, list[str]]:
@@ -324,8 +323,10 @@ class GroupMeetings(MethodView):
             start, stop = meeting_window(query, ZoneInfo(group.timezone))
             page = svc.list_meetings_page(user, group, start, stop, page=paging["page"],
                                           per_page=paging["per_page"])
-            shown = meeting_fields(viewer_of_group(user, group))
-            return [meeting_payload(m, shown=shown) for m in page.items], page_headers(page)
+            viewer = viewer_of_group(user, group)
+            meetings = [meeting_payload(m, shown=meeting_fields_for(user, m, viewer=viewer))
+                        for m in page.items]
+            return meetings, page_headers(page)
 
     @blp.doc(security=TOKEN_REQUIRED, summary="Create a meeting",
              description="For the group's organizers and admins. Dates and times are local to the "
@@ -438,10 +439,11 @@ def create_series(query, data, slug):
             # A Response, so @blp.response does not dump the plan with the 201 schema.
             return jsonify(SeriesPlanSchema().dump(plan_payload(plan, ZoneInfo(group.timezone))))
         series, created = svc.create_series(user, group, data, rotation, also_on=also_on)
-        shown = meeting_fields(viewer_of_group(user, group))
+        viewer = viewer_of_group(user, group)
         return {
             "dry_run": False,
             "series_id": series.id,
             "created": len(created),
-            "meetings": [meeting_payload(m, shown=shown) for m in svc.series_meetings(user, series)],
+            "meetings": [meeting_payload(m, shown=meeting_fields_for(user, m, viewer=viewer))
+                         for m in svc.series_meetings(user, series)],
         }, 201

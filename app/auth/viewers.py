@@ -60,9 +60,17 @@ def viewer_of_member(user, member: Member, *, group: Group | None = None,
     return Viewer.MEMBER if shared else Viewer.OUTSIDER
 
 
-def meeting_fields_for(user, meeting: Meeting) -> frozenset[str]:
-    """The fields of this meeting the user may see (the group itself must be visible to them)."""
-    return meeting_fields(viewer_of_group(user, meeting.group))
+def meeting_fields_for(user, meeting: Meeting, *, viewer: Viewer | None = None) -> frozenset[str]:
+    """The fields of this meeting the user may see (the group itself must be visible to them); the
+    host's details also by the host's own choices. viewer: the user's place in the meeting's group,
+    when the caller already knows it (a list of one group's meetings)."""
+    if viewer is None:
+        viewer = viewer_of_group(user, meeting.group)
+    host = meeting.host
+    if host is None:
+        return meeting_fields(viewer)
+    return meeting_fields(viewer, host.privacy_levels(), host_deleted=host.is_deleted,
+                          viewer_is_host=_authenticated(user) and user.id == host.id)
 
 
 def member_fields_for(user, member: Member, *, group: Group | None = None,
@@ -70,6 +78,13 @@ def member_fields_for(user, member: Member, *, group: Group | None = None,
     """The fields of this member's record the user may see, by the member's own choices."""
     return member_fields(viewer_of_member(user, member, group=group, shares_group=shares_group),
                          member.privacy_levels(), deleted=member.is_deleted)
+
+
+def member_label(user, member: Member, *, shares_group: bool = False) -> str:
+    """"Name (Company)" for a picker of members, the company only if the user may see it."""
+    if member.company and "company" in member_fields_for(user, member, shares_group=shares_group):
+        return f"{member.name} ({member.company})"
+    return member.name
 
 
 def register_template_globals(app: Flask) -> None:

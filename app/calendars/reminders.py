@@ -115,9 +115,15 @@ class Coming:
     guests: int
 
     def others_for(self, *, member_id: int | None, member_shares: bool) -> tuple[list[str], int, int]:
-        """(names, other members, guests) without the reader (`member_id`; None for a guest)."""
+        """(names, other members, guests) without the reader (`member_id`; None for a guest). A
+        guest is not a member: which members come ("meetings", app.visibility) is never public, so
+        a guest gets the counts only."""
         names = [name for ident, name in self.sharing if ident != member_id]
-        hidden = self.hidden - (1 if member_id is not None and not member_shares else 0)
+        if member_id is None:
+            names, hidden_names = [], len(names)
+        else:
+            hidden_names = 0
+        hidden = self.hidden + hidden_names - (1 if member_id is not None and not member_shares else 0)
         guests = self.guests - (1 if member_id is None else 0)
         if len(names) > MAX_NAMES:
             hidden += len(names) - MAX_NAMES

@@ -11,6 +11,7 @@ from flask import flash, make_response, redirect, render_template, request, url_
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from app.auth.viewers import member_label
 from app.connections import bp, encounters, one_to_ones, privacy, services
 from app.connections.forms import ActionForm, HideNetworkForm, OneToOneForm
 from app.connections.strength import level as strength_level
@@ -112,7 +113,7 @@ def member_network(member_id: int):
 def _partner_choices(form: OneToOneForm) -> None:
     partners = fellow_members(current_user)
     form.partner_id.choices = [(0, _("Choose a member"))] + [
-        (m.id, f"{m.name} ({m.company})" if m.company else m.name) for m in partners]
+        (m.id, member_label(current_user, m, shares_group=True)) for m in partners]
 
 
 @bp.route("/one-to-ones/new", methods=["GET", "POST"])

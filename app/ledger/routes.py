@@ -15,6 +15,7 @@ from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
 from app import events
+from app.auth.viewers import member_label
 from app.errors import DomainError, NotFound, ValidationFailed
 from app.groups.forms import apply_field_errors
 from app.i18n import network_timezone
@@ -118,7 +119,7 @@ def item_url(item_type: str, item_id: int) -> str:
 
 def _member_choices(field, *, empty: str) -> None:
     field.choices = [SelectChoice(0, empty)] + [
-        SelectChoice(m.id, f"{m.name} ({m.company})" if m.company else m.name)
+        SelectChoice(m.id, member_label(current_user, m, shares_group=True))
         for m in fellow_members(current_user)]
 
 

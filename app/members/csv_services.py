@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.auth import permissions
 from app.auth.tokens import external_url, hash_token, new_token
+from app.auth.viewers import member_fields_for
 from app.errors import Conflict, PermissionDenied, ValidationFailed
 from app.extensions import db
 from app.groups.invitations import invite_to_group
@@ -338,13 +339,21 @@ def export_members_csv(user, group_id: int | None = None) -> tuple[str, bytes]:
     visible_groups = {g.id for g in listing.groups}
     rows = []
     for member in listing.members:
-        rows.append({
+        if member.is_deleted:  # "a former member": nothing to export
+            continue
+        # The one rule (app.visibility): the organizers of the member's groups and admins see every
+        # kind, so this leaves everything in; a column the rule hides would be left empty. The mail
+        # language is kept: the import needs it to mail the member in their language.
+        shown = member_fields_for(user, member) | {"language"}
+        row = {
             "name": member.name, "email": member.email, "phone": member.phone,
             "company": member.company, "title": member.title, "industry": member.industry,
             "competencies": member.competency_names, "website": member.website,
             "language": member.language,
-            "groups": sorted(m.group.slug for m in member.memberships if m.group_id in visible_groups),
-        })
+        }
+        row = {key: value if key in shown else "" for key, value in row.items()}
+        row["groups"] = sorted(m.group.slug for m in member.memberships if m.group_id in visible_groups)
+        rows.append(row)
     suffix = f"-{listing.group.slug}" if listing.group else ""
     filename = f"kaffeklub-members{suffix}-{date.today().isoformat()}.csv"
     return filename, csv_io.write_members_csv(rows)

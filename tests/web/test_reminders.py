@@ -228,8 +228,10 @@ def test_who_else_is_coming_names_only_those_who_share_and_counts_the_rest(app, 
     assert "Also coming: Bo Bech, 2 others, and 1 guest." in by_to[anna.email]
     # Hanne (does not share): sees Anna and Bo; of the hidden only Henrik is "other".
     assert "Also coming: Anna Andersen, Bo Bech, 1 other, and 1 guest." in by_to[hidden[0].email]
-    # The guest: both names, both hidden, no other guest; no hidden name anywhere.
-    assert "Also coming: Anna Andersen, Bo Bech, and 2 others." in by_to["gitte@example.test"]
+    # The guest is not a member: who comes is never public (app.visibility, "meetings"), so counts
+    # only, no other guest; no hidden name anywhere.
+    assert "Also coming: 4 members." in by_to["gitte@example.test"]
+    assert "Anna Andersen" not in by_to["gitte@example.test"].split(" ", 2)[2]
     for body in by_to.values():
         after_greeting = body.split(" ", 2)[2]  # (Hanne's own greeting is her first name)
         assert "Hemmelig" not in after_greeting
