@@ -6,6 +6,7 @@ place that commits. The web pages and the JSON API call the same functions.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -168,10 +169,20 @@ def vcard_of(member: Member, shown: frozenset[str]) -> VCard:
     fields = {name: getattr(member, attribute) for name, attribute in _VCARD_FIELDS.items()
               if name in shown or name == "name"}
     host = current_app.config.get("SERVER_NAME") or "kaffeklub"
-    urls = photo_urls(member, shown, external=True)
     text = vcard.build_vcard(fields, uid=f"kaffeklub-member-{member.id}@{host}",
-                             photo_url=urls["medium"] if urls else None)
+                             photo_url=_photo_data_uri(member, shown))
     return VCard(filename=_filename(member.name), text=text)
+
+
+def _photo_data_uri(member: Member, shown: frozenset[str]) -> str | None:
+    """The small photo inside the vCard (a contacts app cannot log in to fetch a URL)."""
+    if "photo" not in shown or not member.photo_key:
+        return None
+    try:
+        data = photos.photo_path(member.photo_key, "small").read_bytes()
+    except (OSError, ValueError):
+        return None
+    return f"data:{photos.CONTENT_TYPE};base64," + base64.b64encode(data).decode("ascii")
 
 
 _VCARD_FIELDS = {"name": "name", "company": "company", "title": "title", "industry": "industry",

@@ -7,6 +7,7 @@ folded at 75 octets without splitting a UTF-8 character (3.2), ending in CRLF.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Mapping
 
 FOLD_AT = 75  # octets per line, the CRLF not counted
@@ -20,8 +21,10 @@ def escape_text(value: str) -> str:
 
 
 def _clean(value: object) -> str:
-    # Control characters have no place in a content line (a NUL or ESC would break readers).
-    return "".join(ch for ch in str(value or "") if ch in "\n\t" or ch >= " " and ch != "\x7f").strip()
+    # Control characters have no place in a content line (a NUL, ESC or NEL would break readers),
+    # nor has a lone surrogate (not UTF-8); newlines are escaped later, tabs may stay.
+    text = str(value or "").replace("\r\n", "\n").replace("\r", "\n")
+    return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs")).strip()
 
 
 def fold(line: str) -> str:

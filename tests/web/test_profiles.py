@@ -237,3 +237,31 @@ def test_public_profile_shows_public_kinds_to_fellow_members_too(app, login):
     html = page(client_for(app, login, world, "member"), subject)
     assert "Blå Bølge ApS" in html and "soeren@example.test" not in html
     assert db.session.scalar(select(Member.profile_visibility).where(Member.id == subject.id)) == "public"
+
+
+def test_vcard_carries_the_photo_only_if_visible(app, login, tmp_path):
+    import base64
+    import io
+
+    from PIL import Image
+
+    from app.profiles import photos
+
+    app.config["PHOTO_DIR"] = str(tmp_path)
+    world = build_world()
+    subject = subject_in(world)
+    out = io.BytesIO()
+    Image.new("RGB", (200, 200), (0, 128, 0)).save(out, format="PNG")
+    subject.photo_key = photos.store_photo(photos.process_photo(out.getvalue(), max_bytes=10**7))
+    db.session.commit()
+    text, card = read_vcard(client_for(app, login, world, "member").get(f"/members/{subject.id}.vcf"))
+    assert "photo" in card.contents
+    # vobject knows vCard 3's PHOTO (and splits a data URI at its comma): read the unfolded line.
+    line = next(x for x in text.replace("\r\n ", "").split("\r\n") if x.startswith("PHOTO:"))
+    uri = line.removeprefix("PHOTO:")
+    assert uri.startswith("data:image/jpeg;base64,")
+    assert Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1]))).size == (96, 96)
+    subject.photo_visibility = "organizers"
+    db.session.commit()
+    _, card = read_vcard(client_for(app, login, world, "member").get(f"/members/{subject.id}.vcf"))
+    assert "photo" not in card.contents
