@@ -21,13 +21,14 @@ from app import events
 from app.auth import permissions
 from app.auth.sessions import revoke_all_access
 from app.auth.tokens import issue_login_link
-from app.auth.viewers import member_fields_for
+from app.auth.viewers import member_fields_for, viewer_of_member
 from app.errors import NotFound, PermissionDenied, ValidationFailed
 from app.extensions import db
 from app.groups import industry
 from app.groups.invitations import check_invitation_input, invite_to_group
 from app.input_guard import normalize_newlines
 from app.mail.services import enqueue_mail
+from app.members import search as member_search
 from app.members.history import describe_events, last_deactivation, member_events, record_member_event
 from app.members.loading import attach_competencies
 from app.members.normalize import (
@@ -54,6 +55,7 @@ from app.models.member import member_competencies
 from app.pagination import WEB_PER_PAGE, Page, like_pattern, paginate
 from app.profiles import services as profile_services
 from app.validation import FieldErrors, phone_message
+from app.visibility import Level, member_fields
 
 PROFILE_LIMITS = {"name": 200, "phone": 40, "company": 200, "title": 200, "industry": 200, "bio": 5000}
 # "What I offer" and "what I'm looking for": changed only when the caller's data has them (the
@@ -243,17 +245,25 @@ def send_welcome(member: Member, group: Group | None) -> None:
 
 @dataclass
 class Directory:
-    members: list[Member]  # the members on this page
+    members: list[Member]  # the members on this page (best match first when there is a query)
     groups: list[Group]  # the groups one may filter by
     group: Group | None
     query: str
     page: Page | None = None
+    # member id -> the fields the query matched, best first (app.members.search.FIELD_WEIGHTS
+    # names; only fields the searcher may see); None without a query.
+    matches: dict[int, list[str]] | None = None
+    # member id -> the fields of that member on this page the user may see (app.auth.viewers,
+    # organizers of a shared group included)
+    shown: dict[int, frozenset[str]] | None = None
 
 
 def search_directory(user, query: str = "", group_slug: str | None = None, *, page: int = 1,
                      per_page: int = WEB_PER_PAGE, clamp: bool = True) -> Directory:
-    """Active members of the groups the user is in (admins: everyone), filtered by text and group,
-    one page at a time (ordered by name, then id), with their competencies loaded."""
+    """Active members of the groups the user is in (admins: everyone), one page at a time, with
+    their competencies loaded. Without a query ordered by name, then id; with one, best match first
+    (app.members.search: Danish letters folded, compounds, typos), found only by the fields the
+    user may see of each member (app.visibility)."""
     if not getattr(user, "is_authenticated", False):
         raise PermissionDenied()
     if permissions.is_admin(user):
@@ -266,7 +276,7 @@ def search_directory(user, query: str = "", group_slug: str | None = None, *, pa
         if group is None:
             raise NotFound()
 
-    statement = select(Member).where(Member.active.is_(True))
+    statement = select(Member).where(Member.active.is_(True), Member.deleted_at.is_(None))
     if group is not None:
         statement = statement.where(Member.memberships.any(Membership.group_id == group.id))
     elif not permissions.is_admin(user):
@@ -275,10 +285,106 @@ def search_directory(user, query: str = "", group_slug: str | None = None, *, pa
             empty = Page(items=[], page=1, per_page=per_page, total=0)
             return Directory(members=[], groups=groups, group=None, query=query, page=empty)
         statement = statement.where(Member.memberships.any(Membership.group_id.in_(ids)))
-    statement = statement.where(_search_condition(_search_terms(query)))
-    result = paginate(statement.order_by(Member.name, Member.id), page, per_page, clamp=clamp)
-    attach_competencies(result.items)
-    return Directory(members=result.items, groups=groups, group=group, query=query, page=result)
+    terms = member_search.parse_query(query)
+    organizing = _organizing_group_of(user)
+    if not terms:
+        result = paginate(statement.order_by(Member.name, Member.id), page, per_page, clamp=clamp)
+        attach_competencies(result.items)
+        return Directory(members=result.items, groups=groups, group=group, query=query, page=result,
+                         shown=_shown(user, result.items, organizing))
+
+    ranked = _ranked_members(user, statement, terms, organizing)
+    total = len(ranked)
+    page = max(1, page)
+    if clamp:
+        page = min(page, max(1, -(-total // per_page)))
+    chosen = ranked[(page - 1) * per_page:page * per_page]
+    by_id = {m.id: m for m in db.session.scalars(select(Member).where(
+        Member.id.in_([member_id for member_id, _ in chosen])))} if chosen else {}
+    members = [by_id[member_id] for member_id, _ in chosen if member_id in by_id]
+    attach_competencies(members)
+    return Directory(members=members, groups=groups, group=group, query=query,
+                     page=Page(items=members, page=page, per_page=per_page, total=total),
+                     matches={member_id: fields for member_id, fields in chosen},
+                     shown=_shown(user, members, organizing))
+
+
+def _organizing_group_of(user) -> Callable[[int], Group | None]:
+    """member id -> a group the (non-admin) user organizes and the member is in, or None: there the
+    user sees the member as their organizer (one query, only for organizers)."""
+    organized = set() if permissions.is_admin(user) else permissions.organized_group_ids(user)
+    if not organized:
+        return lambda member_id: None
+    groups = {m.group_id: m.group for m in user.memberships}
+    where = dict(db.session.execute(select(Membership.member_id, Membership.group_id)
+                                    .where(Membership.group_id.in_(organized))).all())
+    return lambda member_id: groups.get(where[member_id]) if member_id in where else None
+
+
+def _shown(user, members: list[Member], organizing) -> dict[int, frozenset[str]]:
+    return {m.id: member_fields_for(user, m, group=organizing(m.id), shares_group=True) for m in members}
+
+
+def _ranked_members(user, scope, terms: list[member_search.Term], organizing) -> list[tuple[int, list[str]]]:
+    """(member id, matched fields) of every member in `scope` the query finds, best first: the words
+    as typed (whole, beginning, inside a compound, stem); only when that finds nobody, with typos."""
+    fields_for = _searchable_fields(user, organizing)
+    for typos in (False, True):
+        if typos and not any(t.typo_patterns for t in terms):
+            break
+        ranked = _ranked_pass(scope, terms, fields_for, typos=typos)
+        if ranked:
+            return ranked
+    return []
+
+
+def _ranked_pass(scope, terms: list[member_search.Term], fields_for, *, typos: bool):
+    """The database narrows down (each term: the member's document or one of their competencies
+    contains one of the term's patterns; a trigram index on PostgreSQL); the pure core ranks."""
+    candidate_ids = scope.with_only_columns(Member.id)
+    for term in terms:
+        patterns = [like_pattern(p) for p in term.candidate_patterns(typos)]
+        tagged = (select(member_competencies.c.member_id)
+                  .join(Competency, Competency.id == member_competencies.c.competency_id)
+                  .where(or_(*(Competency.search_name.like(p, escape="\\") for p in patterns))))
+        candidate_ids = candidate_ids.where(or_(
+            *(Member.search_document.like(p, escape="\\") for p in patterns), Member.id.in_(tagged)))
+    rows = db.session.execute(
+        select(Member.id, Member.name, Member.search_document, Member.profile_visibility)
+        .where(Member.id.in_(candidate_ids))).all()
+    if not rows:
+        return []
+    competencies: dict[int, list[str]] = {}
+    for member_id, name in db.session.execute(
+            select(member_competencies.c.member_id, Competency.search_name)
+            .join(Competency, Competency.id == member_competencies.c.competency_id)
+            .where(member_competencies.c.member_id.in_([row.id for row in rows]))):
+        competencies.setdefault(member_id, []).append(name)
+    matcher = member_search.Matcher(terms, typos=typos)
+    scored = []
+    for row in rows:
+        result = matcher.score(member_search.split_document(row.search_document),
+                               competencies.get(row.id, ()), fields_for(row))
+        if result is not None:
+            scored.append((-result[0], row.name, row.id, result[1]))
+    scored.sort()
+    return [(member_id, fields) for _, _, member_id, fields in scored]
+
+
+def _searchable_fields(user, organizing) -> Callable[[object], frozenset[str]]:
+    """row -> the fields of that member (a row with id and profile_visibility, in the user's
+    scope) the user may see, by the one rule (app.auth.viewers, app.visibility): a member who
+    shows their profile to organizers only is found by the other members by name alone."""
+    cache: dict[tuple[bool, int | None, str], frozenset[str]] = {}
+
+    def fields_of(row) -> frozenset[str]:
+        group = organizing(row.id)
+        key = (row.id == user.id, group.id if group is not None else None, row.profile_visibility)
+        if key not in cache:
+            viewer = viewer_of_member(user, row, group=group, shares_group=True)
+            cache[key] = member_fields(viewer, {"profile": Level(row.profile_visibility)})
+        return cache[key]
+    return fields_of
 
 
 @dataclass

@@ -9,6 +9,7 @@ from sqlalchemy import DDL, Boolean, Column, ForeignKey, Index, String, Table, T
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from app.extensions import db
+from app.members.search import DOCUMENT_FIELDS, document_of, fold
 from app.models.types import LANGUAGE_CODES, UTCDateTime, one_of, utcnow
 from app.visibility import PRIVACY_KINDS, Level
 
@@ -40,13 +41,34 @@ def _search_text_default(context) -> str:
     return search_text_of(context.get_current_parameters())
 
 
+def _search_document_default(context) -> str:
+    # The folded fields the directory search ranks (app.members.search), also for Core INSERTs.
+    return document_of(context.get_current_parameters())
+
+
+def _search_name_default(context) -> str:
+    return fold(context.get_current_parameters().get("name"))
+
+
 class Competency(db.Model):
     """A tag such as "bookkeeping" or "web design"; shared between members."""
 
     __tablename__ = "competencies"
 
+    __table_args__ = (
+        Index("ix_competencies_search_name", "search_name", postgresql_using="gin",
+              postgresql_ops={"search_name": "gin_trgm_ops"}),
+    )
+
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(80), unique=True)
+    # The name folded for the directory search (app.members.search.fold: æ -> ae, no accents).
+    search_name: Mapped[str] = mapped_column(String(200), default=_search_name_default, server_default="")
+
+    @validates("name")
+    def _keep_search_name(self, key: str, value):
+        self.search_name = fold(value)
+        return value
 
 
 class Member(UserMixin, db.Model):
@@ -58,6 +80,9 @@ class Member(UserMixin, db.Model):
               postgresql_ops={"search_text": "gin_trgm_ops"}),
         # Lists are ordered by name, then id: a page is read off this index, not a sort of all.
         Index("ix_members_name_id", "name", "id"),
+        # The directory search's candidates: trigrams answer LIKE '%piece%' (app.members.search).
+        Index("ix_members_search_document", "search_document", postgresql_using="gin",
+              postgresql_ops={"search_document": "gin_trgm_ops"}),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -116,6 +141,9 @@ class Member(UserMixin, db.Model):
     # assignment of those fields; what the directory and admin searches compare with.
     search_text: Mapped[str] = mapped_column(String(1000), default=_search_text_default,
                                              server_default="")
+    # The directory search's text: DOCUMENT_FIELDS folded (app.members.search.document_of), one line
+    # each; kept up to date like search_text. Competencies are in competencies.search_name.
+    search_document: Mapped[str] = mapped_column(Text, default=_search_document_default, server_default="")
 
     # Loaded when used (one query), or eagerly with selectinload() where a page lists them.
     competencies: Mapped[list[Competency]] = relationship(
@@ -125,11 +153,12 @@ class Member(UserMixin, db.Model):
         back_populates="member", cascade="all, delete-orphan"
     )
 
-    @validates(*SEARCH_FIELDS)
+    @validates(*sorted(set(SEARCH_FIELDS) | set(DOCUMENT_FIELDS)))
     def _keep_search_text(self, key: str, value):
-        values = {field: getattr(self, field) for field in SEARCH_FIELDS}
+        values = {field: getattr(self, field) for field in set(SEARCH_FIELDS) | set(DOCUMENT_FIELDS)}
         values[key] = value
         self.search_text = search_text_of(values)
+        self.search_document = document_of(values)
         return value
 
     @property
@@ -165,5 +194,6 @@ class Member(UserMixin, db.Model):
 
 
 # The trigram operator class the index above uses (create_all; migrations do the same, guarded).
-event.listen(Member.__table__, "before_create",
-             DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql"))
+for _table in (Member.__table__, Competency.__table__):
+    event.listen(_table, "before_create",
+                 DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql"))
