@@ -97,11 +97,22 @@ def _statement(filters: AuditFilter) -> Select:
     return statement.order_by(MemberEvent.created_at.desc(), MemberEvent.id.desc())
 
 
+# Kinds the member history (app.members.history) does not describe (yet).
+OWN_TEXTS = {"deleted": _l("Account deleted by %(actor)s")}
+
+
+def _text(event: MemberEvent, described: str) -> str:
+    if event.kind in EVENT_TEXTS or event.kind not in OWN_TEXTS:
+        return described
+    actor = event.actor.name if event.actor is not None else str(_l("someone"))
+    return str(OWN_TEXTS[event.kind]) % {"actor": actor}
+
+
 def _lines(events: list[MemberEvent]) -> list[AuditLine]:
     texts = describe_events(events)
     return [AuditLine(id=e.id, at=e.created_at, actor=e.actor, actor_is_admin=e.actor_is_admin,
                       member=e.member, group_name=e.group.name if e.group is not None else "",
-                      kind=e.kind, text=line.text, detail=e.detail)
+                      kind=e.kind, text=_text(e, line.text), detail=e.detail)
             for e, line in zip(events, texts, strict=True)]
 
 

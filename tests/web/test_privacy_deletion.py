@@ -139,3 +139,20 @@ def test_a_signed_token_confirms_only_for_its_member(app):
     delete_account(world.zelda, world.zelda.id, confirmation=confirmation_token(world.zelda))
     assert db.session.get(Member, world.zelda.id).is_deleted
     assert PHONE  # (the phone is among the scanned terms)
+
+
+def test_danish_letters_in_a_name_are_found_in_any_case(app):
+    from app.models import OneToOne, SocialChange
+    from tests.factories import create_group, create_member
+
+    group = create_group()
+    soren = create_member(name="Søren Ærø-Østergaard", email="soren.aero@example.test", groups=[group])
+    bo = create_member(name="Bo Bager", groups=[group], bio="Jeg kender SØREN ÆRØ-ØSTERGAARD godt")
+    db.session.add(OneToOne(proposer_id=bo.id, partner_id=soren.id, met_on=date.today(),
+                            note="kaffe med søren ærø-østergaard"))
+    db.session.add(SocialChange(item_type="request", item_id=1, actor_id=bo.id, action="updated",
+                                changes={"body": ["", "Spørg Søren Ærø-Østergaard"]}))
+    db.session.commit()
+    delete_account(soren, soren.id, confirmation="SLET")
+    assert find_traces(("Søren Ærø-Østergaard", "soren.aero@example.test")) == []
+    assert db.session.get(Member, bo.id).bio == "Jeg kender Tidligere medlem godt"
