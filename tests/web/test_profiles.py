@@ -265,3 +265,26 @@ def test_vcard_carries_the_photo_only_if_visible(app, login, tmp_path):
     db.session.commit()
     _, card = read_vcard(client_for(app, login, world, "member").get(f"/members/{subject.id}.vcf"))
     assert "photo" not in card.contents
+
+
+def test_profile_pages_are_accessible_with_a_photo(app, client, login, tmp_path):
+    """The audit of tests/web/test_accessibility.py on the pages of this feature, with a photo shown."""
+    import io
+
+    from PIL import Image
+
+    from app.profiles import photos
+    from tests.web.test_accessibility import assert_accessible
+
+    app.config["PHOTO_DIR"] = str(tmp_path)
+    world = build_world()
+    subject = subject_in(world)
+    out = io.BytesIO()
+    Image.new("RGB", (50, 50), (1, 2, 3)).save(out, format="GIF")
+    subject.photo_key = photos.store_photo(photos.process_photo(out.getvalue(), max_bytes=10**7))
+    db.session.commit()
+    login(subject)
+    for path in ("/profile/privacy", "/profile", f"/members/{subject.id}"):
+        result = assert_accessible(client, path)
+        assert result.images_without_alt == []
+    assert "data-profile-photo" in client.get(f"/members/{subject.id}").get_data(as_text=True)
