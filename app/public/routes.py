@@ -149,18 +149,20 @@ def visit(slug: str):
         if request.args.get("kind") in visitors.KINDS:
             form.kind.data = request.args["kind"]
         return _show_visit_form(group, form)
-    if not form.validate_on_submit():
-        return _show_visit_form(group, form, 422)
-    check = visitors.check_form_token(group, form.form_token.data)
+    # Spam first, before any field is judged: a bot learns nothing from error messages either.
+    check = visitors.check_form_token(group, request.form.get("form_token"))
+    if request.form.get(HONEYPOT) or check in (visitors.TokenCheck.INVALID, visitors.TokenCheck.TOO_FAST):
+        # Too fast, no or a forged token, or it filled in the hidden field: the same confirmation
+        # as a person gets, but nothing is stored or sent.
+        current_app.logger.info("Visitor form for %s dropped as spam (%s)", group.slug,
+                                "honeypot" if request.form.get(HONEYPOT) else check)
+        return _confirm(group)
+    valid = form.validate_on_submit()
     if check == visitors.TokenCheck.EXPIRED:
         return _show_visit_form(group, form, 422, notice=_(
             "The form was open for a long time. Please check your details and send it again."))
-    if check != visitors.TokenCheck.OK or form.homepage.data:
-        # A bot (too fast, no or a forged token, or it filled in the hidden field): the same
-        # confirmation as a person gets, but nothing is stored or sent.
-        current_app.logger.info("Visitor form for %s dropped as spam (%s)", group.slug,
-                                "honeypot" if form.homepage.data else check)
-        return _confirm(group)
+    if not valid:
+        return _show_visit_form(group, form, 422)
     data = visitors.VisitorData(
         kind=form.kind.data or "", name=form.name.data or "", email=form.email.data or "",
         phone=form.phone.data or "", company=form.company.data or "", meeting_id=form.meeting_id.data,

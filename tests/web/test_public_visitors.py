@@ -97,7 +97,8 @@ def test_a_membership_request_needs_no_meeting(client, pw):
     assert mail.recipients == pw.organizer.email
 
 
-@pytest.mark.parametrize("spam", ["honeypot", "too_fast", "no_token", "forged_token", "other_groups_token"])
+@pytest.mark.parametrize("spam", ["honeypot", "too_fast", "no_token", "forged_token", "other_groups_token",
+                                  "honeypot_and_bad_fields"])
 def test_spam_gets_the_same_confirmation_but_nothing_is_stored_or_sent(client, pw, spam):
     overrides = {
         "honeypot": {"homepage": "http://cheap-pills.example"},
@@ -105,6 +106,7 @@ def test_spam_gets_the_same_confirmation_but_nothing_is_stored_or_sent(client, p
         "no_token": {"form_token": ""},
         "forged_token": {"form_token": _aged_token(pw)[:-3] + "abc"},
         "other_groups_token": {"form_token": issue_form_token(pw.private, issued_at=time.time() - 60)},
+        "honeypot_and_bad_fields": {"homepage": "x", "email": "nope", "name": ""},
     }[spam]
     response = client.post(VISIT, data=_form(pw, **overrides))
     assert response.status_code == 303 and response.headers["Location"].endswith("/visit/sent")
