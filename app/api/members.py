@@ -192,7 +192,10 @@ def directory(query, paging):
     user = g.api_user
     result = member_services.search_directory(user, query["q"].strip(), query["group"] or None,
                                               page=paging["page"], per_page=paging["per_page"], clamp=False)
-    members = [directory_entry(member, member_fields_for(user, member, shares_group=True))
+    # The fields the directory page shows too (organizers of a shared group see every kind).
+    shown = getattr(result, "shown", None) or {}
+    members = [directory_entry(member, shown.get(member.id)
+                               or member_fields_for(user, member, shares_group=True))
                for member in result.members]
     return members, page_headers(result.page)
 
