@@ -253,3 +253,59 @@ def test_csv_export_leaves_out_deleted_members(app, login, net):
     response = _client(app, login, net, "admin").get("/admin/members/export.csv?status=all")
     assert response.status_code == 200
     assert "deleted-999@deleted.invalid" not in response.get_data(as_text=True)
+
+
+# --- the vCard, the directory and the public group page -------------------------------------------
+
+@pytest.mark.parametrize("viewer", VIEWERS)
+def test_vcard(app, login, net, viewer):
+    net, level = net
+    response = _client(app, login, net, viewer).get(f"/members/{net.target.id}.vcf")
+    if viewer == "anonymous":
+        assert response.status_code == 302
+        return
+    if viewer == "outsider":
+        assert response.status_code == 404
+        return
+    assert response.status_code == 200
+    text = response.get_data(as_text=True)
+    assert (EMAIL in text) is sees(viewer, level)
+    assert ("70701234" in text.replace(" ", "")) is sees(viewer, level)
+    assert ("Zetatæpper" in text) is sees(viewer, level)
+
+
+@pytest.mark.parametrize("viewer", VIEWERS)
+def test_directory_page_and_api(app, login, net, viewer):
+    net, level = net
+    response = _client(app, login, net, viewer).get("/members?q=Tove")
+    if viewer == "anonymous":
+        assert response.status_code == 302
+    else:
+        assert response.status_code == 200
+        text = response.get_data(as_text=True)
+        if viewer == "outsider":  # shares no group: not in their directory at all
+            assert f'data-member-id="{net.target.id}"' not in text and EMAIL not in text
+        else:
+            entry = text.split(f'data-member-id="{net.target.id}"')[1].split("data-member-id=")[0]
+            _check_text(entry, viewer, level, kinds=("email", "phone"))
+    api = app.test_client().get("/api/v1/members?q=Tove", headers=_headers(net, viewer))
+    if viewer == "anonymous":
+        assert api.status_code == 401
+        return
+    entries = [m for m in api.get_json() if m["id"] == net.target.id]
+    if viewer == "outsider":
+        assert entries == []
+        return
+    [entry] = entries
+    _check_json(entry, viewer, level, {"email": "email", "phone": "phone", "company": "company"})
+
+
+def test_public_group_page(app, net):
+    """Anonymous visitors see a public group's page with the members who chose a public profile,
+    and of them only the public kinds."""
+    net, level = net
+    response = app.test_client().get(f"/groups/{net.group.slug}")
+    assert response.status_code == 200
+    text = response.get_data(as_text=True)
+    _check_text(text, "anonymous", level)
+    assert ("Tove Tæppe" in text) is (level == "public")
