@@ -18,6 +18,7 @@ import io
 from dataclasses import dataclass
 
 import pytest
+from PIL import Image
 from sqlalchemy import select
 
 from app.calendars import invites, member_feed
@@ -309,3 +310,20 @@ def test_public_group_page(app, net):
     text = response.get_data(as_text=True)
     _check_text(text, "anonymous", level)
     assert ("Tove Tæppe" in text) is (level == "public")
+
+
+@pytest.mark.parametrize("viewer", VIEWERS)
+def test_photo(app, login, net, viewer, tmp_path):
+    """The photo kind: served only to whom the member shows it (404 otherwise, like no photo)."""
+    net, level = net
+    app.config["PHOTO_DIR"] = str(tmp_path / "photos")
+    image = io.BytesIO()
+    Image.new("RGB", (200, 200), (20, 120, 200)).save(image, format="JPEG")
+    owner = _client(app, login, net, "self")
+    uploaded = owner.post("/profile/photo", content_type="multipart/form-data",
+                          data={"photo": (io.BytesIO(image.getvalue()), "me.jpg", "image/jpeg")})
+    assert uploaded.status_code in (302, 303)
+    response = _client(app, login, net, viewer).get(f"/members/{net.target.id}/photo/small")
+    assert (response.status_code == 200) is sees(viewer, level), (viewer, level, response.status_code)
+    if response.status_code != 200:
+        assert response.status_code in (302, 404)
