@@ -40,6 +40,8 @@ class ConfirmationProblemSchema(ProblemSchema):
                      "requests, referrals, thanks, history, logins, mail log) with README.txt and the "
                      "caller's meetings as meetings.ics: the same file as the page \"Hent mine data\".")
 @blp.response(200, content_type="application/zip", description="The ZIP file")
+@blp.doc(responses={"200": {"description": "The ZIP file", "content": {
+    "application/zip": {"schema": {"type": "string", "format": "binary"}}}}})
 @documents_errors(blp, "Unauthorized", "TooManyRequests")
 @token_required
 def my_export():
@@ -58,6 +60,9 @@ def my_export():
                      "logins, tokens, memberships and texts are deleted, and other members' history keeps "
                      "\"Former member\" in the caller's place. The access token stops working.")
 @blp.response(204, description="The account is deleted")
+@blp.doc(requestBody={"required": False, "content": {"application/json": {"schema": {
+    "type": "object", "properties": {"confirmation": {
+        "type": "string", "description": "The token from the 428 answer"}}}}}})
 @blp.alt_response(428, schema=ConfirmationProblemSchema, content_type=PROBLEM_CONTENT_TYPE,
                   description="Confirm: repeat the DELETE with the confirmation token in the body")
 @documents_errors(blp, "Unauthorized", "TooManyRequests",
