@@ -70,7 +70,9 @@ MAX_REASON = 500
 # Kinds of member events whose detail says nothing about the person (a role, a list of fields).
 _NEUTRAL_DETAILS = frozenset({"role_changed", "profile_edited"})
 # Columns the sweep never rewrites: hashes, tokens and ids that merely look like text.
-_OPAQUE_COLUMNS = frozenset({"token_hash", "sha256", "nonce", "message_id", "prefix"})
+_OPAQUE_COLUMNS = frozenset({"token_hash", "sha256", "nonce", "message_id", "prefix",
+                             # derived from other columns, written again when those change
+                             "search_text", "search_document", "search_name"})
 # Free-text keys in a SocialChange's {field: [old, new]} written by the item's author.
 _AUTHORED_TEXT_KEYS = frozenset({"title", "body", "about", "description", "message", "note", "place",
                                  "contact_name", "contact_company", "contact_phone", "contact_email",
@@ -465,8 +467,13 @@ def _sweep_mentions(terms: list[str], former: str) -> None:
                     continue
                 if not is_json and column.type.length:
                     new = new[:column.type.length]
+                if table is Member.__table__:
+                    # Through the model, so the search columns derived from it are written again.
+                    setattr(db.session.get(Member, row[0]), column.key, new)
+                    continue
                 where = [key == row[i] for i, key in enumerate(keys)]
                 db.session.execute(update(table).where(*where).values({column.name: new}))
+    db.session.flush()
     db.session.expire_all()
 
 
