@@ -59,6 +59,7 @@ lint: install
 
 bench: translations
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.directory
 
 clean:
 	rm -rf $(VENV) instance/*.db .pytest_cache

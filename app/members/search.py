@@ -73,8 +73,9 @@ _ENDINGS = ("ernes", "erne", "enes", "ene", "erens", "eren", "ers", "er", "ens",
 def fold(text: object) -> str:
     """Lower case, Danish letters spelled out (æ->ae, ø->oe, å->aa), no accents, one space."""
     text = unicodedata.normalize("NFC", str(text or "")).lower().translate(_LETTERS)
-    text = "".join(c for c in unicodedata.normalize("NFKD", text)
-                   if not unicodedata.combining(c) and unicodedata.category(c) not in ("Cs", "Cc", "Co"))
+    text = "".join(" " if unicodedata.category(c) == "Cc" else c  # tabs, NUL: a space
+                   for c in unicodedata.normalize("NFKD", text)
+                   if not unicodedata.combining(c) and unicodedata.category(c) not in ("Cs", "Co"))
     return _SPACE.sub(" ", text).strip()
 
 
@@ -219,6 +220,33 @@ class Matcher:
         self.terms = terms
         self.typos = typos
         self._word_cache: list[dict[str, float]] = [{} for _ in terms]
+        # Typo pass: per term, the words of the candidates that match it with typos (prepare()).
+        self._typo_words: list[dict[str, float] | None] = [None for _ in terms]
+
+    def prepare(self, texts: Iterable[str]) -> None:
+        """For the typo pass: find, once, the words of all candidates' `texts` that match each term
+        with typos, so that a member's text is then checked by a few substring tests."""
+        if not self.typos:
+            return
+        tokens = set(" ".join(texts).split())  # split() and set() run in C: fast on 5,000 members
+        for index, term in enumerate(self.terms):
+            if term.literal or not term.typos:
+                continue
+            pieces = term.typo_patterns
+            words = {w for token in tokens if any(p in token for p in pieces)
+                     for w in _WORD.findall(token) if any(p in w for p in pieces)}
+            self._typo_words[index] = {w: q for w in words if (q := self.word_quality(index, w))}
+
+    def may_match(self, document: str) -> bool:
+        """False when a member's whole text (fields and competencies) cannot match every term: a
+        cheap test before the field-by-field score in the typo pass."""
+        for index, term in enumerate(self.terms):
+            found = self._typo_words[index]
+            if found is None or term.text in document or (term.stem and term.stem in document):
+                continue
+            if not any(w in document for w in found):
+                return False
+        return True
 
     def word_quality(self, index: int, word: str) -> float:
         cache = self._word_cache[index]
@@ -244,14 +272,16 @@ class Matcher:
                 return INFIX
         elif term.stem and term.stem in text:
             return STEM if _expressions(term)[2].search(text) else INFIX * 0.9
-        if not (self.typos and term.typos) or not any(p in text for p in term.typo_patterns):
+        if not (self.typos and term.typos):
             return 0.0
-        best = 0.0
-        for word in _WORD.findall(text):
-            quality = self.word_quality(index, word)
-            if quality > best:
-                best = quality
-        return best
+        found = self._typo_words[index]
+        if found is None:  # prepare() was not called: compare every word
+            if not any(p in text for p in term.typo_patterns):
+                return 0.0
+            return max((self.word_quality(index, w) for w in _WORD.findall(text)), default=0.0)
+        if not any(w in text for w in found):
+            return 0.0
+        return max((found.get(w, 0.0) for w in _WORD.findall(text)), default=0.0)
 
     def score(self, fields: Mapping[str, str], competencies: Iterable[str],
               visible: frozenset[str] | set[str]) -> tuple[float, list[str]] | None:
@@ -262,8 +292,9 @@ class Matcher:
         matched: dict[str, float] = {}
         for index in range(len(self.terms)):
             scores = []
+            short = len(self.terms[index].text) == 1 and not self.terms[index].literal
             for name, weight in FIELD_WEIGHTS.items():
-                if name not in visible:
+                if name not in visible or (short and name != "name"):  # "a": names beginning with a
                     continue
                 if name == COMPETENCIES:
                     quality = max((self.text_quality(index, c) for c in competencies), default=0.0)

@@ -361,10 +361,13 @@ def _ranked_pass(scope, terms: list[member_search.Term], fields_for, *, typos: b
             .where(member_competencies.c.member_id.in_([row.id for row in rows]))):
         competencies.setdefault(member_id, []).append(name)
     matcher = member_search.Matcher(terms, typos=typos)
+    matcher.prepare([row.search_document for row in rows] + [c for cs in competencies.values() for c in cs])
     scored = []
     for row in rows:
-        result = matcher.score(member_search.split_document(row.search_document),
-                               competencies.get(row.id, ()), fields_for(row))
+        tags = competencies.get(row.id, ())
+        if typos and not matcher.may_match("\n".join((row.search_document, *tags))):
+            continue
+        result = matcher.score(member_search.split_document(row.search_document), tags, fields_for(row))
         if result is not None:
             scored.append((-result[0], row.name, row.id, result[1]))
     scored.sort()

@@ -25,8 +25,9 @@ _LETTERS = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "ä": "ae", "ö": 
 
 def _fold(text) -> str:
     text = unicodedata.normalize("NFC", str(text or "")).lower().translate(_LETTERS)
-    text = "".join(c for c in unicodedata.normalize("NFKD", text)
-                   if not unicodedata.combining(c) and unicodedata.category(c) not in ("Cs", "Cc", "Co"))
+    text = "".join(" " if unicodedata.category(c) == "Cc" else c  # tabs, NUL: a space
+                   for c in unicodedata.normalize("NFKD", text)
+                   if not unicodedata.combining(c) and unicodedata.category(c) not in ("Cs", "Co"))
     return re.sub(r"\s+", " ", text).strip()
 
 
