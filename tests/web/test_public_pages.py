@@ -125,3 +125,16 @@ def test_meeting_times_are_in_the_groups_zone(client, pw):
     page = client.get("/about").get_data(as_text=True)
     local = pw.meeting.starts_at.astimezone(__import__("zoneinfo").ZoneInfo("America/New_York"))
     assert local.isoformat(timespec="minutes")[:16] in page
+
+
+def test_the_photo_is_shown_only_if_the_member_made_it_public(client, pw):
+    pw.listed.photo_key = "abc123"
+    db.session.commit()
+    photo = f"/members/{pw.listed.id}/photo/small"
+    assert photo not in client.get("/groups/kaffeklub-vejle").get_data(as_text=True)
+    pw.listed.photo_visibility = "public"
+    db.session.commit()
+    assert photo in client.get("/groups/kaffeklub-vejle").get_data(as_text=True)
+    assert photo in client.get("/embed/groups/kaffeklub-vejle").get_data(as_text=True)
+    [member] = client.get("/api/v1/public/groups/kaffeklub-vejle/members").get_json()
+    assert member["photo_url"].endswith(f"/members/{pw.listed.id}/photo/medium")
