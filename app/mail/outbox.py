@@ -483,6 +483,9 @@ def retry_message(message_id: int) -> OutboxMessage:
         raise NotFound(f"No outbox message {message_id}")
     if message.status != OutboxStatus.FAILED.value:
         raise Conflict(f"Outbox message {message_id} is {message.status}, not failed")
+    if not message.raw:
+        # `flask privacy purge` emptied it: sending it again would send an empty mail.
+        raise Conflict(f"Outbox message {message_id} was emptied by the retention purge")
     _reset(message)
     db.session.commit()
     return message
@@ -490,9 +493,9 @@ def retry_message(message_id: int) -> OutboxMessage:
 
 def retry_all_failed() -> int:
     """Put every failed message back in the queue; returns how many."""
-    messages = db.session.scalars(
+    messages = [message for message in db.session.scalars(
         select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.FAILED.value)
-    ).all()
+    ) if message.raw]  # not the ones the retention purge emptied
     for message in messages:
         _reset(message)
     db.session.commit()

@@ -26,6 +26,8 @@ EVENT_TEXTS = {
     "reactivated": _l("Reactivated by %(actor)s"),
     # app.groups.industry: detail = "<industry>: <reason> (other member: #<id>)"
     "industry_override": _l("Added to %(group)s despite its one-per-industry rule by %(actor)s (%(detail)s)"),
+    # app.privacy.deletion: detail = an admin's reason (the name is gone with the account)
+    "deleted": _l("Account deleted by %(actor)s"),
 }
 KINDS = frozenset(EVENT_TEXTS)
 

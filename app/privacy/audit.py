@@ -19,8 +19,8 @@ from app.models import Member, MemberEvent
 from app.pagination import WEB_PER_PAGE, Page, like_pattern, paginate
 from app.rsvp.organizer import write_csv
 
-# Kinds the log can be filtered by: the history's kinds and the deletion of an account.
-KIND_NAMES = {**{kind: kind for kind in EVENT_TEXTS}, "deleted": "deleted"}
+# Kinds the log can be filtered by: the history's kinds (the deletion of an account among them).
+KIND_NAMES = {kind: kind for kind in EVENT_TEXTS}
 KIND_LABELS = {
     "created": _l("Account created"), "added": _l("Added to a group"), "invited": _l("Invited"),
     "invitation_accepted": _l("Invitation accepted"), "invitation_declined": _l("Invitation declined"),
@@ -97,22 +97,11 @@ def _statement(filters: AuditFilter) -> Select:
     return statement.order_by(MemberEvent.created_at.desc(), MemberEvent.id.desc())
 
 
-# Kinds the member history (app.members.history) does not describe (yet).
-OWN_TEXTS = {"deleted": _l("Account deleted by %(actor)s")}
-
-
-def _text(event: MemberEvent, described: str) -> str:
-    if event.kind in EVENT_TEXTS or event.kind not in OWN_TEXTS:
-        return described
-    actor = event.actor.name if event.actor is not None else str(_l("someone"))
-    return str(OWN_TEXTS[event.kind]) % {"actor": actor}
-
-
 def _lines(events: list[MemberEvent]) -> list[AuditLine]:
     texts = describe_events(events)
     return [AuditLine(id=e.id, at=e.created_at, actor=e.actor, actor_is_admin=e.actor_is_admin,
                       member=e.member, group_name=e.group.name if e.group is not None else "",
-                      kind=e.kind, text=_text(e, line.text), detail=e.detail)
+                      kind=e.kind, text=line.text, detail=e.detail)
             for e, line in zip(events, texts, strict=True)]
 
 

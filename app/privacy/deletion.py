@@ -31,6 +31,7 @@ from sqlalchemy import JSON, LargeBinary, String, Text, cast, delete, func, or_,
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
 from app.i18n import network_default_language
+from app.members.history import record_member_event
 from app.models import (
     ApiToken,
     CalendarFeed,
@@ -200,20 +201,19 @@ def delete_account(actor, member_id, *, confirmation, reason: str = "") -> Membe
     photo_key = member.photo_key
     old_email = member.email
 
+    # The audit entry: who deleted the account, and (for an admin) why; never the name. Recorded
+    # while the actor is still active (a member deleting themself is their own actor).
+    event = record_member_event(member, "deleted", actor=actor)
     _remove_access(member, old_email)
     _remove_memberships_and_invitations(member, old_email)
     _remove_mail(member, old_email)
     _empty_answers_and_guests(member, old_email, former)
     _strip_authored_texts(member)
     _anonymise_member(member, former)
-    # The audit entry: who deleted the account, and (for an admin) why; never the name.
-    event = MemberEvent(member_id=member.id, actor_id=actor.id,
-                        actor_is_admin=bool(actor.is_admin) if by_admin else False,
-                        kind="deleted", detail=reason)
-    db.session.add(event)
     db.session.flush()
     _sweep_mentions(terms, former)
     _scrub_outbox(terms, former, since=member.created_at)
+    event.detail = reason[:2000]  # after the sweeps, which empty the member's own history details
     db.session.commit()
     _remove_photo_files(photo_key)
     return member

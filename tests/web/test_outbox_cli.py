@@ -135,3 +135,18 @@ def test_retry_refuses_unknown_ids_messages_not_failed_and_bad_usage(runner, smt
 
     assert runner.invoke(args=["outbox", "retry"]).exit_code == 2
     assert runner.invoke(args=["outbox", "retry", str(pending.id), "--failed"]).exit_code == 2
+
+
+def test_retry_leaves_a_failed_message_the_retention_purge_emptied(runner, smtp_server):
+    emptied = make_failed("emptied@example.test")
+    whole = make_failed("whole@example.test")
+    emptied.raw = ""  # what `flask privacy purge` does to an old failed mail
+    db.session.commit()
+
+    one = runner.invoke(args=["outbox", "retry", str(emptied.id)])
+    assert one.exit_code == 1 and "emptied by the retention purge" in one.output
+
+    every = runner.invoke(args=["outbox", "retry", "--failed"])
+    assert every.exit_code == 0 and "1 failed message(s) queued again." in every.output
+    db.session.expire_all()
+    assert (emptied.status, whole.status) == ("failed", "pending")
