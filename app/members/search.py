@@ -79,6 +79,15 @@ def fold(text: object) -> str:
     return _SPACE.sub(" ", text).strip()
 
 
+@lru_cache(maxsize=64)
+def initials(letter: str) -> tuple[str, ...]:
+    """The letters (both cases, Latin-1) a folded word beginning with `letter` may begin with in
+    the original text: "a" -> a, A, æ, Æ, å, Å, á, ... (for a one-letter search among names)."""
+    found = {c for c in map(chr, [*range(0x41, 0x5B), *range(0x61, 0x7B), *range(0xC0, 0x100)])
+             if fold(c)[:1] == letter}
+    return tuple(sorted(found | {letter, letter.upper()}))
+
+
 def document_of(values: Mapping[str, object]) -> str:
     """members.search_document: the folded fields of DOCUMENT_FIELDS, one line each."""
     return "\n".join(fold(values.get(key)) for key in DOCUMENT_FIELDS)

@@ -343,6 +343,11 @@ def _ranked_pass(scope, terms: list[member_search.Term], fields_for, *, typos: b
     contains one of the term's patterns; a trigram index on PostgreSQL); the pure core ranks."""
     candidate_ids = scope.with_only_columns(Member.id)
     for term in terms:
+        if len(term.text) == 1 and not term.literal:  # one letter: the beginning of a name's word
+            candidate_ids = candidate_ids.where(or_(*(
+                Member.name.like(pattern + letter + "%") for letter in member_search.initials(term.text)
+                for pattern in ("", "% ", "%-"))))
+            continue
         patterns = [like_pattern(p) for p in term.candidate_patterns(typos)]
         tagged = (select(member_competencies.c.member_id)
                   .join(Competency, Competency.id == member_competencies.c.competency_id)

@@ -85,6 +85,8 @@ def test_the_right_member_comes_first(network, query, first):
     ("lejekontrakter", "maegler"),
     ("it-konsulent", "it"),
     ("advokat", "advokat2"),
+    ("a", "aeldre"),  # one letter: a name's word beginning with it (Åberg: aaberg)
+    ("Å", "aeldre"),
 ])
 def test_also_found(network, query, key):
     assert network["people"][key].id in _found(network["searcher"], query)
