@@ -128,6 +128,11 @@ class Config:
     LOGIN_RECORD_RETENTION_DAYS = 30  # used or expired login links, login attempts, ended sessions
     INBOUND_RETENTION_DAYS = 30  # raw inbound mails (calendar replies)
     VISITOR_REQUEST_RETENTION_DAYS = 180  # "kom som gæst / bliv medlem" requests
+    # The visitor form (app.public.visitors): posts per client address, and how old the form must
+    # be (a bot posts at once) and may be (its signed time token expires).
+    VISITOR_RATE_LIMIT_PER_IP = "5 per 10 minutes"
+    VISITOR_FORM_MIN_SECONDS = 3
+    VISITOR_FORM_MAX_SECONDS = 86400
 
     # Login.
     LOGIN_LINK_MINUTES = 15
@@ -272,6 +277,9 @@ ENV_SETTINGS: dict[str, tuple[tuple[str, ...], Callable[[str], Any]]] = {
     "LOGIN_RECORD_RETENTION_DAYS": (("LOGIN_RECORD_RETENTION_DAYS",), int),
     "INBOUND_RETENTION_DAYS": (("INBOUND_RETENTION_DAYS",), int),
     "VISITOR_REQUEST_RETENTION_DAYS": (("VISITOR_REQUEST_RETENTION_DAYS",), int),
+    "VISITOR_RATE_LIMIT_PER_IP": (("VISITOR_RATE_LIMIT_PER_IP",), str),
+    "VISITOR_FORM_MIN_SECONDS": (("VISITOR_FORM_MIN_SECONDS",), int),
+    "VISITOR_FORM_MAX_SECONDS": (("VISITOR_FORM_MAX_SECONDS",), int),
     "SESSION_IDLE_HOURS": (("SESSION_IDLE_HOURS",), int),
     "FRESH_LOGIN_MINUTES": (("FRESH_LOGIN_MINUTES",), int),
     "LOGIN_MAILS_PER_ADDRESS": (("LOGIN_MAILS_PER_ADDRESS",), int),

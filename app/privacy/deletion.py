@@ -21,7 +21,6 @@ import json
 import re
 from collections.abc import Iterable
 from email import policy
-from pathlib import Path
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -63,6 +62,7 @@ from app.models import (
     utcnow,
 )
 from app.models.member import member_competencies
+from app.profiles.photos import delete_photo_files
 
 CONFIRM_WORDS = frozenset({"slet", "delete"})
 TOKEN_SALT = "kaffeklub privacy delete account"  # noqa: S105  (a salt, not a secret)
@@ -215,7 +215,7 @@ def delete_account(actor, member_id, *, confirmation, reason: str = "") -> Membe
     _scrub_outbox(terms, former, since=member.created_at)
     event.detail = reason[:2000]  # after the sweeps, which empty the member's own history details
     db.session.commit()
-    _remove_photo_files(photo_key)
+    delete_photo_files(photo_key)
     return member
 
 
@@ -527,32 +527,3 @@ def _scrub_mime(raw: str, pattern: re.Pattern, former: str) -> str | None:
     return message.as_bytes().decode("utf-8", "surrogateescape")
 
 
-# --- photo files ---------------------------------------------------------------------------------------
-
-
-_PHOTO_KEY = re.compile(r"^[A-Za-z0-9_-]{6,64}$")
-
-
-def photo_dir() -> Path:
-    configured = current_app.config.get("PHOTO_DIR") or ""
-    return Path(configured) if configured else Path(current_app.instance_path) / "photos"
-
-
-def _remove_photo_files(photo_key: str | None) -> None:
-    """Delete the resized files of the photo (named by its random key) under PHOTO_DIR."""
-    if not photo_key or not _PHOTO_KEY.match(photo_key):
-        return
-    root = photo_dir()
-    if not root.is_dir():
-        return
-    for path in sorted(root.rglob(f"*{photo_key}*"), key=lambda p: len(p.parts), reverse=True):
-        try:
-            if path.is_dir():
-                for inner in path.rglob("*"):
-                    if inner.is_file():
-                        inner.unlink()
-                path.rmdir()
-            else:
-                path.unlink()
-        except OSError:
-            current_app.logger.warning("could not remove photo file %s", path)

@@ -36,7 +36,7 @@ _SOURCE = re.compile(r"^(?:'self'|'none'|\*|[a-z][a-z0-9+.\-]*:|(?:[a-z][a-z0-9+
 EMBED_ENDPOINTS = frozenset({"public.embed_network", "public.embed_group"})
 
 limit_visits_per_ip = limiter.limit(
-    lambda: current_app.config.get("VISITOR_RATE_LIMIT_PER_IP", "5 per 10 minutes"), methods=["POST"])
+    lambda: current_app.config["VISITOR_RATE_LIMIT_PER_IP"], methods=["POST"])
 
 
 def frame_ancestors() -> str:

@@ -42,8 +42,6 @@ from app.public.services import public_meetings
 from app.validation import FieldErrors, phone_message
 
 TOKEN_SALT = "kaffeklub.public.visitor-form"  # noqa: S105 (a salt, not a secret)
-MIN_SECONDS = 3  # a person needs longer than this to fill in a name, an address and a message
-MAX_SECONDS = 24 * 3600  # a form left open over a day is shown again with a fresh token
 LIMITS = {"name": 200, "email": 254, "phone": 40, "company": 200, "message": 2000}
 KINDS = (VisitorRequestKind.GUEST.value, VisitorRequestKind.MEMBER.value)
 
@@ -78,9 +76,9 @@ def check_form_token(group: Group, token: object, *, now: float | None = None) -
         return TokenCheck.INVALID
     age = (now if now is not None else time.time()) - data["t"]
     config = current_app.config
-    if age < config.get("VISITOR_FORM_MIN_SECONDS", MIN_SECONDS):
+    if age < config["VISITOR_FORM_MIN_SECONDS"]:
         return TokenCheck.TOO_FAST
-    if age > config.get("VISITOR_FORM_MAX_SECONDS", MAX_SECONDS):
+    if age > config["VISITOR_FORM_MAX_SECONDS"]:
         return TokenCheck.EXPIRED
     return TokenCheck.OK
 
@@ -196,7 +194,7 @@ def mark_handled(user, group: Group, request_id: int) -> VisitorRequest:
 
 
 def retention_days() -> int:
-    return int(current_app.config.get("VISITOR_REQUEST_RETENTION_DAYS", 180))
+    return int(current_app.config["VISITOR_REQUEST_RETENTION_DAYS"])
 
 
 def deleted_after(visitor_request: VisitorRequest):

@@ -207,7 +207,20 @@ def _thanks_new(recipient: Member, other: Member, group: Group) -> None:
 
 
 # template -> (what makes its sender write it to the recipient, how many mails that writes)
+def _visitor_request(recipient: Member, other: Member, group: Group) -> None:
+    from app.models import Role
+    from app.public.visitors import VisitorData, submit_visitor_request
+
+    group.is_public = True
+    recipient.membership_in(group).role = Role.ORGANIZER.value
+    db.session.commit()
+    for kind in ("guest", "member"):
+        submit_visitor_request(group, VisitorData(kind=kind, name="Karen Blixen", email="karen@example.test",
+                                                  message="Hej"))
+
+
 _SCENARIOS: dict[str, tuple[Callable[[Member, Member, Group], None], int]] = {
+    "visitor_request": (_visitor_request, 2),
     "one_to_one_invite": (_one_to_one_invite, 3),
     "one_to_one_cancel": (_one_to_one_cancel, 3),
     "one_to_one_answer": (_one_to_one_answer, 3),

@@ -47,6 +47,8 @@ EMAIL = "zelda.quornwhistle@example.test"
 PHONE = "+45 31 41 59 26"
 TERMS = (NAME, EMAIL, PHONE)
 
+ZELDA_PHOTO_KEY = "zeldaPhotoKey-0123456789abcdef"  # the form app.profiles.photos gives keys
+
 
 @dataclass
 class PrivacyWorld:
@@ -81,7 +83,7 @@ def build_privacy_world() -> PrivacyWorld:
     zelda = create_member(name=NAME, email=EMAIL, phone=PHONE, company="Quornwhistle Consult",
                           title="Owner", industry="Revision", bio=f"I am {NAME}, call {PHONE}.",
                           offers="Bookkeeping", seeks="Clients", website="https://quornwhistle.example",
-                          groups=[group], photo_key="zeldaphotokey1", password_hash="pbkdf2:fake$hash")
+                          groups=[group], photo_key=ZELDA_PHOTO_KEY, password_hash="pbkdf2:fake$hash")
     bo = create_member(name="Bo Bager", groups=[group])
     cy = create_member(name="Cy Cykel", groups=[group])
     zelda.competencies = [Competency(name="quornwhistling"), Competency(name="bogføring")]

@@ -144,7 +144,8 @@ def world(app):
 
 ANONYMOUS_PAGES = ["/", "/groups", "/groups/vest", "/login", "/login/password", "/login/sent", "/dev/mail",
                    "/groups/vest/meetings", "/groups/vest/meetings?view=month", "/meetings/{meeting}",
-                   "/api/v1/docs"]
+                   "/api/v1/docs", "/privacy", "/about", "/groups/vest/visit", "/groups/vest/visit/sent",
+                   "/embed/network", "/embed/groups/vest"]
 
 
 @pytest.mark.parametrize("path", ANONYMOUS_PAGES)
@@ -165,6 +166,7 @@ MEMBER_PAGES = [
     "/meetings/{meeting}", "/network", "/one-to-ones/new", "/members/{organizer}/network",
     "/meetings/{meeting}/my-tables", "/referrals", "/referrals/new", "/thanks/new", "/thanks/help/new",
     "/give-and-take", "/members/{organizer}/give-and-take", "/asks", "/asks/new", "/asks/notices",
+    "/members?q=revisor", "/profile/privacy", "/profile/export", "/profile/delete",
 ]
 
 
@@ -182,7 +184,7 @@ ORGANIZER_PAGES = [
     "/groups/vest/meetings/past", "/meetings/{meeting}/checkin", "/meetings/{meeting}/checkin/qr",
     "/meetings/{meeting}/close", "/meetings/{meeting}/attendance", "/meetings/{meeting}/seating",
     "/groups/vest/seating-rules", "/groups/vest/network", "/members/{member}/network",
-    "/groups/vest/give-and-take",
+    "/groups/vest/give-and-take", "/groups/vest/visitors",
 ]
 
 
@@ -192,7 +194,8 @@ def test_organizer_pages(client, login, world, path):
     assert_accessible(client, path.format(**{k: v.id for k, v in world.items()}))
 
 
-ADMIN_PAGES = ["/admin/members", "/admin/members/{member}/edit", "/groups/new", "/members/{member}", "/"]
+ADMIN_PAGES = ["/admin/members", "/admin/members/{member}/edit", "/groups/new", "/members/{member}", "/",
+               "/admin/network", "/admin/audit", "/admin/members/{member}/delete"]
 
 
 @pytest.mark.parametrize("path", ADMIN_PAGES)

@@ -26,7 +26,8 @@ from app.models import (
     Thanks,
 )
 from app.privacy.deletion import confirmation_token, delete_account
-from tests.web.privacy_helpers import EMAIL, NAME, PHONE, build_privacy_world, find_traces
+from app.profiles.photos import SIZES, photo_path
+from tests.web.privacy_helpers import EMAIL, NAME, PHONE, ZELDA_PHOTO_KEY, build_privacy_world, find_traces
 
 
 def _statistics(world) -> dict:
@@ -50,9 +51,8 @@ def _statistics(world) -> dict:
 
 def test_deleting_leaves_no_trace_and_keeps_statistics(app, tmp_path):
     app.config["PHOTO_DIR"] = str(tmp_path)
-    (tmp_path / "zeldaphotokey1").mkdir()
-    (tmp_path / "zeldaphotokey1" / "small.jpg").write_bytes(b"jpeg")
-    (tmp_path / "zeldaphotokey1-large.jpg").write_bytes(b"jpeg")
+    for size in SIZES:  # her photo as app.profiles.photos stores it, and someone else's
+        photo_path(ZELDA_PHOTO_KEY, size).write_bytes(b"jpeg")
     (tmp_path / "someoneelse-small.jpg").write_bytes(b"jpeg")
     world = build_privacy_world()
     assert find_traces()  # the scan does find her before
