@@ -58,14 +58,60 @@ TRADES = [
     ("Arkitekter", "Arkitektur", "Arkitekt MAA", ["indretning", "byggetilladelse"]),
     ("Coaching", "Ledelse og HR", "Erhvervscoach", ["coaching", "strategi", "salgstræning"]),
 ]
+# What members of each trade offer the network and look for (keyed by the company suffix); the
+# directory finds members by these too ("hvem kan hjælpe med bogføring?").
+OFFERS_SEEKS = {
+    "Revision": ("Bogføring, årsregnskab og momsindberetning for små og mellemstore virksomheder.",
+                 "Ejerledere, der er ved at vokse ud af at lave regnskabet selv."),
+    "Advokatfirma": ("Kontrakter, generationsskifte og hjælp, når en ansættelse går skævt.",
+                     "Virksomheder, der skal købe, sælge eller skifte ejer."),
+    "Tømrer & Snedker": ("Renovering, tilbygning og nye vinduer til erhverv og private.",
+                         "Arkitekter og ejendomsmæglere, der har kunder med byggeplaner."),
+    "El-Service": ("El-installationer, solceller og ladestandere til firmabilerne.",
+                   "Byggeprojekter, hvor elektrikeren bliver kaldt ind for sent."),
+    "VVS": ("Nye badeværelser og varmepumper, også akut service.",
+            "Boligforeninger og udlejere med ældre ejendomme."),
+    "Reklame": ("Branding, logo og kampagner, der får telefonen til at ringe.",
+                "Virksomheder, der vil fortælle deres historie bedre."),
+    "Digital": ("Hjemmesider og webshops, der er nemme at opdatere selv.",
+                "Butikker, der vil sælge på nettet, og en dygtig fotograf at samarbejde med."),
+    "IT-Partner": ("IT-drift, backup og Microsoft 365 til kontorer med 5-50 ansatte.",
+                   "Virksomheder, der er bekymrede for it-sikkerheden."),
+    "Ejendomme": ("Erhvervslejemål, vurdering og salg af erhvervsejendomme.",
+                  "Virksomheder, der er ved at vokse ud af deres lokaler."),
+    "Forsikringsmægler": ("Et uvildigt eftersyn af dine erhvervsforsikringer og pensioner.",
+                          "Nystartede virksomheder, der ikke har styr på deres forsikringer endnu."),
+    "Bank": ("Finansiering af maskiner, biler og byggeri; leasing.",
+             "Ejerledere med planer om at investere."),
+    "Trykkeri": ("Tryksager, skilte og bilreklame med kort leveringstid.",
+                 "Bureauer og butikker, der mangler en fast trykpartner."),
+    "Catering": ("Frokostordning, mødeforplejning og mad til firmafesten.",
+                 "Kontorer med 10 ansatte eller flere, der vil spise sammen."),
+    "Fysioterapi": ("Ergonomi på arbejdspladsen og sundhedsordninger for medarbejdere.",
+                    "HR-ansvarlige, der vil nedbringe sygefraværet."),
+    "HR-Rådgivning": ("Rekruttering, trivselsmålinger og lederudvikling.",
+                      "Virksomheder, der skal ansætte deres første leder."),
+    "Foto": ("Portrætter, produktfoto og korte videoer til sociale medier.",
+             "Webbureauer og webshops, der har brug for billeder."),
+}
 TOWNS = ["Herning", "Holstebro", "Ikast", "Silkeborg", "Viborg", "Aarhus", "Skive", "Struer"]
 
 DEMO_ADMIN_EMAIL = "admin@kaffeklub.example"
+DEMO_NETWORK_DESCRIPTION = (
+    "Erhvervsnetværket Midt samler ejerledere og selvstændige i Midt- og Vestjylland. Vi mødes til "
+    "morgenkaffe en gang om måneden, lærer hinandens virksomheder at kende og sender opgaver til "
+    "hinanden. Kig forbi som gæst, før du beslutter dig."
+)
 # The demo member whose "Mit netværk" shows the history (a member of both groups).
 DEMO_MEMBER_EMAIL = "maja@aarhusadvokatfirma.example"
 # Members (by creation index) who joined lately, and the one who hides their network.
 NEWCOMERS = (30, 31, 36, 37)
 HIDES_NETWORK = 12
+# Members of the public group Kaffeklub Vest (by creation index) who chose a public profile, so the
+# network's public page lists them (2 is the organizer Gitte); PUBLIC_EMAIL also shows their e-mail
+# address publicly.
+PUBLIC_PROFILES = (2, 4, 6, 8, 14)
+PUBLIC_EMAIL = 6
 
 # Each group's meeting series, entered the way an organizer would in the series form. Hosts take
 # turns: a few members of the group, each with their company as the venue at the address given.
@@ -116,6 +162,7 @@ def seed_demo(rng: random.Random | None = None, members: int = 40, today: date |
     settings.name = "Erhvervsnetværket Midt"
     settings.sender_email = "kaffeklub@kaffeklub.example"
     settings.sender_name = "Erhvervsnetværket Midt"
+    settings.description = DEMO_NETWORK_DESCRIPTION
 
     # Vest works the Danish way (everyone is expected unless they send afbud), Øst Meetup-style.
     vest = Group(slug="kaffeklub-vest", name="Kaffeklub Vest", timezone="Europe/Copenhagen", is_public=True,
@@ -185,6 +232,13 @@ def seed_demo(rng: random.Random | None = None, members: int = 40, today: date |
         for group in groups:
             db.session.add(Membership(member=member, group=group, role=role, joined_at=since))
         member.hide_network = i == HIDES_NETWORK
+        # Most members say what they offer and look for; a few have not got round to it yet.
+        if suffix in OFFERS_SEEKS and i % 6 != 5:
+            member.offers, member.seeks = OFFERS_SEEKS[suffix]
+        if i in PUBLIC_PROFILES:
+            member.profile_visibility = "public"
+        if i == PUBLIC_EMAIL:
+            member.email_visibility = "public"
     db.session.commit()
     for group in (vest, oest):
         seed_demo_meetings(admin, group, today=today)
