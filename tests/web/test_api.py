@@ -152,7 +152,7 @@ def test_groups_anonymous_sees_public_groups_only(client, groups):
     assert response.json == [{"slug": "offentlig", "name": "A Offentlig", "description": "Alle er velkomne",
                               "timezone": "Europe/Copenhagen", "is_public": True, "rsvp_mode": "opt_in",
                               "guest_limit": 1, "invite_days_before": None, "reminder_time": None,
-                              "role": None}]
+                              "industry_rule": "off", "role": None}]
 
 
 def test_groups_member_sees_public_and_own_groups_with_role(client, groups):
