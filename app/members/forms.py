@@ -10,6 +10,7 @@ from wtforms.fields.choices import SelectChoice
 
 from app.forms_base import AppForm as FlaskForm  # FlaskForm that refuses what cannot be stored
 from app.groups.forms import ROLE_CHOICES
+from app.groups.industry import REASON_MAX as INDUSTRY_REASON_MAX
 from app.members.services import (
     COMPETENCIES_MAX_LENGTH,
     OPTIONAL_TEXT_LIMITS,
@@ -78,11 +79,16 @@ class MemberForm(ProfileForm):
     group_id = SelectField(_l("Group"), coerce=int, validate_choice=False)
     role = SelectField(_l("Role in the group"), choices=ROLE_CHOICES, default="member", validate_choice=False)
     is_admin = BooleanField(_l("Administrator of the whole network"))
+    # Admins creating a member into a group whose industry rule is "block" (app.groups.industry).
+    override_industry = BooleanField(_l("Add even though the industry is taken"))
+    industry_reason = StringField(_l("Reason for the exception"),
+                                  render_kw=html_limits(max_length=INDUSTRY_REASON_MAX),
+                                  description=_l("Recorded in the member's history."))
     share_attendance = None  # the member's own choice, on their profile only
 
     def to_data(self) -> dict[str, object]:
         data = super().to_data()
-        for name in ("email", "group_id", "role", "is_admin"):
+        for name in ("email", "group_id", "role", "is_admin", "override_industry", "industry_reason"):
             field = getattr(self, name, None)  # build_member_form removes what the user may not set
             if field is not None:
                 data[name] = field.data
@@ -136,6 +142,9 @@ def build_member_form(*, admin: bool, creating: bool, groups=(), **kwargs) -> Me
             del form.email
     if not admin:
         del form.is_admin
+    if not (admin and creating):  # only an admin creating a member may override the industry rule
+        del form.override_industry
+        del form.industry_reason
     return form
 
 

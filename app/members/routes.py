@@ -12,6 +12,7 @@ from app.auth import permissions
 from app.calendars import member_feed
 from app.errors import ValidationFailed
 from app.extensions import csrf
+from app.groups import industry
 from app.groups.forms import apply_field_errors
 from app.groups.routes import flash_added
 from app.members import csv_services, services
@@ -76,11 +77,13 @@ def profile():
     errors: list[str] = []
     if form.validate_on_submit():
         try:
-            services.update_own_profile(current_user, form.to_data())
+            member = services.update_own_profile(current_user, form.to_data())
         except ValidationFailed as error:
             errors = apply_field_errors(form, error)
         else:
             flash(_("Your profile was saved."), "success")
+            for warning in member.industry_warnings:  # groups that warn about a shared industry
+                flash(warning, "warning")
             return redirect(url_for("members.profile"))
     status = 422 if form.is_submitted() else 200
     history = services.member_history(current_user, current_user, limit=PROFILE_HISTORY_LINES)
@@ -113,21 +116,31 @@ def new():
         if form.language is not None:  # an organizer's invitation form has no language
             form.language.data = form.language.data or services.default_language()
     errors: list[str] = []
+    industry_refused = False
     if form.validate_on_submit():
         try:
             result = services.create_member(current_user, form.to_data())
         except ValidationFailed as error:
             errors = apply_field_errors(form, error)
+            industry_refused = isinstance(error, industry.IndustryTaken)
         else:
             if isinstance(result, Member):
                 flash(_("%(name)s was created and has been sent a welcome e-mail.", name=result.name),
                       "success")
+                if industry.warning_of(result):  # the group warns about a shared industry
+                    flash(industry.warning_of(result), "warning")
                 return redirect(url_for("members.show", id=result.id))
             # An organizer's invitation (or an addition from another of their groups).
             flash_added(result)
             return redirect(url_for("groups.members", slug=result.group.slug))
+    # An admin's exception to the group's industry rule: offered once the rule refused, and kept in
+    # view once asked for (with its errors). The form has the fields for admins only.
+    industry_override = form.override_industry is not None and bool(
+        industry_refused or form.override_industry.data or form.industry_reason.data
+        or form.industry_reason.errors)
     status = 422 if form.is_submitted() else 200
-    return render_template("members/form.html", form=form, member=None, errors=errors), status
+    return render_template("members/form.html", form=form, member=None, errors=errors,
+                           industry_override=industry_override), status
 
 
 @bp.route("/admin/members/<int:id>/edit", methods=["GET", "POST"])

@@ -431,7 +431,8 @@ def get_member_card(user, member_id: int) -> MemberCard:
 
 def update_own_profile(user, data: Mapping[str, object]) -> Member:
     """Change one's own name, contact details, competencies, bio, website and language (not e-mail),
-    and (when `data` has it) `share_attendance`: whether the others coming see one's name."""
+    and (when `data` has it) `share_attendance`: whether the others coming see one's name.
+    A new industry obeys the industry rule of the member's groups (app.groups.industry)."""
     if not getattr(user, "is_authenticated", False):
         raise PermissionDenied()
     member = _member_or_404(user.id)
@@ -441,10 +442,15 @@ def update_own_profile(user, data: Mapping[str, object]) -> Member:
     if "share_attendance" in data and not isinstance(share, bool):
         raise ValidationFailed(_("Please correct the marked fields."),
                                fields={"share_attendance": [_("Choose yes or no.")]})
+    # The industry rule of the member's groups: IndustryTaken (a field error on "industry", naming
+    # the group) for a "block" group where the industry is taken; the "warn" groups' warnings go to
+    # the page as `member.industry_warnings` (a plain attribute, not stored).
+    warnings = industry.check_own_industry(member, str(values["industry"]))
     _apply_profile(member, values, CompetencyRows())
     if isinstance(share, bool):
         member.share_attendance = share
     db.session.commit()
+    member.industry_warnings = [check.warning() for check in warnings]
     return member
 
 

@@ -350,3 +350,109 @@ def test_members_cannot_change_the_rule_in_the_api(app, world):
     response = app.test_client().patch(f"/api/v1/groups/{world.a.slug}", json={"industry_rule": "block"},
                                        headers=bearer(token_for(world.member)))
     assert_problem(response, 403)
+
+
+# --- the pages that change or create a profile (app.members.routes) -------------------------------
+
+def _profile_form(member, **extra):
+    return {"name": member.name, "language": "en", "industry": member.industry, **extra}
+
+
+@pytest.mark.parametrize("rule", RULES)
+def test_the_profile_page_obeys_the_rule_of_my_groups(app, login, world, rule):
+    _set_rule(world.a, rule)
+    client = client_for(app, login, world, "organizer")
+    response = client.post("/profile", data=_profile_form(world.organizer, industry=" MALER "),
+                           follow_redirects=True)
+    text = response.get_data(as_text=True)
+    db.session.expire_all()
+    if rule == "block":
+        assert response.status_code == 422
+        assert world.a.name in text and "already taken there" in text
+        assert "Mads Member" not in text  # the group, not the person
+        assert world.organizer.industry == ""
+        return
+    assert response.status_code == 200 and "Your profile was saved." in text
+    assert world.organizer.industry == "MALER"
+    assert ("Note: Mads Member" in text and "already has the industry" in text) == (rule == "warn")
+
+
+def test_keeping_my_own_industry_in_a_blocking_group_is_no_change(app, login, world):
+    _set_rule(world.a, "block")
+    create_member(name="Maja Maler", industry="maler", groups=[world.a])  # taken twice already
+    client = client_for(app, login, world, "member")
+    response = client.post("/profile", data=_profile_form(world.member, industry="maler.", company="Ny ApS"))
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert world.member.company == "Ny ApS"
+
+
+def _new_member_form(world, **extra):
+    return {"email": "nina@example.test", "name": "Nina Ny", "industry": "Maler", "group_id": str(world.a.id),
+            "role": "member", "language": "en", **extra}
+
+
+def test_the_new_member_page_tells_the_admin_of_a_warning(app, login, world):
+    _set_rule(world.a, "warn")
+    client = client_for(app, login, world, "admin")
+    response = client.post("/admin/members/new", data=_new_member_form(world), follow_redirects=True)
+    text = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Nina Ny was created" in text
+    assert "Note: Mads Member" in text and world.a.name in text
+
+
+def test_the_new_member_page_offers_the_override_only_when_refused(app, login, world):
+    _set_rule(world.a, "block")
+    client = client_for(app, login, world, "admin")
+    page = client.get(f"/admin/members/new?group={world.a.id}").get_data(as_text=True)
+    assert "data-industry-override" not in page and 'name="override_industry"' not in page
+    refused = client.post("/admin/members/new", data=_new_member_form(world))
+    assert refused.status_code == 422
+    text = refused.get_data(as_text=True)
+    assert "data-industry-override" in text and 'name="industry_reason"' in text
+    response = client.post("/admin/members/new", data=_new_member_form(
+        world, override_industry="y", industry_reason="Maler på Djursland"), follow_redirects=True)
+    assert response.status_code == 200
+    text = response.get_data(as_text=True)
+    assert "Nina Ny was created" in text and "your override was recorded" in text
+    member = db.session.scalar(select(MemberEvent.member_id).where(MemberEvent.kind == "industry_override"))
+    [event] = _events(db.session.get(type(world.member), member), "industry_override")
+    assert event.actor_id == world.admin.id and "Maler på Djursland" in event.detail
+    assert f"#{world.member.id}" in event.detail
+
+
+@pytest.mark.parametrize("reason", ["", "   ", "a\x00b", "x" * 501])
+def test_the_new_member_override_needs_a_usable_reason(app, login, world, reason):
+    _set_rule(world.a, "block")
+    client = client_for(app, login, world, "admin")
+    response = client.post("/admin/members/new", data=_new_member_form(
+        world, override_industry="y", industry_reason=reason))
+    assert response.status_code in (400, 422)
+    if response.status_code == 422:  # the reason's error shown next to it
+        assert "data-industry-override" in response.get_data(as_text=True)
+    assert db.session.scalar(select(MemberEvent.id).where(MemberEvent.kind == "industry_override")) is None
+    assert db.session.scalar(select(Membership.id)
+                             .where(Membership.member.has(email="nina@example.test"))) is None
+
+
+def test_organizers_get_no_override_on_the_invitation_form(app, login, world):
+    _set_rule(world.a, "block")
+    client = client_for(app, login, world, "organizer")
+    page = client.get(f"/admin/members/new?group={world.a.id}").get_data(as_text=True)
+    assert 'name="override_industry"' not in page and 'name="industry_reason"' not in page
+    # an organizer posting the fields anyway invites as always (the invitee has no industry yet)
+    response = client.post("/admin/members/new", data={
+        "email": "nina@example.test", "name": "Nina Ny", "group_id": str(world.a.id), "role": "member",
+        "override_industry": "y", "industry_reason": "Fordi"})
+    assert response.status_code == 302
+    assert db.session.scalar(select(GroupInvitation.id).where(GroupInvitation.email == "nina@example.test"))
+    assert db.session.scalar(select(MemberEvent.id).where(MemberEvent.kind == "industry_override")) is None
+
+
+def test_the_override_on_the_new_member_page_is_for_blocking_groups_only(app, login, world):
+    _set_rule(world.a, "warn")
+    client = client_for(app, login, world, "admin")
+    response = client.post("/admin/members/new", data=_new_member_form(
+        world, override_industry="y", industry_reason="Unødvendig"))
+    assert response.status_code == 302  # nothing to override: created, nothing recorded
+    assert db.session.scalar(select(MemberEvent.id).where(MemberEvent.kind == "industry_override")) is None
