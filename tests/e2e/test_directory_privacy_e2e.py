@@ -179,6 +179,7 @@ def _confirm_by_login_link(server, page, email: str) -> None:
     page.wait_for_url(f"{base}/profile/delete")
 
 
+@pytest.mark.timeout(300)  # one long story through four browsers (about a minute alone; more on a busy CI)
 @pytest.mark.parametrize("database_url", ["sqlite", "postgresql"])
 def test_search_profile_vcard_public_page_and_delete_account(browser, tmp_path, database_url):
     with ExitStack() as stack:
@@ -294,6 +295,7 @@ def _story(server, page_for) -> None:
     bo.wait_for_url(f"{base}/")
     expect(bo.locator("main .alert-success")).to_have_text(
         translated(server, "Your account is deleted. Thank you for the coffee, and all the best!"))
+    expect(bo.locator("main .alert-success")).to_contain_text("Din konto er slettet")
     expect(bo.locator("#user-menu")).to_have_count(0)  # logged out
     _settled(bo)
     bo.goto(f"{base}/members")
