@@ -9,6 +9,7 @@ from flask.views import MethodView
 from app.api.auth import authenticate_request, no_store, refuse_anonymous_writes, token_required
 from app.api.meeting_schemas import LangQuerySchema
 from app.api.meetings import FlatErrorsParser
+from app.api.members import visible_keys
 from app.api.pagination import PAGE_HEADERS_DOC, PAGINATION_DOC, PageQuerySchema, page_headers
 from app.api.schemas import GroupMemberSchema, GroupPatchSchema, GroupSchema
 from app.api.spec import TOKEN_OPTIONAL, TOKEN_REQUIRED, TaggedBlueprint
@@ -111,24 +112,11 @@ def list_members(paging, slug: str):
     return [member_payload(g.api_user, membership, group) for membership in page.items], page_headers(page)
 
 
-# Output key -> the member field of app.visibility that decides it, and how to read it.
-_MEMBER_KEYS = {
-    "id": ("id", lambda m: m.id),
-    "name": ("name", lambda m: m.name),
-    "company": ("company", lambda m: m.company),
-    "title": ("title", lambda m: m.title),
-    "industry": ("industry", lambda m: m.industry),
-    "competencies": ("competencies", lambda m: m.competency_names),
-    "email": ("email", lambda m: m.email),
-    "phone": ("phone", lambda m: m.phone),
-}
-
-
 def member_payload(user, membership, group) -> dict:
     """A membership of the group as this caller may see it: the keys the rule hides are left out."""
     member = membership.member
     shown = member_fields_for(user, member, group=group)
-    payload = {key: read(member) for key, (field, read) in _MEMBER_KEYS.items() if field in shown}
+    payload = visible_keys(member, shown)  # the same keys as the directory
     payload["role"] = membership.role
     return payload
 

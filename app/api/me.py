@@ -7,6 +7,7 @@ from flask import g
 
 from app.api.auth import authenticate_request, no_store, refuse_anonymous_writes, token_required
 from app.api.meetings import FlatErrorsParser
+from app.api.members import DETAIL_KEYS, visible_keys
 from app.api.problems import documents_errors
 from app.api.schemas import MeSchema, VisibilityLevelsSchema, VisibilityPatchSchema
 from app.api.spec import TOKEN_REQUIRED, TaggedBlueprint
@@ -36,7 +37,7 @@ blp.after_request(no_store)
 def me():
     member = g.api_user
     shown = member_fields(Viewer.SELF)  # the owner of the token sees their whole record
-    payload = {key: read(member) for key, (field, read) in _ME_KEYS.items() if field in shown}
+    payload = visible_keys(member, shown, _ME_KEYS)
     payload["photo"] = profile_services.photo_urls(member, shown, external=True)
     return payload
 
@@ -58,21 +59,10 @@ def patch_visibility(data):
     return profile_services.visibility_levels(member)
 
 
-# Output key -> (the member field of app.visibility, how to read it from the Member).
+# Output key -> (the member field of app.visibility, how to read it from the Member): the profile
+# card's keys and the member's own settings.
 _ME_KEYS = {
-    "id": ("id", lambda m: m.id),
-    "name": ("name", lambda m: m.name),
-    "email": ("email", lambda m: m.email),
-    "phone": ("phone", lambda m: m.phone),
-    "company": ("company", lambda m: m.company),
-    "title": ("title", lambda m: m.title),
-    "industry": ("industry", lambda m: m.industry),
-    "competencies": ("competencies", lambda m: m.competency_names),
-    "bio": ("bio", lambda m: m.bio),
-    "offers": ("offers", lambda m: m.offers),
-    "seeks": ("seeks", lambda m: m.seeks),
-    "website": ("website", lambda m: m.website),
-    "visibility": ("visibility", profile_services.visibility_levels),
+    **DETAIL_KEYS,
     "language": ("language", lambda m: m.language),
     "groups": ("groups", lambda m: m.memberships),
 }

@@ -111,8 +111,9 @@ class MemberDetailSchema(DirectoryMemberSchema):
 
 # --- payloads ------------------------------------------------------------------------------------
 
-# Output key -> the member field of app.visibility that decides it, and how to read it.
-_DIRECTORY_KEYS = {
+# Output key -> the member field of app.visibility that decides it, and how to read it. The
+# directory, a group's member list (app/api/groups.py) and GET /me (app/api/me.py) share these.
+MEMBER_KEYS = {
     "id": ("id", lambda m: m.id),
     "name": ("name", lambda m: m.name),
     "company": ("company", lambda m: m.company),
@@ -122,14 +123,19 @@ _DIRECTORY_KEYS = {
     "email": ("email", lambda m: m.email),
     "phone": ("phone", lambda m: m.phone),
 }
-_DETAIL_KEYS = {
-    **_DIRECTORY_KEYS,
+DETAIL_KEYS = {
+    **MEMBER_KEYS,
     "bio": ("bio", lambda m: m.bio),
     "offers": ("offers", lambda m: m.offers),
     "seeks": ("seeks", lambda m: m.seeks),
     "website": ("website", lambda m: m.website),
     "visibility": ("visibility", profile_services.visibility_levels),
 }
+
+
+def visible_keys(member, shown: frozenset[str], keys: dict = MEMBER_KEYS) -> dict:
+    """The keys of `keys` whose member field is in `shown` (app.visibility), read from the member."""
+    return {key: read(member) for key, (name, read) in keys.items() if name in shown}
 
 
 def _with_photo(payload: dict, member, shown: frozenset[str]) -> dict:
@@ -141,14 +147,14 @@ def _with_photo(payload: dict, member, shown: frozenset[str]) -> dict:
 
 def directory_entry(member, shown: frozenset[str]) -> dict:
     """A member in the directory as the caller may see them."""
-    payload = {key: read(member) for key, (name, read) in _DIRECTORY_KEYS.items() if name in shown}
+    payload = visible_keys(member, shown)
     return _with_photo(payload, member, shown)
 
 
 def member_detail(user, card) -> dict:
     """A profile card (app.members.services.MemberCard) as the caller may see it."""
     member, shown = card.member, card.shown
-    payload = {key: read(member) for key, (name, read) in _DETAIL_KEYS.items() if name in shown}
+    payload = visible_keys(member, shown, DETAIL_KEYS)
     _with_photo(payload, member, shown)
     if "groups" in shown:
         payload["groups"] = [{"slug": m.group.slug, "name": m.group.name, "role": m.role}
