@@ -6,11 +6,13 @@ its description; the form's answer to a POST does not ask the browser to send it
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
 
 from app.extensions import db
+from app.mail.outbox import send_pending
 from app.models import NetworkSettings
 from app.public.visitors import issue_form_token
 from tests.factories import create_organizer
@@ -77,3 +79,15 @@ def test_visit_form_error_page_keeps_back_from_resending(client, pw):
     response = client.post("/groups/kaffeklub-vejle/visit", data=data)
     assert response.status_code == 422
     assert "post-result.js" in response.get_data(as_text=True)
+
+
+def test_the_visitor_mail_names_the_meeting_time_with_at(client, pw, smtp_server):
+    create_organizer(pw.public, name="Eve Organizer", email="eve@example.test", language="en")
+    token = issue_form_token(pw.public, issued_at=time.time() - 30)
+    data = {"kind": "guest", "name": "Gitte Gæst", "email": "gitte@firma.example", "form_token": token,
+            "meeting_id": str(pw.meeting.id), "homepage": ""}
+    assert client.post("/groups/kaffeklub-vejle/visit", data=data).status_code == 303
+    assert send_pending().sent == 2
+    [english] = smtp_server.sink.to("eve@example.test")
+    text = english.text()
+    assert "Meeting: Tirsdagsmøde, " in text and re.search(r"2026 at \d{1,2}[:.]\d\d", text), text
