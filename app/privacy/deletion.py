@@ -21,6 +21,7 @@ import json
 import re
 from collections.abc import Iterable
 from email import policy
+from email.utils import getaddresses
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -199,7 +200,7 @@ def delete_account(actor, member_id, *, confirmation, reason: str = "") -> Membe
     terms = _identifying_terms(member)
     former = former_member_name()
     photo_key = member.photo_key
-    old_email = member.email
+    old_email = member.email.lower()  # compared with lower(column) below
 
     # The audit entry: who deleted the account, and (for an admin) why; never the name. Recorded
     # while the actor is still active (a member deleting themself is their own actor).
@@ -283,9 +284,17 @@ def _remove_mail(member: Member, old_email: str) -> None:
                                .values(recipients=",".join(kept)))
         else:
             db.session.execute(delete(outbox).where(outbox.c.id == message_id))
-    db.session.execute(delete(InboundMail).where(or_(
-        InboundMail.member_id == member.id, func.lower(InboundMail.sender).contains(old_email)))
-        .execution_options(synchronize_session=False))
+    db.session.execute(delete(InboundMail).where(InboundMail.member_id == member.id)
+                       .execution_options(synchronize_session=False))
+    # Mails from their address (the From header as given: "Name <address>"); not from an address
+    # that merely contains theirs ("jbo@x.dk" is not "bo@x.dk").
+    candidates = db.session.execute(select(InboundMail.id, InboundMail.sender).where(
+        func.lower(InboundMail.sender).contains(old_email))).all()
+    theirs = [mail_id for mail_id, sender in candidates
+              if any(address.strip().lower() == old_email for _name, address in getaddresses([sender]))]
+    if theirs:
+        db.session.execute(delete(InboundMail).where(InboundMail.id.in_(theirs))
+                           .execution_options(synchronize_session=False))
 
 
 def _empty_answers_and_guests(member: Member, old_email: str, former: str) -> None:
