@@ -31,7 +31,6 @@ industries that occur more than once on the group's member page (`duplicate_indu
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
@@ -41,21 +40,21 @@ from app.auth import permissions
 from app.errors import PermissionDenied, ValidationFailed
 from app.extensions import db
 from app.members.history import record_member_event
+from app.members.search import fold
 from app.models import Group, Member, Membership
 from app.models.group import IndustryRule
 
 REASON_MAX = 500
-_LETTERS = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "ß": "ss", "&": " og ", "+": " og "})
+_AND_SIGNS = str.maketrans({"&": " og ", "+": " og "})
 _NOT_WORD = re.compile(r"[\W_]+")
 _AND_WORDS = frozenset({"og", "and", "und"})
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 def normalize_industry(value: object) -> str:
-    """The industry as compared: "  Revision & Regnskab." -> "revision regnskab"; "" for none."""
-    text = str(value or "").casefold().translate(_LETTERS)
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(char for char in text if not unicodedata.combining(char))
+    """The industry as compared: "  Revision & Regnskab." -> "revision regnskab"; "" for none.
+    Letters fold as in the directory's search (app.members.search.fold: æ->ae, no accents)."""
+    text = fold(str(value or "").translate(_AND_SIGNS))
     words = [word for word in _NOT_WORD.split(text) if word and word not in _AND_WORDS]
     return " ".join(words)
 
