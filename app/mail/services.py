@@ -37,8 +37,10 @@ def render_mail(template: str, language: str, **context) -> tuple[str, str, str]
 
 
 def enqueue_mail(to: Member | str, template: str, *, kind: str | None = None,
-                 language: str | None = None, **context) -> OutboxMessage:
-    """Render a mail in the recipient's language and add it to the outbox (not committed here)."""
+                 language: str | None = None, reply_to: tuple[str, str] | None = None,
+                 **context) -> OutboxMessage:
+    """Render a mail in the recipient's language and add it to the outbox (not committed here).
+    reply_to: (name, address) that a press on Reply answers, e.g. a visitor who wrote to organizers."""
     if isinstance(to, Member):
         # A (name, address) pair: Flask-Mail encodes the name itself. A formataddr() string here
         # would be encoded twice, and "Søren" would arrive as "=?utf-8?q?S=C3=B8ren?=".
@@ -57,7 +59,8 @@ def enqueue_mail(to: Member | str, template: str, *, kind: str | None = None,
 
     sender_pair = _sender_pair(settings)
     sender = formataddr(sender_pair)
-    message = Message(subject=subject, sender=sender_pair, recipients=[address], body=text, html=html)
+    message = Message(subject=subject, sender=sender_pair, recipients=[address], body=text, html=html,
+                      reply_to=formataddr(reply_to) if reply_to else None)
     message.msgId = make_msgid(domain=_message_domain(sender_pair[1]))
     outbox = OutboxMessage(
         message_id=message.msgId,

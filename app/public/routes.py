@@ -151,12 +151,18 @@ def visit(slug: str):
         return _show_visit_form(group, form)
     # Spam first, before any field is judged: a bot learns nothing from error messages either.
     check = visitors.check_form_token(group, request.form.get("form_token"))
-    if request.form.get(HONEYPOT) or check in (visitors.TokenCheck.INVALID, visitors.TokenCheck.TOO_FAST):
-        # Too fast, no or a forged token, or it filled in the hidden field: the same confirmation
-        # as a person gets, but nothing is stored or sent.
+    if request.form.get(HONEYPOT) or check == visitors.TokenCheck.INVALID:
+        # No or a forged token, or it filled in the hidden field: the same confirmation as a person
+        # gets, but nothing is stored or sent.
         current_app.logger.info("Visitor form for %s dropped as spam (%s)", group.slug,
                                 "honeypot" if request.form.get(HONEYPOT) else check)
         return _confirm(group)
+    if check == visitors.TokenCheck.TOO_FAST:
+        # Sooner than a person types (a bot, or a browser's autofill): nothing is stored; a person
+        # sees the form again with what they wrote and sends it once more.
+        current_app.logger.info("Visitor form for %s posted too fast", group.slug)
+        return _show_visit_form(group, form, 422, notice=_(
+            "That was quick! Please check your details and press Send once more."))
     valid = form.validate_on_submit()
     if check == visitors.TokenCheck.EXPIRED:
         return _show_visit_form(group, form, 422, notice=_(

@@ -21,7 +21,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.auth import permissions
 from app.errors import NotFound, PermissionDenied
@@ -147,16 +147,34 @@ def submit_visitor_request(group: Group, data: VisitorData) -> VisitorRequest:
     if not group.is_public:
         raise NotFound()
     values, meeting = _clean(group, data)
+    repeated = _same_request_lately(group, values)
+    if repeated is not None:
+        # A double click, or Back and send again: the organizers already have it.
+        return repeated
     language = data.language if data.language in current_app.config["LANGUAGES"] else "da"
     visitor_request = VisitorRequest(group=group, meeting=meeting, language=language, **values)
     db.session.add(visitor_request)
     db.session.flush()
     for organizer in _organizers(group):
+        # Reply goes to the visitor, not to the network's sender address.
         enqueue_mail(organizer, "visitor_request", kind="visitor_request", group=group,
-                     visitor=visitor_request, meeting=meeting,
-                     requests_url=_requests_url(group))
+                     visitor=visitor_request, meeting=meeting, requests_url=_requests_url(group),
+                     reply_to=(visitor_request.name, visitor_request.email))
     db.session.commit()
     return visitor_request
+
+
+REPEAT_WINDOW = timedelta(minutes=30)
+
+
+def _same_request_lately(group: Group, values: dict) -> VisitorRequest | None:
+    """The same visitor's same kind of request to this group within REPEAT_WINDOW, if any."""
+    return db.session.scalars(
+        select(VisitorRequest).where(
+            VisitorRequest.group_id == group.id, VisitorRequest.kind == values["kind"],
+            func.lower(VisitorRequest.email) == str(values["email"]).lower(),
+            VisitorRequest.created_at >= utcnow() - REPEAT_WINDOW)
+        .order_by(VisitorRequest.id.desc()).limit(1)).first()
 
 
 def _requests_url(group: Group) -> str:

@@ -113,6 +113,8 @@ def short(value: str) -> str:
     return repr(value if len(value) < 40 else value[:20] + f"...({len(value)} chars)")
 
 
+@pytest.mark.timeout(900)  # one walk over every form and page of the app (2-3 min alone); grows with each
+# new form, and a busy machine may take several times that
 def test_every_form_survives_hostile_values(app, client, login):
     app.config["PROPAGATE_EXCEPTIONS"] = False  # a crash is an answer (500) here, not a test error
     world = World()
