@@ -28,6 +28,7 @@ from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import JSON, LargeBinary, String, Text, cast, delete, func, or_, select, update
 
+from app.auth import permissions
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
 from app.i18n import network_default_language
@@ -158,6 +159,14 @@ def load_deletable(actor, member_id) -> Member:
     if member.is_deleted:
         raise Conflict(_("This account has already been deleted."))
     return member
+
+
+def load_for_admin(actor, member_id) -> Member:
+    """The member an admin deletes on request (the admin page): NotFound for anyone but an admin,
+    as for an unknown id; Conflict when already deleted."""
+    if not (_authenticated(actor) and permissions.is_admin(actor)):
+        raise NotFound()
+    return load_deletable(actor, member_id)
 
 
 def _check_not_last_admin(member: Member) -> None:

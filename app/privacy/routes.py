@@ -13,9 +13,9 @@ from flask_login import current_user, login_required
 from wtforms import DateField, SelectField, StringField
 from wtforms.validators import Optional
 
-from app.auth import permissions, sessions
+from app.auth import sessions
 from app.auth.services import request_login_link
-from app.errors import Conflict, NotFound, ValidationFailed
+from app.errors import Conflict, ValidationFailed
 from app.extensions import db
 from app.forms_base import AppForm
 from app.groups.forms import apply_field_errors
@@ -138,12 +138,9 @@ def delete_account():
 @bp.route("/admin/members/<int:id>/delete", methods=["GET", "POST"])
 @login_required
 def admin_delete(id: int):
-    if not permissions.is_admin(current_user):
-        raise NotFound()
-    member = db.session.get(Member, id)
-    if member is None:
-        raise NotFound()
-    if member.is_deleted:
+    try:
+        member = deletion.load_for_admin(current_user, id)
+    except Conflict:
         flash(_("This account has already been deleted."), "info")
         return redirect(url_for("members.admin_list"))
     form = AdminDeleteForm()
