@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, selectinload
 
 from app.auth import permissions
 from app.errors import PermissionDenied
@@ -94,7 +94,9 @@ def _statement(filters: AuditFilter) -> Select:
     if filters.until is not None and MIN_YEAR <= filters.until.year <= MAX_YEAR:
         end = _day_start(filters.until + timedelta(days=1))
         statement = statement.where(MemberEvent.created_at < end)
-    return statement.order_by(MemberEvent.created_at.desc(), MemberEvent.id.desc())
+    # The member of each line in one query (actor and group are joined by the model).
+    return (statement.options(selectinload(MemberEvent.member))
+            .order_by(MemberEvent.created_at.desc(), MemberEvent.id.desc()))
 
 
 def _lines(events: list[MemberEvent]) -> list[AuditLine]:
