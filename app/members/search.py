@@ -59,7 +59,8 @@ STOPWORDS = frozenset(fold_word for fold_word in """
     hvem hvad hvor hvordan hvilken hvilke kan kunne vil ville skal skulle gerne mig jeg du vi os
     min mit mine din dit dine som der det den de en et og eller i paa til med af for om fra hos
     at er har hjaelp hjaelpe hjaelper noget nogen nogle brug behov soeger leder efter finde ind
-    ud op ved mht ang
+    ud op ved mht ang lave laver lavet ny nyt nye god godt gode dygtig dygtige rigtig rigtige
+    anbefale anbefaler anbefaling kender kende nogen
     who what where how which can could would will should please me my we our us you a an the and
     or of in on to with for from at is are has have help helps need needs looking find someone
     somebody anyone

@@ -256,6 +256,8 @@ class Directory:
     # member id -> the fields of that member on this page the user may see (app.auth.viewers,
     # organizers of a shared group included)
     shown: dict[int, frozenset[str]] | None = None
+    # True when nobody matched every word, and these members match some of them ("ny hjemmeside")
+    partial: bool = False
 
 
 def search_directory(user, query: str = "", group_slug: str | None = None, *, page: int = 1,
@@ -293,7 +295,13 @@ def search_directory(user, query: str = "", group_slug: str | None = None, *, pa
         return Directory(members=result.items, groups=groups, group=group, query=query, page=result,
                          shown=_shown(user, result.items, organizing))
 
-    ranked = _ranked_members(user, statement, terms, organizing)
+    partial = False
+    if len(terms) == 1:
+        ranked = _ranked_members(user, statement, terms, organizing)
+    else:
+        ranked = _ranked_pass(statement, terms, _searchable_fields(user, organizing), typos=False)
+        if not ranked:  # a typo, or a word nobody has ("hvem kan lave en ny hjemmeside")
+            ranked, partial = _ranked_by_any_word(user, statement, terms, organizing)
     total = len(ranked)
     page = max(1, page)
     if clamp:
@@ -306,7 +314,7 @@ def search_directory(user, query: str = "", group_slug: str | None = None, *, pa
     return Directory(members=members, groups=groups, group=group, query=query,
                      page=Page(items=members, page=page, per_page=per_page, total=total),
                      matches={member_id: fields for member_id, fields in chosen},
-                     shown=_shown(user, members, organizing))
+                     shown=_shown(user, members, organizing), partial=partial and bool(ranked))
 
 
 def _organizing_group_of(user) -> Callable[[int], Group | None]:
@@ -336,6 +344,22 @@ def _ranked_members(user, scope, terms: list[member_search.Term], organizing) ->
         if ranked:
             return ranked
     return []
+
+
+def _ranked_by_any_word(user, scope, terms: list[member_search.Term],
+                        organizing) -> tuple[list[tuple[int, list[str]]], bool]:
+    """When no member matches every word as typed: each word on its own (as typed, else with
+    typos), the members matching more words first, then by how well they rank for each word; and
+    whether nobody matched every word (then the page says these match only some)."""
+    hits: dict[int, tuple[int, int, list[str]]] = {}
+    for term in terms:
+        for position, (member_id, fields) in enumerate(_ranked_members(user, scope, [term], organizing)):
+            words, positions, matched = hits.get(member_id, (0, 0, []))
+            matched = matched + [f for f in fields if f not in matched]
+            hits[member_id] = (words + 1, positions + position, matched)
+    order = sorted(hits.items(), key=lambda item: (-item[1][0], item[1][1], item[0]))
+    partial = not order or order[0][1][0] < len(terms)
+    return [(member_id, matched) for member_id, (_words, _positions, matched) in order], partial
 
 
 def _ranked_pass(scope, terms: list[member_search.Term], fields_for, *, typos: bool):

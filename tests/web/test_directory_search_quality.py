@@ -92,6 +92,29 @@ def test_also_found(network, query, key):
     assert network["people"][key].id in _found(network["searcher"], query)
 
 
+@pytest.mark.parametrize("query, first", [
+    ("portrætter droneoptagelser webshop", "fotograf"),  # nobody has all three; she has two
+    ("logo drone", "grafiker"),  # first the one who ranks best for a word
+])
+def test_when_nobody_matches_every_word_those_matching_most_come_first(network, client, login, query, first):
+    result = services.search_directory(network["searcher"], query)
+    assert result.partial and result.members[0].id == network["people"][first].id, [
+        m.name for m in result.members]
+    login(network["searcher"])
+    page = client.get("/members", query_string={"q": query}).get_data(as_text=True)
+    assert "Nobody matches every word" in page and _ids(page)[0] == network["people"][first].id
+    # Every word matched: no such note.
+    assert not services.search_directory(network["searcher"], "portrætter fotograf").partial
+
+
+@pytest.mark.parametrize("query, first", [
+    ("hvem kan lave en ny hjemmeside?", "webbureau"),  # filler words say nothing about whom
+    ("kender nogen en god fotograf", "fotograf"),
+])
+def test_everyday_phrasing_finds_the_right_member(network, query, first):
+    assert _found(network["searcher"], query)[0] == network["people"][first].id
+
+
 def test_ranking_by_field_and_match(network):
     people = network["people"]
     found = _found(network["searcher"], "bogføring")
@@ -110,8 +133,12 @@ def test_a_profile_for_organizers_is_found_by_name_only(network, client, login):
     hidden = network["people"]["hemmelig"]
     # A plain member: by name, not by the company, title or competencies they may not see.
     assert hidden.id in _found(network["searcher"], "Revsbech")
-    for query in ("bogføring", "Revsbech Bogføring", "foreninger", "årsafslutning", "bogholder"):
+    for query in ("bogføring", "foreninger", "årsafslutning", "bogholder"):
         assert hidden.id not in _found(network["searcher"], query), query
+    # Both words: nobody matches both for her (her bogføring is hidden), so she is among those who
+    # match some, by her name only.
+    both = services.search_directory(network["searcher"], "Revsbech Bogføring")
+    assert both.partial and both.matches[hidden.id] == ["name"]
     directory = services.search_directory(network["searcher"], "revsbech")
     assert directory.matches[hidden.id] == ["name"]
     # The organizer of a shared group and an admin: by everything.
