@@ -96,8 +96,9 @@ class GroupForm(FlaskForm):
                            validators=[Required()],
                            description=_l("Meeting times are shown in this zone."))
     is_public = BooleanField(_l("Public group"),
-                             description=_l("Everyone can see that a public group exists. "
-                                            "The member list is always only for the group's members."))
+                             description=_l("Everyone can see a public group's page: its description, "
+                                            "coming meetings and the members who made their profile "
+                                            "public. The member list is only for the group's members."))
     rsvp_mode = RadioField(_l("How members answer"), choices=RSVP_MODE_CHOICES, default=DEFAULT_RSVP_MODE,
                            validate_choice=False)  # the service names a wrong choice
     guest_limit = LenientIntegerField(

@@ -7,7 +7,7 @@ an industry joins the group:
 - warn: it goes ahead, and whoever adds the person is told who already has the industry.
 - block: it is refused with a message naming the industry, unless an admin overrides it with a
   reason; the override is recorded in the new member's history ("industry_override", with the
-  reason and the other member's id), which the admins' audit log shows.
+  reason), which the admins' audit log shows.
 
 Industries are compared normalised (`normalize_industry`): case, accents, æ/ø/å, punctuation and
 spacing do not matter ("Revision & regnskab" = "revision og regnskab"); there are no synonyms.
@@ -33,6 +33,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from babel.lists import format_list
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -78,7 +80,7 @@ class IndustryCheck:
         """What the person who added is told ("" when there is nothing to say)."""
         if not self.others:
             return ""
-        names = ", ".join(m.name for m in self.others)
+        names = _names(self.others)
         if self.overridden:
             return _("%(group)s allows one member per industry. %(names)s already has the industry "
                      "%(industry)s; your override was recorded.", group=self.group.name, names=names,
@@ -121,7 +123,7 @@ def _clean_reason(reason: object) -> str:
 def blocked_message(group: Group, industry: str, others: list[Member], *, name_others: bool = True) -> str:
     if name_others:
         return _("%(group)s allows one member per industry, and %(names)s already has the industry "
-                 "%(industry)s.", group=group.name, names=", ".join(m.name for m in others),
+                 "%(industry)s.", group=group.name, names=_names(others),
                  industry=industry)
     return _("%(group)s allows one member per industry, and the industry %(industry)s is already "
              "taken. Please contact the group's organizers.", group=group.name, industry=industry)
@@ -153,12 +155,17 @@ def check_industry(actor, group: Group, industry: str, *, override: bool = False
 
 
 def record_override(member: Member, check: IndustryCheck | None, actor) -> None:
-    """The override in the member's history: the reason and the other members' ids (not committed)."""
+    """The override in the member's history: the industry and the reason (not committed). Who else
+    has the industry changes with time; the group's member page shows it."""
     if check is None or not check.overridden:
         return
-    others = ", ".join(f"#{m.id}" for m in check.others)
     record_member_event(member, "industry_override", actor=actor, group=check.group,
-                        detail=f"{check.industry}: {check.reason} (other member: {others})")
+                        detail=f"{check.industry}: {check.reason}")
+
+
+def _names(members: list[Member]) -> str:
+    """"Anna, Bo og Carl" in the reader's language."""
+    return format_list([m.name for m in members], locale=str(get_locale() or "da"))
 
 
 def check_own_industry(member: Member, industry: str) -> list[IndustryCheck]:

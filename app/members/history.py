@@ -24,7 +24,7 @@ EVENT_TEXTS = {
     "profile_edited": _l("Profile edited by %(actor)s (%(detail)s)"),
     "deactivated": _l("Deactivated by %(actor)s"),
     "reactivated": _l("Reactivated by %(actor)s"),
-    # app.groups.industry: detail = "<industry>: <reason> (other member: #<id>)"
+    # app.groups.industry: detail = "<industry>: <reason>"
     "industry_override": _l("Added to %(group)s despite its one-per-industry rule by %(actor)s (%(detail)s)"),
     # app.privacy.deletion: detail = an admin's reason (the name is gone with the account)
     "deleted": _l("Account deleted by %(actor)s"),

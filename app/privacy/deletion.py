@@ -195,8 +195,10 @@ def delete_account(actor, member_id, *, confirmation, reason: str = "") -> Membe
     """Delete (anonymise) the account; committed. Raises NotFound, Conflict or ValidationFailed."""
     member = load_deletable(actor, member_id)
     if not is_confirmed(member, confirmation):
-        raise ValidationFailed(_("Type your e-mail address or SLET to confirm."),
-                               fields={"confirmation": [_("Type your e-mail address or SLET to confirm.")]})
+        own = getattr(actor, "id", None) == member.id
+        message = (_("Type your e-mail address or SLET to confirm.") if own
+                   else _("Type the member's e-mail address or SLET to confirm."))
+        raise ValidationFailed(message, fields={"confirmation": [message]})
     if not isinstance(reason, str):
         reason = ""
     reason = reason.strip()[:MAX_REASON]

@@ -45,6 +45,7 @@ from app.models import (
     Rsvp,
     Thanks,
 )
+from app.profiles.photos import photo_path
 from app.visibility import (
     Relation,
     answer_fields,
@@ -417,6 +418,9 @@ def _readme(member: Member, now: datetime) -> str:
     lines = [f"Kaffeklub: your data / dine data -- {member.name} -- {now.isoformat(timespec='seconds')}", ""]
     for name, (english, danish) in FILES.items():
         lines += [name, f"  {english}", f"  {danish}", ""]
+    if member.photo_key:
+        lines += ["photo.jpg", "  Your profile photo (the largest size we keep).",
+                  "  Dit profilbillede (den største størrelse, vi gemmer).", ""]
     lines += ["Times are in UTC (ISO 8601). Other members appear by name only.",
               "Tidspunkter er i UTC (ISO 8601). Andre medlemmer står kun med navn.", ""]
     return "\r\n".join(lines)
@@ -437,7 +441,20 @@ def build_export(member: Member, *, now: datetime | None = None) -> bytes:
         for name, document in export_parts(member).items():
             add(name, json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8"))
         add("meetings.ics", meetings_ics(member))
+        photo = _photo(member)
+        if photo is not None:
+            add("photo.jpg", photo)
     return buffer.getvalue()
+
+
+def _photo(member: Member) -> bytes | None:
+    """The largest stored size of the member's profile photo (as it is served), if there is one."""
+    if not member.photo_key:
+        return None
+    try:
+        return photo_path(member.photo_key, "large").read_bytes()
+    except (OSError, ValueError):
+        return None
 
 
 def export_filename(member: Member, now: datetime | None = None) -> str:

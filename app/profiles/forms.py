@@ -37,7 +37,7 @@ class VisibilityForm(FlaskForm):
                       _l("Your name on the list of who is coming, and your upcoming meetings on "
                          "your profile."), TWO)
     network = _level(_l("Whom I have met"),
-                     _l("Organizers only see how many you have met, not whom."), TWO)
+                     _l("With “Organizers only”, organizers see how many you have met, not whom."), TWO)
 
     KINDS = ("profile", "photo", "email", "phone", "meetings", "network")
 

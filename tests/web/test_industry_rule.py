@@ -103,7 +103,7 @@ def test_admin_overrides_a_blocking_rule_with_a_reason_recorded(app, login, worl
     assert _in_group(peter, world.a)
     [event] = _events(peter, "industry_override")
     assert event.actor_id == world.admin.id and event.group_id == world.a.id
-    assert "Maler i en anden by" in event.detail and f"#{world.member.id}" in event.detail
+    assert event.detail.endswith(": Maler i en anden by")
     # the member's history (the admin's edit page) shows it
     history = client.get(f"/admin/members/{peter.id}/edit").get_data(as_text=True)
     assert "one-per-industry rule" in history and "Maler i en anden by" in history
@@ -248,7 +248,7 @@ def test_admin_creates_a_member_with_an_override(app, world):
         member = member_services.create_member(world.admin, _create_data(
             world, override_industry=True, industry_reason="Aftalt på generalforsamlingen"))
     [event] = _events(member, "industry_override")
-    assert "Aftalt på generalforsamlingen" in event.detail and f"#{world.member.id}" in event.detail
+    assert event.detail.endswith(": Aftalt på generalforsamlingen")
 
 
 def test_create_member_form_shows_the_block(app, login, world):
@@ -417,8 +417,7 @@ def test_the_new_member_page_offers_the_override_only_when_refused(app, login, w
     assert "Nina Ny was created" in text and "your override was recorded" in text
     member = db.session.scalar(select(MemberEvent.member_id).where(MemberEvent.kind == "industry_override"))
     [event] = _events(db.session.get(type(world.member), member), "industry_override")
-    assert event.actor_id == world.admin.id and "Maler på Djursland" in event.detail
-    assert f"#{world.member.id}" in event.detail
+    assert event.actor_id == world.admin.id and event.detail.endswith(": Maler på Djursland")
 
 
 @pytest.mark.parametrize("reason", ["", "   ", "a\x00b", "x" * 501])
@@ -456,3 +455,17 @@ def test_the_override_on_the_new_member_page_is_for_blocking_groups_only(app, lo
         world, override_industry="y", industry_reason="Unødvendig"))
     assert response.status_code == 302  # nothing to override: created, nothing recorded
     assert db.session.scalar(select(MemberEvent.id).where(MemberEvent.kind == "industry_override")) is None
+
+
+def test_the_names_of_those_who_have_the_industry_read_as_a_sentence(app):
+    from app.groups.industry import _names
+    from app.models import Member
+
+    from flask_babel import force_locale
+
+    people = [Member(name=n) for n in ("Anna Alm", "Bo Bak", "Carl Krog")]
+    with app.test_request_context("/"):
+        with force_locale("da"):
+            assert _names(people) == "Anna Alm, Bo Bak og Carl Krog"
+        with force_locale("en"):
+            assert _names(people[:2]) == "Anna Alm and Bo Bak"

@@ -87,3 +87,16 @@ def test_an_empty_member_exports_empty_files(app):
     assert files["signups.json"] == [] and files["requests.json"] == {"requests": [], "answers_given": []}
     assert read_icalendar(files["meetings.ics"]) == []
     db.session.rollback()
+
+
+def test_the_export_holds_the_members_photo(app, tmp_path):
+    from app.profiles.photos import photo_path
+
+    app.config["PHOTO_DIR"] = str(tmp_path)
+    world = build_privacy_world()
+    photo_path(world.zelda.photo_key, "large").write_bytes(b"\xff\xd8\xff large jpeg")
+    photo_path(world.zelda.photo_key, "small").write_bytes(b"\xff\xd8\xff small jpeg")
+    files = _open(build_export(world.zelda))
+    assert files["photo.jpg"] == b"\xff\xd8\xff large jpeg"
+    assert "photo.jpg" in files["README.txt"].decode("utf-8")
+    assert files["profile.json"]["has_photo"] is True
