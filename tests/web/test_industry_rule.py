@@ -458,10 +458,10 @@ def test_the_override_on_the_new_member_page_is_for_blocking_groups_only(app, lo
 
 
 def test_the_names_of_those_who_have_the_industry_read_as_a_sentence(app):
+    from flask_babel import force_locale
+
     from app.groups.industry import _names
     from app.models import Member
-
-    from flask_babel import force_locale
 
     people = [Member(name=n) for n in ("Anna Alm", "Bo Bak", "Carl Krog")]
     with app.test_request_context("/"):
